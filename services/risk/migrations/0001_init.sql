@@ -1,0 +1,2 @@
+-- The risk schema starts here; domain tables follow in the next files.
+SELECT 1;

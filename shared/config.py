@@ -1,0 +1,89 @@
+"""Settings from environment variables, decoded and validated with msgspec.
+
+Every setting is an ``AMPARO_*`` variable; a bad value stops the process at start with
+one line that names the variable, instead of failing later in a request.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+
+ServiceName = Literal["risk", "shelters", "funds"]
+SERVICES: tuple[ServiceName, ...] = ("risk", "shelters", "funds")
+DEFAULT_PORTS: dict[str, int] = {"risk": 8001, "shelters": 8002, "funds": 8003}
+
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    # PostgreSQL server URL; each service uses its own database on it (amparo_<service>).
+    database_url: str = ""
+    # Overrides the database name (tests give every test a fresh one).
+    database_name: str = ""
+    nats_url: str = "nats://127.0.0.1:4222"
+    # HS256 secret shared by the token issuer and the three services.
+    jwt_secret: str = ""
+    jwt_issuer: str = "amparo"
+    # PII keys: "kid:base64key[,kid:base64key...]"; the first is used to encrypt.
+    pii_keys: str = ""
+    pii_key_file: str = ""
+    host: str = "127.0.0.1"
+    port: Port = 0
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_json: bool = True
+    db_pool_min: Annotated[int, msgspec.Meta(ge=1)] = 2
+    db_pool_max: Annotated[int, msgspec.Meta(ge=1)] = 10
+    db_command_timeout: Positive = 30.0
+    # Outbox relay: polling fallback when no NOTIFY arrives.
+    outbox_poll_seconds: Positive = 1.0
+    # Consumers: how long JetStream waits for an ack before redelivering.
+    consumer_ack_wait_seconds: Positive = 30.0
+    consumer_max_deliver: Annotated[int, msgspec.Meta(ge=1)] = 5
+    # Domain knobs (each service reads its own).
+    hold_hours: Positive = 4.0
+    reassessment_days: Annotated[int, msgspec.Meta(ge=1)] = 30
+    decision_hours: Positive = 72.0
+    emergency_decision_hours: Positive = 24.0
+    ratification_hours: Positive = 48.0
+
+    def dsn(self, service: str) -> str:
+        """The DSN of one service's own database."""
+        if not self.database_url:
+            raise ConfigError("AMPARO_DATABASE_URL is not set")
+        return with_database(self.database_url, self.database_name or f"amparo_{service}")
+
+
+def with_database(url: str, database: str) -> str:
+    """Return ``url`` pointing at ``database`` (keeps host, socket and query)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read ``AMPARO_*`` variables; ``overrides`` win (used by the runner and tests)."""
+    env = os.environ if environ is None else environ
+    fields = {f.name for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, object] = {}
+    for name in fields:
+        value = env.get(f"AMPARO_{name.upper()}")
+        if value is not None and value != "":
+            raw[name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        # msgspec says "... - at `$.port`"; name the variable the operator must fix.
+        message = str(exc)
+        if "`$." in message:
+            field = message.rsplit("`$.", 1)[1].rstrip("`")
+            message = f"AMPARO_{field.upper()}: {message.rsplit(' - at', 1)[0]}"
+        raise ConfigError(f"invalid configuration: {message}") from None

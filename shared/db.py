@@ -1,0 +1,149 @@
+"""The asyncpg pool and the migration runner.
+
+Migrations are numbered ``NNNN_name.sql`` files. ``shared/migrations`` (outbox,
+processed events) is applied to every service database before the service's own files.
+Each file runs in its own transaction under an advisory lock, and its checksum is
+recorded: an applied file that was edited afterwards stops the start-up loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import msgspec
+
+SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_MIGRATION_LOCK = 7_261_001  # advisory lock key shared by every runner
+
+T = TypeVar("T")
+
+
+class MigrationError(Exception):
+    pass
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb comes back as str without a codec (asyncpg); msgspec is the fast path.
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typename, schema="pg_catalog", encoder=_json_encode, decoder=msgspec.json.decode
+        )
+
+
+def _json_encode(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, command_timeout: float = 30.0):
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, command_timeout=command_timeout, init=_init_connection
+    )
+
+
+async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
+    conn = await asyncpg.connect(dsn, **kwargs)
+    await _init_connection(conn)
+    return conn
+
+
+async def ensure_database(server_dsn: str, name: str, *, template: str | None = None) -> bool:
+    """Create database ``name`` if missing; True when it was created."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise ValueError(f"bad database name {name!r}")
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if exists:
+            return False
+        suffix = f" TEMPLATE {template}" if template else ""
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+        except asyncpg.DuplicateDatabaseError:
+            return False
+        return True
+    finally:
+        await conn.close()
+
+
+def migration_files(*directories: Path) -> list[tuple[str, str, str]]:
+    """(component, filename, sql) in application order."""
+    files: list[tuple[str, str, str]] = []
+    for directory in directories:
+        component = "shared" if directory == SHARED_MIGRATIONS else directory.parent.name
+        names = sorted(p.name for p in directory.glob("*.sql"))
+        for name in names:
+            if not _MIGRATION_NAME.match(name):
+                raise MigrationError(f"{directory}/{name}: migration files are named NNNN_name.sql")
+            files.append((component, name, (directory / name).read_text(encoding="utf-8")))
+    return files
+
+
+async def migrate(dsn: str, directory: Path) -> list[str]:
+    """Apply shared then ``directory`` migrations; returns the names applied now."""
+    conn = await asyncpg.connect(dsn)
+    applied_now: list[str] = []
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_migrations (
+                   component text NOT NULL,
+                   name text NOT NULL,
+                   checksum text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now(),
+                   PRIMARY KEY (component, name))"""
+        )
+        rows = await conn.fetch("SELECT component, name, checksum FROM schema_migrations")
+        done = {(r["component"], r["name"]): r["checksum"] for r in rows}
+        for component, name, sql in migration_files(SHARED_MIGRATIONS, directory):
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            previous = done.get((component, name))
+            if previous is not None:
+                if previous != checksum:
+                    raise MigrationError(
+                        f"{component}/{name} changed after it was applied; add a new migration instead"
+                    )
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    "INSERT INTO schema_migrations (component, name, checksum) VALUES ($1, $2, $3)",
+                    component,
+                    name,
+                    checksum,
+                )
+            applied_now.append(f"{component}/{name}")
+        return applied_now
+    finally:
+        try:
+            await conn.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
+        finally:
+            await conn.close()
+
+
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
+
+
+async def retry_transaction(
+    pool: asyncpg.Pool,
+    work: Callable[[asyncpg.Connection], Awaitable[T]],
+    *,
+    isolation: str = "read_committed",
+    attempts: int = 5,
+) -> T:
+    """Run ``work(conn)`` in a transaction, retrying serialization failures and deadlocks."""
+    for attempt in range(1, attempts + 1):
+        try:
+            async with pool.acquire() as conn, conn.transaction(isolation=isolation):
+                return await work(conn)
+        except asyncpg.PostgresError as exc:
+            if getattr(exc, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == attempts:
+                raise
+            await asyncio.sleep(0.005 * 2**attempt)
+    raise AssertionError("unreachable")

@@ -1,0 +1,333 @@
+"""The event envelope and every event payload: the contract between the services.
+
+The subject of an event is its ``type`` (``amparo.<service>.<entity>.<happened>``).
+Payloads carry case ids, countries, regions, party sizes and needs: never names,
+contacts, addresses or free-text notes. Rules for evolving them (ENGINEERING.md):
+no ``forbid_unknown_fields`` (old consumers must read new producers), new fields get
+defaults, a breaking change is a new ``VERSION`` registered beside the old one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+
+from shared.logging import current_context
+
+Level = Literal["low", "medium", "high", "extreme"]
+LEVELS: tuple[Level, ...] = ("low", "medium", "high", "extreme")
+MeasureKind = Literal[
+    "shelter",
+    "relocation_grant",
+    "home_security_grant",
+    "medical_psychological_grant",
+    "legal_grant",
+    "digital_security",
+    "self_care",
+]
+Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+
+
+class Payload(msgspec.Struct, kw_only=True, frozen=True):
+    """Base of every payload; subclasses set TYPE and VERSION."""
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+
+
+class Party(msgspec.Struct, kw_only=True, frozen=True):
+    """Who travels together: the defender and her family."""
+
+    adults: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
+    children_ages: list[Annotated[int, msgspec.Meta(ge=0, le=17)]] = []
+    accessibility_needs: list[str] = []
+
+    @property
+    def size(self) -> int:
+        return self.adults + len(self.children_ages)
+
+
+class Money(msgspec.Struct, frozen=True):
+    """Integer minor units (cents, centavos) with an ISO 4217 currency."""
+
+    amount: int
+    currency: Currency
+
+
+# --- risk -----------------------------------------------------------------------------
+
+
+class CaseOpened(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.risk.case.opened"
+    country: Country
+    region: str
+    line_of_defence: str
+    party: Party
+
+
+class AssessmentRecorded(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.risk.assessment.recorded"
+    assessment_id: uuid.UUID
+    instrument_version: str
+    computed_level: Level
+    level: Level
+    scores: dict[str, int]
+    measures: list[MeasureKind]
+    country: Country
+    region: str
+    party: Party
+    excluded_regions: list[str] = []
+    supersedes: uuid.UUID | None = None
+
+
+class CaseClosed(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.risk.case.closed"
+    reason: str  # a reason code, never free text
+
+
+# --- shelters -------------------------------------------------------------------------
+
+
+class PlacementRequested(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.requested"
+    placement_id: uuid.UUID
+    country: Country
+    party: Party
+    level: Level = "medium"
+    excluded_regions: list[str] = []
+
+
+class PlacementHeld(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.held"
+    placement_id: uuid.UUID
+    shelter_id: uuid.UUID
+    shelter_code: str
+    country: Country
+    region: str
+    beds: int
+    hold_expires_at: datetime
+    reason: str = ""  # why this shelter: rule codes, no addresses
+    relocation_of: uuid.UUID | None = None
+
+
+class PlacementWaitlisted(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.waitlisted"
+    placement_id: uuid.UUID
+    level: Level
+    country: Country
+
+
+class PlacementConfirmed(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.confirmed"
+    placement_id: uuid.UUID
+    shelter_id: uuid.UUID
+
+
+class PlacementCheckedIn(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.checked_in"
+    placement_id: uuid.UUID
+    shelter_id: uuid.UUID
+
+
+class PlacementEnded(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.ended"
+    placement_id: uuid.UUID
+    shelter_id: uuid.UUID
+    reason: str = "checked_out"  # checked_out | relocated
+
+
+class PlacementCancelled(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.cancelled"
+    placement_id: uuid.UUID
+    reason: str = ""
+
+
+class PlacementExpired(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.placement.expired"
+    placement_id: uuid.UUID
+    shelter_id: uuid.UUID | None = None
+
+
+class ShelterCompromised(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.shelters.shelter.compromised"
+    shelter_id: uuid.UUID
+    country: Country
+    region: str
+    affected_case_ids: list[uuid.UUID] = []
+
+
+# --- funds ----------------------------------------------------------------------------
+
+
+class GrantLine(msgspec.Struct, frozen=True):
+    purpose: str
+    amount: Money
+
+
+class ApplicationOpened(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.application.opened"
+    application_id: uuid.UUID
+    fund_id: uuid.UUID | None
+    track: Literal["emergency", "ordinary"]
+    country: Country
+    lines: list[GrantLine]
+    requested: Money
+
+
+class ApplicationApproved(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.application.approved"
+    application_id: uuid.UUID
+    approved: Money
+    track: Literal["emergency", "ordinary"] = "ordinary"
+    ratified: bool = True
+
+
+class ApplicationRejected(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.application.rejected"
+    application_id: uuid.UUID
+
+
+class ApplicationInfoRequested(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.application.info_requested"
+    application_id: uuid.UUID
+
+
+class ApplicationOverdue(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.application.overdue"
+    application_id: uuid.UUID
+    track: Literal["emergency", "ordinary"]
+    due_at: datetime
+
+
+class DisbursementMade(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.disbursement.made"
+    application_id: uuid.UUID
+    disbursement_id: uuid.UUID
+    amount: Money
+    tranche: int
+    paid_total: Money
+    method: str
+
+
+class ApplicationClosed(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.funds.application.closed"
+    application_id: uuid.UUID
+    paid: Money
+    released: Money
+
+
+PAYLOAD_TYPES: tuple[type[Payload], ...] = (
+    CaseOpened,
+    AssessmentRecorded,
+    CaseClosed,
+    PlacementRequested,
+    PlacementHeld,
+    PlacementWaitlisted,
+    PlacementConfirmed,
+    PlacementCheckedIn,
+    PlacementEnded,
+    PlacementCancelled,
+    PlacementExpired,
+    ShelterCompromised,
+    ApplicationOpened,
+    ApplicationApproved,
+    ApplicationRejected,
+    ApplicationInfoRequested,
+    ApplicationOverdue,
+    DisbursementMade,
+    ApplicationClosed,
+)
+REGISTRY: dict[tuple[str, int], type[Payload]] = {(p.TYPE, p.VERSION): p for p in PAYLOAD_TYPES}
+
+
+class Envelope(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    case_id: uuid.UUID | None
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None
+    producer: str
+    data: Any  # a Payload once decoded
+
+    @property
+    def subject(self) -> str:
+        return self.type
+
+
+class _WireEnvelope(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    case_id: uuid.UUID | None
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None
+    producer: str
+    data: msgspec.Raw
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+_encoder = msgspec.json.Encoder()
+_wire_decoder = msgspec.json.Decoder(_WireEnvelope)
+_payload_decoders = {key: msgspec.json.Decoder(cls) for key, cls in REGISTRY.items()}
+
+
+def new_event(
+    payload: Payload,
+    *,
+    producer: str,
+    case_id: uuid.UUID | None,
+    causation: Envelope | None = None,
+    correlation_id: uuid.UUID | None = None,
+) -> Envelope:
+    """Build an envelope; correlation comes from the cause, the request context, or is new."""
+    if correlation_id is None:
+        if causation is not None:
+            correlation_id = causation.correlation_id
+        else:
+            bound = current_context().get("correlation_id")
+            correlation_id = uuid.UUID(bound) if bound else uuid.uuid4()
+    return Envelope(
+        id=uuid.uuid4(),
+        type=payload.TYPE,
+        version=payload.VERSION,
+        occurred_at=datetime.now(UTC),
+        case_id=case_id,
+        correlation_id=correlation_id,
+        causation_id=causation.id if causation is not None else None,
+        producer=producer,
+        data=payload,
+    )
+
+
+def encode_event(event: Envelope) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode_event(raw: bytes) -> Envelope:
+    """Decode strictly: the payload type is chosen by (type, version)."""
+    wire = _wire_decoder.decode(raw)
+    decoder = _payload_decoders.get((wire.type, wire.version))
+    if decoder is None:
+        raise UnknownEventType(f"unknown event type {wire.type} v{wire.version}")
+    data = decoder.decode(wire.data)
+    return Envelope(
+        id=wire.id,
+        type=wire.type,
+        version=wire.version,
+        occurred_at=wire.occurred_at,
+        case_id=wire.case_id,
+        correlation_id=wire.correlation_id,
+        causation_id=wire.causation_id,
+        producer=wire.producer,
+        data=data,
+    )

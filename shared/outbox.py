@@ -1,0 +1,157 @@
+"""Transactional outbox: events are rows written with the state change, then relayed.
+
+``enqueue`` runs inside the caller's transaction, so a rolled-back change publishes
+nothing. ``OutboxRelay`` publishes pending rows with ``Nats-Msg-Id`` = event id and
+marks them sent only after JetStream acknowledged them; if it dies in between, the row
+is published again and JetStream (or the consumer's processed-event row) drops the copy.
+Pending rows are claimed with ``FOR UPDATE SKIP LOCKED``, never by tailing the id:
+sequence order is not commit order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from shared.events import Envelope, encode_event
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+CHANNEL = "amparo_outbox"
+
+
+async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
+    """Write events in the caller's transaction (which must be open)."""
+    if not events:
+        return
+    if not conn.is_in_transaction():
+        raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
+    await conn.executemany(
+        "INSERT INTO outbox (id, subject, payload, correlation_id) VALUES ($1, $2, $3, $4)",
+        [(e.id, e.subject, encode_event(e), e.correlation_id) for e in events],
+    )
+    # Delivered at commit, and only if the transaction commits.
+    await conn.execute(f"NOTIFY {CHANNEL}")
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        js,
+        *,
+        listen_dsn: str | None = None,
+        batch_size: int = 256,
+        poll_seconds: float = 1.0,
+        publish_timeout: float = 5.0,
+        retention_days: int = 7,
+        after_publish: Callable[[list], Awaitable[None]] | None = None,
+    ) -> None:
+        self._pool = pool
+        self._js = js
+        self._listen_dsn = listen_dsn
+        self._batch = batch_size
+        self._poll = poll_seconds
+        self._timeout = publish_timeout
+        self._retention_days = retention_days
+        # Fault-injection point for tests: runs after the acks, before rows are marked.
+        self._after_publish = after_publish
+        self._wake = asyncio.Event()
+        self.published = 0
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending rows; returns how many were marked sent."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """SELECT id, subject, payload FROM outbox
+                   WHERE published_at IS NULL
+                   ORDER BY created_at
+                   LIMIT $1
+                   FOR UPDATE SKIP LOCKED""",
+                self._batch,
+            )
+            if not rows:
+                return 0
+            futures = [
+                await self._js.publish_async(
+                    row["subject"], bytes(row["payload"]), headers={"Nats-Msg-Id": str(row["id"])}
+                )
+                for row in rows
+            ]
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), timeout=self._timeout
+            )
+            if self._after_publish is not None:
+                await self._after_publish(rows)
+            sent = [
+                row["id"] for row, res in zip(rows, results, strict=True) if not isinstance(res, Exception)
+            ]
+            failed = [
+                (row["id"], type(res).__name__)
+                for row, res in zip(rows, results, strict=True)
+                if isinstance(res, Exception)
+            ]
+            if sent:
+                await conn.execute(
+                    "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 "
+                    "WHERE id = ANY($1::uuid[])",
+                    sent,
+                )
+            if failed:
+                await conn.executemany(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1", failed
+                )
+                log.warning("outbox.publish_failed", count=len(failed), error=failed[0][1])
+            self.published += len(sent)
+            return len(sent)
+
+    async def purge_published(self) -> int:
+        result = await self._pool.execute(
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)", self._retention_days
+        )
+        return int(result.split()[-1])
+
+    async def run(self) -> None:
+        """Relay until cancelled: woken by NOTIFY, polling as a fallback."""
+        listener = await self._listen()
+        last_purge = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    count = await self.relay_once()
+                except (asyncio.CancelledError, KeyboardInterrupt):
+                    raise
+                except Exception as exc:  # the broker or database is away: back off, try again
+                    log.warning("outbox.relay_error", error=type(exc).__name__)
+                    count = 0
+                    await asyncio.sleep(self._poll)
+                if count >= self._batch:
+                    continue
+                if loop.time() - last_purge > 600:
+                    last_purge = loop.time()
+                    with contextlib.suppress(Exception):
+                        await self.purge_published()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+        finally:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        # LISTEN needs its own connection: a pooled one loses listeners on release.
+        if not self._listen_dsn:
+            return None
+        try:
+            conn = await asyncpg.connect(self._listen_dsn)
+            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except Exception as exc:
+            log.warning("outbox.listen_unavailable", error=type(exc).__name__)
+            return None

@@ -1,0 +1,100 @@
+"""RFC 9457 problem details for every error a service can return.
+
+Domain code raises the small classes below; the handlers turn every other exception
+(routing, validation, auth, and the unexpected) into ``application/problem+json`` too.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsException
+
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(ProblemDetailsException):
+    status: int = 400
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None, headers=None) -> None:
+        super().__init__(
+            detail=detail,
+            status_code=self.status,
+            title=HTTPStatus(self.status).phrase,
+            extra=extra,
+            headers=headers,
+        )
+
+
+class BadRequest(Problem):
+    status = 400
+
+
+class Unauthorized(Problem):
+    status = 401
+
+
+class Forbidden(Problem):
+    status = 403
+
+
+class NotFound(Problem):
+    status = 404
+
+
+class Conflict(Problem):
+    status = 409
+
+
+class Unprocessable(Problem):
+    status = 422
+
+
+def _problem(status: int, detail: str, extra: dict[str, Any] | None = None, headers=None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    body["detail"] = detail
+    if extra:
+        body.update(extra)
+    return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def problem_handler(_: Request, exc: ProblemDetailsException) -> Response:
+    extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else None)
+    return _problem(exc.status_code, exc.detail, extra, exc.headers)
+
+
+def validation_handler(_: Request, exc: ValidationException) -> Response:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    # Name the fields; never echo the submitted values (they may be personal data).
+    clean = [
+        {k: v for k, v in e.items() if k in ("key", "message", "source")}
+        for e in errors
+        if isinstance(e, dict)
+    ]
+    detail = exc.detail or "the request is not valid"
+    if clean and clean[0].get("message"):
+        detail = f"{detail}: {clean[0]['message']}"
+    return _problem(400, detail, {"errors": clean} if clean else None)
+
+
+def http_handler(_: Request, exc: HTTPException) -> Response:
+    return _problem(exc.status_code, exc.detail or HTTPStatus(exc.status_code).phrase, None, exc.headers)
+
+
+def internal_handler(request: Request, exc: Exception) -> Response:
+    log.exception("http.unhandled_error", error=type(exc).__name__, path=request.url.path)
+    return _problem(500, "internal error; it has been logged")
+
+
+EXCEPTION_HANDLERS = {
+    ProblemDetailsException: problem_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_handler,
+    Exception: internal_handler,
+}

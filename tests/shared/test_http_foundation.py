@@ -1,0 +1,114 @@
+"""Auth, problem details, health and readiness on a real service process stack."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from litestar import get
+
+from shared.auth import Principal, requires
+from shared.runtime import ServiceSpec, build_app
+from tests.support import JWT_SECRET, auth, token
+
+
+@get("/cases-probe", operation_id="probeCases", guards=[requires("risk_analyst")], sync_to_thread=False)
+def probe(principal: Principal) -> dict[str, str]:
+    """A protected route for the auth tests."""
+    return {"sub": principal.sub}
+
+
+@pytest.fixture
+async def client(make_settings):
+    from litestar.testing import AsyncTestClient
+
+    settings = await make_settings("risk")
+    spec = ServiceSpec(name="risk", route_handlers=[probe], migrations=Path("services/risk/migrations"))
+    async with AsyncTestClient(app=build_app(spec, settings)) as client:
+        yield client
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    return body
+
+
+async def test_health_ready_and_schema_need_no_token(client):
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+    assert (await client.get("/schema/openapi.json")).status_code == 200
+
+
+async def test_missing_token_is_401(client):
+    body = assert_problem(await client.get("/cases-probe"), 401)
+    assert "bearer" in body["detail"].lower()
+
+
+async def test_expired_token_is_401(client):
+    expired = jwt.encode(
+        {
+            "sub": "a",
+            "roles": ["risk_analyst"],
+            "countries": ["GT"],
+            "iss": "amparo",
+            "exp": int(time.time()) - 60,
+        },
+        JWT_SECRET,
+        algorithm="HS256",
+    )
+    body = assert_problem(
+        await client.get("/cases-probe", headers={"Authorization": f"Bearer {expired}"}), 401
+    )
+    assert "expired" in body["detail"]
+
+
+async def test_badly_signed_token_is_401(client):
+    forged = jwt.encode(
+        {"sub": "a", "roles": ["admin"], "countries": [], "iss": "amparo", "exp": int(time.time()) + 60},
+        "another-secret-of-sufficient-length-0123456789",
+        algorithm="HS256",
+    )
+    assert_problem(await client.get("/cases-probe", headers={"Authorization": f"Bearer {forged}"}), 401)
+
+
+async def test_alg_none_token_is_401(client):
+    def b64(obj) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    claims = {"sub": "a", "roles": ["admin"], "countries": [], "iss": "amparo", "exp": int(time.time()) + 60}
+    unsigned = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
+    assert_problem(await client.get("/cases-probe", headers={"Authorization": f"Bearer {unsigned}"}), 401)
+
+
+async def test_wrong_role_is_403_right_role_and_admin_pass(client):
+    body = assert_problem(await client.get("/cases-probe", headers=auth("fund_committee")), 403)
+    assert "risk_analyst" in body["detail"]
+    ok = await client.get("/cases-probe", headers=auth("risk_analyst", sub="ana"))
+    assert ok.status_code == 200 and ok.json() == {"sub": "ana"}
+    assert (await client.get("/cases-probe", headers=auth("admin"))).status_code == 200
+
+
+async def test_unknown_route_is_a_problem(client):
+    assert_problem(await client.get("/nowhere", headers=auth("admin")), 404)
+
+
+def test_token_command_prints_a_valid_token(monkeypatch, capsys):
+    from deploy.cli import main
+    from shared.auth import decode_token
+
+    monkeypatch.setenv("AMPARO_JWT_SECRET", JWT_SECRET)
+    assert main(["token", "--role", "shelter_coordinator", "--country", "gt", "--ttl", "60"]) == 0
+    principal = decode_token(JWT_SECRET, capsys.readouterr().out.strip())
+    assert principal.roles == {"shelter_coordinator"} and principal.countries == {"GT"}
+    assert principal.has_role("network_staff") and not principal.has_role("fund_admin")
+    with pytest.raises(SystemExit, match="unknown role"):
+        main(["token", "--role", "superuser"])
+    assert token("admin")

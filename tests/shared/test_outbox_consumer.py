@@ -1,0 +1,196 @@
+"""The event path end to end on real PostgreSQL and real JetStream: outbox, relay,
+idempotent consumer, dead letters, through simulated crashes at the worst moments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+import pytest
+
+from shared.consumer import Consumer
+from shared.events import CaseClosed, decode_event, new_event
+from shared.outbox import OutboxRelay, enqueue
+from tests.support import eventually
+
+
+class Crash(Exception):
+    """Stands for the process dying at this point."""
+
+
+@pytest.fixture
+async def pool(service_db):
+    pool = await service_db("risk")
+    await pool.execute("CREATE TABLE effects (event_id uuid NOT NULL, reason text NOT NULL)")
+    return pool
+
+
+def closed(reason: str = "risk_resolved"):
+    return new_event(CaseClosed(reason=reason), producer="risk", case_id=uuid.uuid4())
+
+
+async def record_effect(conn, event) -> None:
+    await conn.execute("INSERT INTO effects (event_id, reason) VALUES ($1, $2)", event.id, event.data.reason)
+
+
+async def crash(_rows) -> None:
+    raise Crash
+
+
+async def stream_messages(js, stream: str = "RISK") -> int:
+    return (await js.stream_info(stream)).state.messages
+
+
+def consumer(pool, js, *, after_commit=None, handler=record_effect, max_deliver=3) -> Consumer:
+    return Consumer(
+        pool=pool,
+        js=js,
+        stream="RISK",
+        durable="test-effects",
+        handlers={CaseClosed.TYPE: handler},
+        max_deliver=max_deliver,
+        ack_wait=1.0,
+        backoff_base=0.05,
+        fetch_timeout=0.3,
+        after_commit=after_commit,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(c: Consumer):
+    task = asyncio.create_task(c.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
+async def test_relay_dying_after_publish_still_delivers_exactly_once(pool, clean_streams):
+    js = clean_streams
+    event = closed()
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, event)
+
+    with pytest.raises(Crash):
+        await OutboxRelay(pool, js, after_publish=crash).relay_once()
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 1
+
+    assert await OutboxRelay(pool, js).relay_once() == 1
+    assert await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0
+    assert await stream_messages(js) == 1  # the republished copy was dropped by Nats-Msg-Id
+
+    c = consumer(pool, js)
+    async with running(c):
+        await eventually(lambda: pool.fetchval("SELECT count(*) = 1 FROM effects"))
+    rows = await pool.fetch("SELECT event_id FROM effects")
+    assert [r["event_id"] for r in rows] == [event.id]
+
+
+async def test_republish_after_the_dedup_window_is_still_applied_once(pool, clean_streams):
+    """Outside JetStream's window the copy is stored twice; the processed row stops it."""
+    js = clean_streams
+    event = closed()
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, event)
+    await OutboxRelay(pool, js).relay_once()
+    # Same id under a different Nats-Msg-Id: JetStream cannot tell it is a copy.
+    from shared.events import encode_event
+
+    await js.publish(event.subject, encode_event(event), headers={"Nats-Msg-Id": "other"})
+    assert await stream_messages(js) == 2
+    c = consumer(pool, js)
+    async with running(c):
+        await eventually(lambda: asyncio.sleep(0, c.processed == 2))
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 1
+
+
+async def test_consumer_dying_after_commit_before_ack_applies_once(pool, clean_streams):
+    js = clean_streams
+    events = [closed(f"r{i}") for i in range(5)]
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, *events)
+    await OutboxRelay(pool, js).relay_once()
+
+    first = consumer(pool, js, after_commit=crash)
+    task = asyncio.create_task(first.run())
+    with pytest.raises(Crash):
+        await asyncio.wait_for(task, timeout=15)
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 5  # committed, never acked
+
+    second = consumer(pool, js)
+    async with running(second):
+        info = await eventually(lambda: _all_acked(js), timeout=20)
+    assert info.num_redelivered >= 1 or second.processed == 5
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 5
+    assert await pool.fetchval("SELECT count(DISTINCT event_id) FROM effects") == 5
+
+
+async def _all_acked(js):
+    info = await js.consumer_info("RISK", "test-effects")
+    delivered = info.delivered.stream_seq
+    return info if info.num_ack_pending == 0 and info.num_pending == 0 and delivered >= 5 else None
+
+
+async def test_rolled_back_transaction_publishes_nothing(pool, clean_streams):
+    js = clean_streams
+    with pytest.raises(RuntimeError):
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, closed())
+            raise RuntimeError("the state change failed")
+    assert await OutboxRelay(pool, js).relay_once() == 0
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    assert await stream_messages(js) == 0
+
+
+async def test_enqueue_outside_a_transaction_is_refused(pool):
+    async with pool.acquire() as conn:
+        with pytest.raises(RuntimeError, match="inside the transaction"):
+            await enqueue(conn, closed())
+
+
+async def test_poison_message_is_dead_lettered_and_the_rest_flow(pool, clean_streams):
+    js = clean_streams
+
+    async def handler(conn, event):
+        if event.data.reason == "poison":
+            raise ValueError("this one always fails")
+        await record_effect(conn, event)
+
+    events = [closed("ok-1"), closed("poison"), closed("ok-2")]
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, *events)
+    await OutboxRelay(pool, js).relay_once()
+
+    c = consumer(pool, js, handler=handler, max_deliver=3)
+    async with running(c):
+        await eventually(lambda: asyncio.sleep(0, c.dead_lettered == 1), timeout=20)
+        # The consumer still serves new work after the dead letter.
+        later = closed("ok-3")
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, later)
+        await OutboxRelay(pool, js).relay_once()
+        await eventually(lambda: pool.fetchval("SELECT count(*) = 3 FROM effects"))
+
+    reasons = sorted(r["reason"] for r in await pool.fetch("SELECT reason FROM effects"))
+    assert reasons == ["ok-1", "ok-2", "ok-3"]
+    dead = await js.get_msg("DEADLETTER", 1)
+    assert dead.headers["Amparo-Consumer"] == "test-effects"
+    assert dead.headers["Amparo-Error"] == "ValueError"
+    assert dead.headers["Amparo-Deliveries"] == "3"
+    assert decode_event(dead.data).id == events[1].id
+    from deploy.runner import list_dead_letters
+
+    listed = await list_dead_letters(js._nc.connected_url.geturl())
+    assert [row["subject"] for row in listed] == [CaseClosed.TYPE]
+
+
+async def test_undecodable_message_goes_straight_to_dead_letters(pool, clean_streams):
+    js = clean_streams
+    await js.publish(CaseClosed.TYPE, b"{not json", headers={"Nats-Msg-Id": "garbage"})
+    c = consumer(pool, js)
+    async with running(c):
+        await eventually(lambda: asyncio.sleep(0, c.dead_lettered == 1))
+    assert (await js.stream_info("DEADLETTER")).state.messages == 1
