@@ -1,8 +1,9 @@
 """The idempotent consumer: durable pull consumer, one transaction per batch.
 
-For every message the effect and the ``processed_events`` row run under one savepoint
-inside the batch transaction, so a redelivered event finds its row and does nothing,
-and one failing message does not undo its neighbours. Acks go out after the commit.
+The effects of a batch and its ``processed_events`` rows commit together, so a
+redelivered event finds its row and does nothing. If any handler fails, the batch is
+redone with one savepoint per message, so the failing one is retried alone and its
+neighbours still commit. Acks go out only after the commit.
 A message that keeps failing is naked with back-off; on its last try it is copied to
 the DEADLETTER stream (``deadletter.<stream>.<consumer>``) and terminated, so the
 consumer keeps serving the rest. Operators list dead letters with ``amparo deadletters``.
@@ -103,30 +104,13 @@ class Consumer:
                 await self._dead_letter(msg, exc)
         if not decoded:
             return
-        done: list = []
-        failed: list[tuple[object, Exception]] = []
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                for msg, event in decoded:
-                    with bound_contextvars(
-                        correlation_id=str(event.correlation_id),
-                        case_id=str(event.case_id) if event.case_id else None,
-                        event_id=str(event.id),
-                        event_type=event.type,
-                    ):
-                        try:
-                            async with conn.transaction():
-                                await self._apply(conn, event)
-                            done.append(msg)
-                        except Exception as exc:
-                            log.warning(
-                                "consumer.handler_failed", consumer=self.durable, error=type(exc).__name__
-                            )
-                            failed.append((msg, exc))
-        except Exception as exc:  # the commit itself failed: every message is retried
-            log.warning("consumer.batch_failed", consumer=self.durable, error=type(exc).__name__)
-            failed = [(m, exc) for m, _ in decoded]
-            done = []
+            done = await self._process_batch(decoded)
+            failed: list[tuple[object, Exception]] = []
+        except Exception:
+            # Some handler failed: redo the batch one savepoint per message, so the
+            # failing message is retried alone and its neighbours still commit.
+            done, failed = await self._process_one_by_one(decoded)
         if self._after_commit is not None and done:
             await self._after_commit(done)
         for msg in done:
@@ -134,6 +118,60 @@ class Consumer:
         self.processed += len(done)
         for msg, exc in failed:
             await self._retry_or_dead_letter(msg, exc)
+
+    async def _process_batch(self, decoded: list[tuple[object, Envelope]]) -> list:
+        """Fast path: one transaction, one insert for all processed-event rows."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = {
+                row["event_id"]
+                for row in await conn.fetch(
+                    "INSERT INTO processed_events (consumer, event_id, subject) "
+                    "SELECT $1, e.id, e.subject FROM unnest($2::uuid[], $3::text[]) AS e(id, subject) "
+                    "ON CONFLICT DO NOTHING RETURNING event_id",
+                    self.durable,
+                    [event.id for _, event in decoded],
+                    [event.type for _, event in decoded],
+                )
+            }
+            for _, event in decoded:
+                if event.id in fresh:
+                    fresh.discard(event.id)  # a batch may carry the same event twice
+                    with self._event_context(event):
+                        await self._handle(conn, event)
+        return [msg for msg, _ in decoded]
+
+    async def _process_one_by_one(self, decoded: list[tuple[object, Envelope]]) -> tuple[list, list]:
+        done: list = []
+        failed: list[tuple[object, Exception]] = []
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                for msg, event in decoded:
+                    with self._event_context(event):
+                        try:
+                            async with conn.transaction():
+                                await self._apply(conn, event)
+                            done.append(msg)
+                        except Exception as exc:
+                            log.warning("consumer.handler_failed", consumer=self.durable, error=type(exc).__name__)
+                            failed.append((msg, exc))
+        except Exception as exc:  # the commit itself failed: every message is retried
+            log.warning("consumer.batch_failed", consumer=self.durable, error=type(exc).__name__)
+            return [], [(m, exc) for m, _ in decoded]
+        return done, failed
+
+    @staticmethod
+    def _event_context(event: Envelope):
+        return bound_contextvars(
+            correlation_id=str(event.correlation_id),
+            case_id=str(event.case_id) if event.case_id else None,
+            event_id=str(event.id),
+            event_type=event.type,
+        )
+
+    async def _handle(self, conn: asyncpg.Connection, event: Envelope) -> None:
+        handler = self._handlers.get(event.type)
+        if handler is not None:
+            await handler(conn, event)
 
     async def _apply(self, conn: asyncpg.Connection, event: Envelope) -> None:
         first_time = await conn.fetchval(
@@ -146,9 +184,7 @@ class Consumer:
         if not first_time:
             log.debug("consumer.duplicate_skipped", consumer=self.durable)
             return
-        handler = self._handlers.get(event.type)
-        if handler is not None:
-            await handler(conn, event)
+        await self._handle(conn, event)
 
     async def _retry_or_dead_letter(self, msg, exc: Exception) -> None:
         tries = msg.metadata.num_delivered
