@@ -48,6 +48,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Consumers: how long JetStream waits for an ack before redelivering.
     consumer_ack_wait_seconds: Positive = 30.0
     consumer_max_deliver: Annotated[int, msgspec.Meta(ge=1)] = 5
+    # JetStream replicas per stream: 1 on one machine, 3 on a NATS cluster.
+    stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
     # Domain knobs (each service reads its own).
     hold_hours: Positive = 4.0
     reassessment_days: Annotated[int, msgspec.Meta(ge=1)] = 30

@@ -89,7 +89,7 @@ class Runtime:
             s.nats_url, name=f"amparo-{self.service}", exit_on_close=lambda: not self._stopping
         )
         self.js = self.nc.jetstream()
-        await broker.ensure_streams(self.js)
+        await broker.ensure_streams(self.js, replicas=s.stream_replicas)
         self.relay = OutboxRelay(self.pool, self.js, listen_dsn=dsn, poll_seconds=s.outbox_poll_seconds)
         self.consumers = self.spec.consumers(self)
         for consumer in self.consumers:
