@@ -6,14 +6,20 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.risk import handlers
+from services.risk.api import ROUTES
 from shared.config import Settings
 from shared.runtime import ServiceSpec, build_app
 
 SPEC = ServiceSpec(
     name="risk",
     description="Cases, gender-indicator risk assessments, the registry of attacks and the case timeline.",
-    route_handlers=[],
+    route_handlers=ROUTES,
     migrations=Path(__file__).parent / "migrations",
+    consumers=lambda rt: [
+        rt.new_consumer(stream="SHELTERS", durable="risk-shelters", handlers=handlers.shelters_handlers()),
+        rt.new_consumer(stream="FUNDS", durable="risk-funds", handlers=handlers.funds_handlers()),
+    ],
 )
 
 

@@ -1,0 +1,260 @@
+"""Request and response bodies of the risk service (msgspec Structs)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from shared.events import Country, Level, MeasureKind, Party
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
+Region = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+LineOfDefence = Literal[
+    "land_and_territory",
+    "indigenous_rights",
+    "womens_rights",
+    "sexual_and_reproductive_rights",
+    "lgbti_rights",
+    "journalism",
+    "search_for_the_disappeared",
+    "labour_rights",
+    "migrants_rights",
+    "environment",
+    "other",
+]
+CloseReason = Literal[
+    "risk_resolved", "relocated", "defender_request", "lost_contact", "transferred", "other"
+]
+CaseStatus = Literal["open", "closed"]
+AggressionType = Literal[
+    "threats",
+    "harassment",
+    "defamation_stigmatization",
+    "surveillance",
+    "raid",
+    "criminalization",
+    "physical_assault",
+    "sexual_violence",
+    "attempted_murder",
+    "murder",
+    "forced_disappearance",
+    "other",
+]
+PerpetratorType = Literal[
+    "state_agents",
+    "organized_crime",
+    "companies",
+    "community",
+    "family",
+    "own_organization_or_movement",
+    "unknown",
+]
+GenderComponent = Literal[
+    "sexual_violence",
+    "threats_of_sexual_violence",
+    "threats_against_children_or_family",
+    "family_violence",
+    "violence_from_own_organization",
+    "stigmatization_as_woman",
+    "stigmatization_for_sexuality",
+    "care_responsibilities",
+    "isolation",
+    "other",
+]
+
+
+class PartyIn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    adults: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
+    children_ages: Annotated[
+        list[Annotated[int, msgspec.Meta(ge=0, le=17)]], msgspec.Meta(max_length=20)
+    ] = []
+    accessibility_needs: Annotated[list[Text], msgspec.Meta(max_length=20)] = []
+
+    def to_party(self) -> Party:
+        return Party(
+            adults=self.adults,
+            children_ages=list(self.children_ages),
+            accessibility_needs=list(self.accessibility_needs),
+        )
+
+
+class PersonalData(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Encrypted at rest; shown only to risk analysts, and every read is audited."""
+
+    full_name: Text
+    organization: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    contacts: Annotated[list[Text], msgspec.Meta(max_length=10)] = []
+    notes: LongText = ""
+
+
+class CaseCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    country: Country
+    region: Region
+    personal: PersonalData
+    line_of_defence: LineOfDefence
+    party: PartyIn = PartyIn()
+
+
+class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    country: str
+    region: str
+    line_of_defence: str
+    party: Party
+    status: CaseStatus
+    level: Level | None
+    last_assessment_id: uuid.UUID | None
+    last_assessed_at: datetime | None
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    close_reason: str | None
+
+
+class CaseDetail(CaseSummary, kw_only=True, frozen=True):
+    personal: PersonalData
+
+
+class CaseClose(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    reason: CloseReason
+
+
+# --- instruments and assessments -------------------------------------------------------------
+
+
+class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    instrument_version: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    answers: Annotated[dict[str, bool | int], msgspec.Meta(max_length=500)]
+    # Regions where she must not be placed. The case's region (where she was attacked) is
+    # added unless exclude_case_region is false.
+    excluded_regions: Annotated[list[Region], msgspec.Meta(max_length=50)] = []
+    exclude_case_region: bool = True
+    # Who travels with her now; the case's party when omitted.
+    party: PartyIn | None = None
+    notes: LongText = ""
+    level_override: Level | None = None
+    override_reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class AssessmentView(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    instrument_version: str
+    answers: dict[str, bool | int]
+    scores: dict[str, int]
+    computed_level: Level
+    level: Level
+    overridden: bool
+    measures: list[MeasureKind]
+    party: Party
+    excluded_regions: list[str]
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+    recorded_by: str
+    recorded_at: datetime
+    # Present only in the history (GET), which is an audited read.
+    notes: str | None = None
+    override_reason: str | None = None
+
+
+class InstrumentSummary(msgspec.Struct, kw_only=True, frozen=True):
+    version: str
+    title_es: str
+    title_en: str
+    published_on: date
+    indicators: int
+
+
+# --- timeline, re-assessments, audit ---------------------------------------------------------
+
+
+class TimelineStep(msgspec.Struct, kw_only=True, frozen=True):
+    type: str
+    occurred_at: datetime
+    elapsed_seconds: float
+    since_previous_seconds: float
+    service: str
+    summary: str
+
+
+class Timeline(msgspec.Struct, kw_only=True, frozen=True):
+    case_id: uuid.UUID
+    status: CaseStatus
+    level: Level | None
+    current_step: str | None
+    reassessment_due: bool
+    steps: list[TimelineStep]
+
+
+class DueCase(msgspec.Struct, kw_only=True, frozen=True):
+    case_id: uuid.UUID
+    country: str
+    region: str
+    level: Level | None
+    last_assessed_at: datetime | None
+    reasons: list[str]
+    due_since: datetime
+
+
+class AuditEntry(msgspec.Struct, kw_only=True, frozen=True):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    case_id: uuid.UUID | None
+    object_id: uuid.UUID | None
+
+
+# --- the registry of attacks ------------------------------------------------------------------
+
+
+class IncidentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    occurred_on: date
+    country: Country
+    region: Region
+    scope: Literal["individual", "collective"]
+    aggression_types: Annotated[list[AggressionType], msgspec.Meta(min_length=1, max_length=12)]
+    perpetrator_types: Annotated[list[PerpetratorType], msgspec.Meta(min_length=1, max_length=7)]
+    gender_components: bool
+    gender_component_types: Annotated[list[GenderComponent], msgspec.Meta(max_length=10)] = []
+    close_people_attacked: bool = False
+    case_id: uuid.UUID | None = None
+
+
+class IncidentView(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    occurred_on: date
+    country: str
+    region: str
+    scope: str
+    aggression_types: list[str]
+    perpetrator_types: list[str]
+    gender_components: bool
+    gender_component_types: list[str]
+    close_people_attacked: bool
+    case_id: uuid.UUID | None
+    recorded_by: str
+    recorded_at: datetime
+    case_marked_due: bool
+
+
+class IncidentStats(msgspec.Struct, kw_only=True, frozen=True):
+    from_: date | None = msgspec.field(name="from")
+    to: date | None
+    countries: list[str] | None
+    total: int
+    with_gender_components: int
+    # Integer shares: percent rounded half up, and basis points (1/100 of a percent).
+    gender_share_percent: int
+    gender_share_basis_points: int
+    with_close_people_attacked: int
+    by_country: dict[str, int]
+    by_aggression_type: dict[str, int]
+    by_perpetrator_type: dict[str, int]
+    by_gender_component: dict[str, int]
+    by_month: dict[str, int]
+    by_scope: dict[str, int]

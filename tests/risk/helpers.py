@@ -1,0 +1,59 @@
+"""Bodies and small helpers shared by the risk tests."""
+
+from __future__ import annotations
+
+from services.risk.instruments import get
+
+INSTRUMENT = get("gender-v1")
+NAME = "Juana Pérez Xol"
+ORG = "Colectiva Madre Tierra"
+PHONE = "+502 5555 0199"
+NOTES = "vive cerca del río con sus hijas"
+
+
+def case_body(country: str = "GT", region: str = "Alta Verapaz", **over) -> dict:
+    body = {
+        "country": country,
+        "region": region,
+        "line_of_defence": "land_and_territory",
+        "personal": {"full_name": NAME, "organization": ORG, "contacts": [PHONE], "notes": NOTES},
+        "party": {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []},
+    }
+    body.update(over)
+    return body
+
+
+def required_answers(value: bool = False) -> dict:
+    """Every required indicator answered: bools with ``value``, scales with 0 or 3."""
+    return {
+        i.code: (value if i.answer == "bool" else (3 if value else 0))
+        for i in INSTRUMENT.indicators
+        if i.required
+    }
+
+
+def high_answers() -> dict:
+    """A mother threatened with her children, aggressor armed, whose address is known: high."""
+    answers = required_answers(False)
+    answers.update({"T01": 2, "T07": True, "V02": True, "G03": True, "G07": True})
+    return answers
+
+
+def extreme_answers() -> dict:
+    answers = high_answers()
+    answers.update({"T03": True, "G01": True, "T06": True})
+    return answers
+
+
+def assessment_body(answers: dict | None = None, **over) -> dict:
+    body = {"instrument_version": "gender-v1", "answers": answers or high_answers(), "notes": NOTES}
+    body.update(over)
+    return body
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status and body["detail"], body
+    return body
