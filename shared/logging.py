@@ -10,6 +10,7 @@ import logging
 import sys
 from typing import Any
 
+import msgspec
 import structlog
 from structlog.contextvars import bind_contextvars, bound_contextvars, clear_contextvars, get_contextvars
 
@@ -41,6 +42,14 @@ def _scrub(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     return event_dict
 
 
+_encoder = msgspec.json.Encoder()
+
+
+def _dumps(obj: Any, **_: Any) -> str:
+    # Every request logs a line; msgspec is several times faster than json.dumps here.
+    return _encoder.encode(obj).decode()
+
+
 def configure_logging(service: str, *, level: str = "info", json: bool = True) -> None:
     numeric = logging.getLevelName(level.upper())
     processors: list[Any] = [
@@ -50,7 +59,11 @@ def configure_logging(service: str, *, level: str = "info", json: bool = True) -
         _scrub,
         structlog.processors.format_exc_info,
     ]
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer = (
+        structlog.processors.JSONRenderer(serializer=_dumps)
+        if json
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

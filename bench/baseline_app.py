@@ -1,0 +1,48 @@
+"""The yardstick for availability_ratio: a bare Litestar handler doing one comparable
+asyncpg query (free beds per open shelter over a window) on the same shelters database,
+served by the same server settings, with no auth and no logging."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import uvicorn
+from litestar import Litestar, get
+
+DSN = os.environ["BENCH_DSN"]
+QUERY = """
+SELECT s.id, s.country, count(b.id) AS free
+FROM shelters s JOIN beds b ON b.shelter_id = s.id
+WHERE s.status = 'open' AND s.country = $1
+  AND NOT EXISTS (
+      SELECT 1 FROM bed_allocations a
+      WHERE a.bed_id = b.id AND a.active AND a.during && tstzrange($2, $3))
+GROUP BY s.id, s.country
+"""
+pool: asyncpg.Pool | None = None
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    global pool
+    pool = await asyncpg.create_pool(DSN, min_size=2, max_size=10)
+    yield
+    await pool.close()
+
+
+@get("/baseline", operation_id="baseline", sync_to_thread=False)
+async def baseline(country: str = "MX") -> list[dict]:
+    """One query, the same shape of work as /availability, nothing else."""
+    start = datetime.now(UTC) + timedelta(days=1)
+    rows = await pool.fetch(QUERY, country, start, start + timedelta(days=7))
+    return [{"shelter_id": str(r["id"]), "country": r["country"], "free": r["free"]} for r in rows]
+
+
+app = Litestar([baseline], lifespan=[lifespan])
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
