@@ -73,7 +73,7 @@ def stack_rss_mb(stack: Stack) -> dict:
         cmd = " ".join(proc.info["cmdline"] or [])
         if (proc.info["name"] or "").startswith("postgres") or "nats-server" in cmd:
             try:
-                if home in cmd or proc.info["name"] == "postgres" and _is_child_of_pg(proc, home):
+                if home in cmd or (proc.info["name"] == "postgres" and _is_child_of_pg(proc, home)):
                     pids.append(proc.info["pid"])
             except psutil.Error:
                 pass
