@@ -1,0 +1,203 @@
+"""Pure rules of the shelters service: bed matching, lifecycle transitions, waitlist order."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+LEVEL_RANK = {"low": 1, "medium": 2, "high": 3, "extreme": 4}
+ACTIVE = ("requested", "held", "confirmed", "checked_in")
+# Beds are kept by these states (the allocation rows are active).
+KEEPS_BEDS = ("held", "confirmed", "checked_in")
+# Children up to this age sleep in child-sized beds; older ones need a regular bed.
+CHILD_BED_MAX_AGE = 12
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "requested": frozenset({"held", "cancelled"}),
+    "held": frozenset({"confirmed", "cancelled", "expired"}),
+    "confirmed": frozenset({"checked_in", "cancelled"}),
+    "checked_in": frozenset({"ended"}),
+    "ended": frozenset(),
+    "cancelled": frozenset(),
+    "expired": frozenset(),
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a party needs in beds."""
+
+    adults: int
+    children_ages: tuple[int, ...] = ()
+    accessible: bool = False
+
+    @property
+    def size(self) -> int:
+        return self.adults + len(self.children_ages)
+
+    @property
+    def young_children(self) -> int:
+        return sum(1 for age in self.children_ages if age <= CHILD_BED_MAX_AGE)
+
+    @property
+    def regular_needed(self) -> int:
+        """People who need a regular (not child-sized) bed."""
+        return self.size - self.young_children
+
+
+@dataclass(frozen=True)
+class BedSlot:
+    id: uuid.UUID
+    child_sized: bool
+    accessible: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open shelter with the beds free for the whole requested period."""
+
+    shelter_id: uuid.UUID
+    code: str
+    country: str
+    region: str
+    accepts: tuple[str, ...]
+    accessible: bool
+    free_beds: tuple[BedSlot, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    shelter_id: uuid.UUID
+    code: str
+    country: str
+    region: str
+    bed_ids: tuple[uuid.UUID, ...]
+    reason: str
+
+
+def pick_beds(need: Need, beds: Iterable[BedSlot]) -> list[uuid.UUID] | None:
+    """Beds for the whole party, or None. All or none.
+
+    Order matters: the one accessible bed first, then people who need regular beds
+    (sparing accessible ones), young children last because any bed fits them
+    (child-sized beds first). This greedy order is optimal for these bed kinds.
+    """
+    pool = sorted(beds, key=lambda b: (b.child_sized, b.accessible, str(b.id)))
+    regular = [b for b in pool if not b.child_sized]
+    child = [b for b in pool if b.child_sized]
+    chosen: list[BedSlot] = []
+    regular_needed = need.regular_needed
+    if need.accessible:
+        accessible = [b for b in regular if b.accessible]
+        if not accessible:
+            return None
+        chosen.append(accessible[0])
+        regular.remove(accessible[0])
+        regular_needed -= 1
+    # regular is sorted non-accessible first: accessible beds are used last.
+    if regular_needed > len(regular):
+        return None
+    chosen.extend(regular[:regular_needed])
+    leftover = regular[regular_needed:]
+    young = need.young_children
+    flexible = child + leftover
+    if young > len(flexible):
+        return None
+    chosen.extend(flexible[:young])
+    return [b.id for b in chosen]
+
+
+def is_excluded(country: str, region: str, excluded: Iterable[str]) -> bool:
+    """An excluded entry names a region, or a whole country by its two-letter code."""
+    region_key = region.strip().casefold()
+    for item in excluded:
+        value = item.strip()
+        if value.casefold() == region_key:
+            return True
+        if len(value) == 2 and value.isalpha() and value.isupper() and value == country:
+            return True
+    return False
+
+
+def _accepts_party(candidate: Candidate, need: Need) -> bool:
+    if not candidate.accepts:
+        return True
+    if need.children_ages:
+        return bool({"families", "children"} & set(candidate.accepts))
+    return True
+
+
+def choose_shelter(
+    need: Need,
+    *,
+    home_country: str,
+    home_region: str,
+    excluded: Sequence[str],
+    candidates: Iterable[Candidate],
+) -> Match | None:
+    """The best shelter for the whole party, with the reason, or None.
+
+    Rules (in order): one shelter for the whole party; never an excluded region or
+    country; the shelter is accessible when the party needs it; same country before
+    crossing a border; away from the home region; a shelter that says it takes
+    families/children for a party with children; then the tightest fit (keeps large
+    shelters for large families); then the code, so the choice is reproducible.
+    """
+    options: list[tuple[tuple, Candidate, list[uuid.UUID]]] = []
+    considered = 0
+    for c in candidates:
+        if is_excluded(c.country, c.region, excluded):
+            continue
+        if need.accessible and not c.accessible:
+            continue
+        considered += 1
+        beds = pick_beds(need, c.free_beds)
+        if beds is None:
+            continue
+        cross_border = c.country != home_country
+        same_region = c.country == home_country and c.region.casefold() == home_region.casefold()
+        key = (
+            cross_border,
+            same_region,
+            not _accepts_party(c, need),
+            len(c.free_beds) - len(beds),
+            c.code,
+        )
+        options.append((key, c, beds))
+    if not options:
+        return None
+    options.sort(key=lambda o: o[0])
+    key, best, beds = options[0]
+    chosen = {b.id: b for b in best.free_beds}
+    child_beds = sum(1 for b in beds if chosen[b].child_sized)
+    parts = [
+        "cross_border" if key[0] else "same_country",
+        f"region={best.region}",
+        "outside_excluded_regions" if excluded else "no_exclusions",
+        f"beds={len(beds)}(regular={len(beds) - child_beds},child={child_beds})",
+    ]
+    if need.accessible:
+        parts.append("accessible")
+    if key[1]:
+        parts.append("in_home_region")
+    if need.children_ages:
+        parts.append("takes_families" if not key[2] else "families_not_listed")
+    parts.append(f"tightest_fit_of={len(options)}/{considered}")
+    return Match(
+        shelter_id=best.shelter_id,
+        code=best.code,
+        country=best.country,
+        region=best.region,
+        bed_ids=tuple(beds),
+        reason="; ".join(parts),
+    )
+
+
+def waitlist_key(level: str, requested_at) -> tuple:
+    """Extreme first, then who has waited longest."""
+    return (-LEVEL_RANK[level], requested_at)

@@ -1,0 +1,56 @@
+"""Helpers for the shelters tests: shelters with beds, placements through the API."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.support import auth
+
+COORD = auth("shelter_coordinator", sub="coord")
+STAFF = auth("network_staff", sub="staff")
+ADMIN = auth("admin", sub="admin")
+ADDRESS = "Calle Secreta 123, Colonia Escondida"
+CONTACT = "+502 5555 0101 Doña Reyna"
+
+
+def shelter_body(code: str | None = None, *, country="MX", region="Chiapas", beds=None, **extra) -> dict:
+    return {
+        "code": code or f"Casa-{uuid.uuid4().hex[:8]}",
+        "kind": "shelter",
+        "country": country,
+        "region": region,
+        "address": ADDRESS,
+        "contact": CONTACT,
+        "accepts": ["women", "families"],
+        "accessible": True,
+        "services": ["psychological_care", "legal_advice"],
+        "beds": beds if beds is not None else [{"room": "A", "count": 4}],
+        **extra,
+    }
+
+
+async def create_shelter(client, **kwargs) -> dict:
+    resp = await client.post("/shelters", json=shelter_body(**kwargs), headers=COORD)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def placement_body(
+    *, case_id=None, country="GT", region="Quiché", level="high", adults=1, children=(), **extra
+):
+    return {
+        "case_id": str(case_id or uuid.uuid4()),
+        "country": country,
+        "region": region,
+        "level": level,
+        "party": {"adults": adults, "children_ages": list(children)},
+        **extra,
+    }
+
+
+def assert_problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["detail"]
+    return body

@@ -1,0 +1,43 @@
+"""The shelters API on the real app: shelters, beds, placements and their lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, placement_body
+from tests.support import service_client
+
+
+@pytest.fixture
+async def client(make_settings):
+    settings = await make_settings("shelters")
+    async with service_client("shelters", settings) as c:
+        yield c
+
+
+async def test_placement_lifecycle(client):
+    shelter = await create_shelter(
+        client,
+        country="GT",
+        region="Petén",
+        beds=[{"room": "A", "count": 2}, {"room": "K", "count": 2, "child_sized": True}],
+    )
+    assert shelter["beds"] == 4 and shelter["address"]
+    resp = await client.post(
+        "/placements", json=placement_body(children=[4, 9], excluded_regions=["Quiché"]), headers=STAFF
+    )
+    assert resp.status_code == 201, resp.text
+    p = resp.json()
+    assert p["status"] == "held" and p["shelter_id"] == shelter["id"] and len(p["bed_ids"]) == 3
+    assert "same_country" in p["reason"]
+    conf = await client.post(f"/placements/{p['id']}/confirm", json={"stay_days": 10}, headers=COORD)
+    assert conf.status_code == 200, conf.text
+    assert conf.json()["status"] == "confirmed" and conf.json()["hold_expires_at"] is None
+    again = await client.post(f"/placements/{p['id']}/confirm", headers=COORD)
+    assert_problem(again, 409)
+    ci = await client.post(f"/placements/{p['id']}/check-in", headers=COORD)
+    assert ci.status_code == 200 and ci.json()["status"] == "checked_in"
+    co = await client.post(f"/placements/{p['id']}/check-out", json={}, headers=COORD)
+    assert co.status_code == 200 and co.json()["status"] == "ended"
+    listed = await client.get("/placements", params={"case_id": p["case_id"]}, headers=STAFF)
+    assert listed.json()["total"] == 1
