@@ -6,14 +6,35 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.funds import service
+from services.funds.api import ROUTES
+from services.funds.handlers import on_assessment_recorded
 from shared.config import Settings
-from shared.runtime import ServiceSpec, build_app
+from shared.events import AssessmentRecorded
+from shared.runtime import Runtime, ServiceSpec, build_app
+
+# Overdue applications are found by one indexed query; a short period keeps the
+# ApplicationOverdue event close to the deadline.
+OVERDUE_EVERY_SECONDS = 2.0
+
+
+async def overdue_job(rt: Runtime) -> None:
+    await service.emit_overdue(rt)
+
 
 SPEC = ServiceSpec(
     name="funds",
     description="Rapid-response funds, committee decisions, disbursements that never overspend or pay twice.",
-    route_handlers=[],
+    route_handlers=ROUTES,
     migrations=Path(__file__).parent / "migrations",
+    consumers=lambda rt: [
+        rt.new_consumer(
+            stream="RISK",
+            durable="funds-risk",
+            handlers={AssessmentRecorded.TYPE: on_assessment_recorded(rt.settings)},
+        )
+    ],
+    jobs=[(OVERDUE_EVERY_SECONDS, overdue_job)],
 )
 
 
