@@ -279,7 +279,7 @@ async def record_assessment(
             summary=f"assessment recorded: level {level}{override}; measures: {', '.join(measures) or 'none'}",
         )
         await enqueue(conn, event)
-    log.info("assessment.recorded", case_id=str(case_id), level=level, measures=len(measures))
+    log.info("assessment.recorded", case_id=str(case_id), risk_level=level, measures=len(measures))
     return _assessment_view(row, None)
 
 
