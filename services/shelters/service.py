@@ -42,6 +42,10 @@ WAITLIST_BATCH = 50  # waiting requests tried each time beds free up
 EXPIRY_BATCH = 200
 
 
+class _NoRoom(Exception):
+    """The chosen shelter turned out to have no room once locked."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -257,16 +261,20 @@ async def try_hold_tx(
         if match is None:
             return None
         skip.append(match.shelter_id)
-        locked = await store.lock_shelter(conn, match.shelter_id)
-        if locked is None or locked["status"] != "open":
-            continue
-        fresh = await store.candidates(conn, start, end, only=match.shelter_id)
-        beds = domain.pick_beds(need, fresh[0].free_beds) if fresh else None
-        if beds is None:
-            continue
         try:
+            # A savepoint: if this shelter has no room after all, rolling back releases
+            # its lock at once, so two holds trying shelters in opposite orders never deadlock.
             async with conn.transaction():
+                locked = await store.lock_shelter(conn, match.shelter_id)
+                if locked is None or locked["status"] != "open":
+                    raise _NoRoom
+                fresh = await store.candidates(conn, start, end, only=match.shelter_id)
+                beds = domain.pick_beds(need, fresh[0].free_beds) if fresh else None
+                if beds is None:
+                    raise _NoRoom
                 await store.insert_placement_allocations(conn, p["id"], match.shelter_id, beds, start, end)
+        except _NoRoom:
+            continue
         except asyncpg.ExclusionViolationError:
             log.info("placement.hold_conflict", placement_id=str(p["id"]), shelter_id=str(match.shelter_id))
             continue

@@ -1,0 +1,89 @@
+"""Many simultaneous holds against the real database: never more than the beds, never an overlap."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from types import SimpleNamespace
+
+import asyncpg
+import pytest
+
+from services.shelters import schemas, service
+from shared.config import load_settings
+from shared.crypto import PiiCipher, new_key_spec
+from shared.events import Party
+
+SETTINGS = load_settings({}, jwt_secret="x" * 40)
+OVERLAPS = """SELECT count(*) FROM bed_allocations a JOIN bed_allocations b
+              ON a.bed_id = b.bed_id AND a.id < b.id AND a.active AND b.active AND a.during && b.during"""
+
+
+async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "Oaxaca") -> uuid.UUID:
+    rt = SimpleNamespace(pool=pool, settings=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec()))
+    admin = SimpleNamespace(check_country=lambda _c: None, sub="t", has_role=lambda *_: True)
+    body = schemas.ShelterCreate(
+        code=code,
+        kind="shelter",
+        country=country,
+        region=region,
+        address="Calle 1",
+        beds=[schemas.BedBatch(room="A", count=beds)] if beds else [],
+    )
+    return (await service.create_shelter(rt, admin, body)).id
+
+
+async def request(pool, *, adults: int = 1, children=()) -> str:
+    async with pool.acquire() as conn, conn.transaction():
+        placement_id, _ = await service.open_request_tx(
+            conn,
+            SETTINGS,
+            case_id=uuid.uuid4(),
+            country="MX",
+            region="Chiapas",
+            party=Party(adults=adults, children_ages=list(children)),
+            level="high",
+            excluded_regions=[],
+        )
+        return await conn.fetchval("SELECT status FROM placements WHERE id = $1", placement_id)
+
+
+@pytest.fixture
+async def pool(service_db):
+    return await service_db("shelters")
+
+
+async def test_simultaneous_holds_give_exactly_as_many_as_beds(pool):
+    await make_shelter(pool, code="uno", country="MX", beds=5)
+    await make_shelter(pool, code="dos", country="GT", beds=3)
+    statuses = await asyncio.gather(*(request(pool) for _ in range(30)))
+    assert statuses.count("held") == 8
+    assert statuses.count("requested") == 22
+    assert await pool.fetchval(OVERLAPS) == 0
+    assert await pool.fetchval("SELECT count(*) FROM bed_allocations WHERE active") == 8
+    assert await pool.fetchval("SELECT count(*) FROM placements WHERE waitlisted") == 22
+
+
+async def test_simultaneous_family_holds_are_all_or_none(pool):
+    await make_shelter(pool, code="familias", country="MX", beds=7)
+    statuses = await asyncio.gather(*(request(pool, adults=1, children=[15]) for _ in range(12)))
+    assert statuses.count("held") == 3
+    per_placement = await pool.fetch(
+        "SELECT placement_id, count(*) AS n FROM bed_allocations WHERE active GROUP BY placement_id"
+    )
+    assert sorted(r["n"] for r in per_placement) == [2, 2, 2]
+    assert await pool.fetchval(OVERLAPS) == 0
+
+
+async def test_the_database_itself_refuses_an_overlapping_booking(pool):
+    shelter_id = await make_shelter(pool, code="tres", country="MX", beds=1)
+    bed_id = await pool.fetchval("SELECT id FROM beds WHERE shelter_id = $1", shelter_id)
+    insert = """INSERT INTO bed_allocations (bed_id, shelter_id, kind, during)
+                VALUES ($1, $2, 'out_of_service', tstzrange(now() + $3::text::interval, now() + $4::text::interval))"""
+    await pool.execute(insert, bed_id, shelter_id, "0 days", "2 days")
+    with pytest.raises(asyncpg.ExclusionViolationError):
+        await pool.execute(insert, bed_id, shelter_id, "1 day", "3 days")
+    # Adjacent ranges do not overlap, and inactive rows do not count.
+    await pool.execute(insert, bed_id, shelter_id, "2 days", "3 days")
+    await pool.execute("UPDATE bed_allocations SET active = false")
+    await pool.execute(insert, bed_id, shelter_id, "1 day", "3 days")

@@ -1,0 +1,206 @@
+"""The placement lifecycle against a small model, on the real database.
+
+Invariants checked after every step: occupancy never exceeds the beds, a bed is never
+in two overlapping active allocations, a placement keeps beds exactly while it is held,
+confirmed or checked in (so expired holds free their beds), statuses only move along
+the lifecycle, and no waiting request fits in the beds that are free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from services.shelters import domain, schemas, service, store
+from shared import db
+from shared.config import load_settings, with_database
+from shared.crypto import PiiCipher, new_key_spec
+from shared.events import Party
+from shared.problems import Conflict
+from tests.conftest import fresh_database
+
+SETTINGS = load_settings({}, jwt_secret="x" * 40, hold_hours=4.0)
+ADMIN = SimpleNamespace(
+    sub="admin",
+    is_admin=True,
+    check_country=lambda _c: None,
+    can_see=lambda _c: True,
+    has_role=lambda *_: True,
+    visible_countries=lambda _c: None,
+)
+ACTIONS = {
+    "confirm": ("confirmed", lambda rt, pid: service.confirm(rt, ADMIN, pid, schemas.Confirm())),
+    "check_in": ("checked_in", lambda rt, pid: service.check_in(rt, ADMIN, pid)),
+    "check_out": ("ended", lambda rt, pid: service.check_out(rt, ADMIN, pid)),
+    "cancel": ("cancelled", lambda rt, pid: service.cancel(rt, ADMIN, pid, schemas.Cancel())),
+}
+
+
+class PlacementMachine(RuleBasedStateMachine):
+    def __init__(self, loop, pg_url):
+        super().__init__()
+        self.loop = loop
+        name = self.run(fresh_database(pg_url, "shelters"))
+        self.pool = self.run(db.create_pool(with_database(pg_url, name), min_size=1, max_size=4))
+        self.rt = SimpleNamespace(
+            pool=self.pool, settings=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec())
+        )
+        for code, country, beds in (
+            ("norte", "MX", [("A", 2, False), ("N", 1, True)]),
+            ("sur", "GT", [("A", 2, False)]),
+        ):
+            body = schemas.ShelterCreate(
+                code=code,
+                kind="shelter",
+                country=country,
+                region="R-" + code,
+                address="secret",
+                beds=[schemas.BedBatch(room=r, count=n, child_sized=c) for r, n, c in beds],
+            )
+            self.run(service.create_shelter(self.rt, ADMIN, body))
+        self.total_beds = 5
+        self.model: dict[uuid.UUID, str] = {}
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+    def teardown(self):
+        self.run(asyncio.wait_for(self.pool.close(), timeout=10))
+
+    def sync(self) -> None:
+        """Statuses only move along the lifecycle; requests may get holds by themselves."""
+        rows = self.run(self.pool.fetch("SELECT id, status FROM placements"))
+        for r in rows:
+            before = self.model.get(r["id"])
+            if before is not None and before != r["status"]:
+                assert (before, r["status"]) == ("requested", "held"), (before, r["status"])
+            self.model[r["id"]] = r["status"]
+
+    @rule(
+        adults=st.integers(1, 2),
+        children=st.lists(st.integers(0, 17), max_size=2),
+        level=st.sampled_from(list(domain.LEVEL_RANK)),
+    )
+    def request(self, adults, children, level):
+        async def go():
+            async with self.pool.acquire() as conn, conn.transaction():
+                return await service.open_request_tx(
+                    conn,
+                    SETTINGS,
+                    case_id=uuid.uuid4(),
+                    country="MX",
+                    region="Chiapas",
+                    party=Party(adults=adults, children_ages=children),
+                    level=level,
+                    excluded_regions=[],
+                )
+
+        placement_id, match = self.run(go())
+        self.model[placement_id] = "requested"
+        self.sync()
+        assert self.model[placement_id] == ("held" if match else "requested")
+
+    @precondition(lambda self: self.model)
+    @rule(data=st.data(), action=st.sampled_from(sorted(ACTIONS)))
+    def act(self, data, action):
+        placement_id = data.draw(st.sampled_from(sorted(self.model, key=str)))
+        target, call = ACTIONS[action]
+        before = self.model[placement_id]
+        try:
+            out = self.run(call(self.rt, placement_id))
+        except Conflict:
+            assert not domain.can_transition(before, target)
+            return
+        assert domain.can_transition(before, target)
+        assert out.status == target
+        self.model[placement_id] = target
+        self.sync()
+
+    @rule()
+    def time_passes_beyond_every_hold(self):
+        later = datetime.now(UTC) + timedelta(hours=SETTINGS.hold_hours, seconds=1)
+
+        async def go():
+            async with self.pool.acquire() as conn, conn.transaction():
+                return await service.expire_holds_tx(conn, SETTINGS, now=later)
+
+        held = {pid for pid, s in self.model.items() if s == "held"}
+        self.run(go())
+        rows = self.run(
+            self.pool.fetch("SELECT id, status FROM placements WHERE id = ANY($1::uuid[])", list(held))
+        )
+        assert all(r["status"] == "expired" for r in rows)
+        for pid in held:
+            self.model[pid] = "expired"
+        self.sync()
+
+    @invariant()
+    def beds_are_never_double_booked(self):
+        overlaps = self.run(
+            self.pool.fetchval(
+                """SELECT count(*) FROM bed_allocations a JOIN bed_allocations b
+                   ON a.bed_id = b.bed_id AND a.id < b.id AND a.active AND b.active AND a.during && b.during"""
+            )
+        )
+        assert overlaps == 0
+        active = self.run(self.pool.fetchval("SELECT count(*) FROM bed_allocations WHERE active"))
+        assert active <= self.total_beds
+
+    @invariant()
+    def placements_keep_beds_exactly_while_active(self):
+        rows = self.run(
+            self.pool.fetch(
+                """SELECT p.id, p.status, p.adults + cardinality(p.children_ages) AS size, p.shelter_id,
+                          count(a.id) AS beds, count(a.id) FILTER (WHERE a.shelter_id <> p.shelter_id) AS elsewhere
+                   FROM placements p LEFT JOIN bed_allocations a ON a.placement_id = p.id AND a.active
+                   GROUP BY p.id"""
+            )
+        )
+        for r in rows:
+            expected = r["size"] if r["status"] in domain.KEEPS_BEDS else 0
+            assert r["beds"] == expected, dict(r)
+            assert r["elsewhere"] == 0
+
+    @invariant()
+    def no_waiting_request_fits_in_free_beds(self):
+        async def go():
+            async with self.pool.acquire() as conn:
+                now = datetime.now(UTC)
+                waiting = await conn.fetch("SELECT * FROM placements WHERE status = 'requested'")
+                for p in waiting:
+                    options = await store.candidates(conn, now, now + timedelta(days=p["stay_days"]))
+                    need = service._need(p)
+                    match = domain.choose_shelter(
+                        need, home_country="MX", home_region="Chiapas", excluded=[], candidates=options
+                    )
+                    assert match is None, f"waiting placement {p['id']} fits in {match.code}"
+
+        self.run(go())
+
+
+def test_placement_lifecycle_against_model(pg_url):
+    loop = asyncio.new_event_loop()
+    try:
+        run_state_machine_as_test(
+            lambda: PlacementMachine(loop, pg_url),
+            settings=settings(
+                max_examples=12,
+                stateful_step_count=15,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow],
+            ),
+        )
+    finally:
+        loop.close()
