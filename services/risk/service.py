@@ -442,6 +442,8 @@ async def record_incident(rt: Runtime, principal: Principal, body: IncidentCreat
 async def incident_stats(
     rt: Runtime, principal: Principal, *, start: date | None, end: date | None, country: str | None
 ) -> IncidentStats:
+    if start is not None and end is not None and start > end:
+        raise Unprocessable(f"from ({start}) is after to ({end}); swap them")
     countries = principal.visible_countries(country)
     async with rt.pool.acquire() as conn:
         s = await store.incident_stats(conn, start=start, end=end, countries=countries)

@@ -1,0 +1,257 @@
+"""The timeline and re-assessments, fed by shelters and funds events published to their
+streams exactly as those services' outbox relays publish them."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+
+from shared.events import (
+    ApplicationApproved,
+    ApplicationOpened,
+    DisbursementMade,
+    GrantLine,
+    Money,
+    Party,
+    PlacementCheckedIn,
+    PlacementConfirmed,
+    PlacementEnded,
+    PlacementHeld,
+    PlacementRequested,
+    ShelterCompromised,
+    encode_event,
+    new_event,
+)
+from tests.risk.helpers import NAME, assert_problem, assessment_body, case_body, required_answers
+from tests.support import auth, eventually, service_client
+
+ANALYST = auth("risk_analyst", countries=("GT",), sub="ana")
+STAFF = auth("network_staff", countries=("GT",))
+
+
+@pytest.fixture
+async def settings(make_settings):
+    return await make_settings("risk")
+
+
+@pytest.fixture
+async def client(settings):
+    async with service_client("risk", settings) as c:
+        yield c
+
+
+async def publish(js, payload, case_id, producer):
+    event = new_event(payload, producer=producer, case_id=case_id)
+    ack = await js.publish(event.subject, encode_event(event), headers={"Nats-Msg-Id": str(event.id)})
+    assert not ack.duplicate
+    return event
+
+
+async def open_assessed_case(client, answers=None) -> tuple[dict, dict]:
+    case = (await client.post("/cases", json=case_body(), headers=ANALYST)).json()
+    r = await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(answers), headers=ANALYST)
+    assert r.status_code == 201, r.text
+    return case, r.json()
+
+
+async def timeline_with(client, case_id, count: int) -> dict:
+    async def probe():
+        body = (await client.get(f"/cases/{case_id}/timeline", headers=STAFF)).json()
+        return body if len(body["steps"]) >= count else None
+
+    return await eventually(probe)
+
+
+async def due(client) -> dict[str, list[str]]:
+    page = (await client.get("/reassessments/due", headers=ANALYST)).json()
+    return {item["case_id"]: item["reasons"] for item in page["items"]}
+
+
+async def test_the_timeline_follows_the_case_across_services(client, clean_streams):
+    js = clean_streams
+    case, assessment = await open_assessed_case(client)
+    cid = uuid.UUID(case["id"])
+    placement, shelter, application = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    party = Party(adults=1, children_ages=[4, 9])
+    mxn = lambda n: Money(n, "GTQ")  # noqa: E731
+    published = [
+        await publish(js, PlacementRequested(placement_id=placement, country="GT", party=party, level="high"), cid, "shelters"),
+        await publish(
+            js,
+            PlacementHeld(
+                placement_id=placement, shelter_id=shelter, shelter_code="CASA-3", country="GT", region="Petén",
+                beds=3, hold_expires_at=datetime.now(UTC) + timedelta(hours=4),
+            ),
+            cid,
+            "shelters",
+        ),
+        await publish(
+            js,
+            ApplicationOpened(
+                application_id=application, fund_id=None, track="emergency", country="GT",
+                lines=[GrantLine("relocation_grant", mxn(500000))], requested=mxn(500000),
+            ),
+            cid,
+            "funds",
+        ),
+        await publish(js, PlacementConfirmed(placement_id=placement, shelter_id=shelter), cid, "shelters"),
+        await publish(js, PlacementCheckedIn(placement_id=placement, shelter_id=shelter), cid, "shelters"),
+        await publish(js, ApplicationApproved(application_id=application, approved=mxn(450000), track="emergency"), cid, "funds"),
+        await publish(
+            js,
+            DisbursementMade(
+                application_id=application, disbursement_id=uuid.uuid4(), amount=mxn(250000), tranche=1,
+                paid_total=mxn(250000), method="transfer",
+            ),
+            cid,
+            "funds",
+        ),
+    ]  # fmt: skip
+    # A copy arriving again (outside JetStream's duplicate window) is applied once.
+    again = published[1]
+    await js.publish(again.subject, encode_event(again), headers={"Nats-Msg-Id": "copy"})
+
+    body = await timeline_with(client, case["id"], 2 + len(published))
+    steps = body["steps"]
+    assert body["case_id"] == case["id"] and body["status"] == "open" and body["level"] == "high"
+    assert [s["type"] for s in steps] == [
+        "amparo.risk.case.opened",
+        "amparo.risk.assessment.recorded",
+        *[e.type for e in published],
+    ]
+    assert body["current_step"] == "amparo.funds.disbursement.made"
+    assert [s["service"] for s in steps[:3]] == ["risk", "risk", "shelters"]
+    assert steps[0]["elapsed_seconds"] == 0 and steps[0]["since_previous_seconds"] == 0
+    elapsed = [s["elapsed_seconds"] for s in steps]
+    assert elapsed == sorted(elapsed)
+    for before, after in itertools.pairwise(steps):
+        gap = after["elapsed_seconds"] - before["elapsed_seconds"]
+        assert after["since_previous_seconds"] == pytest.approx(gap, abs=0.002)
+    assert "3 beds held in shelter CASA-3" in steps[3]["summary"]
+    assert "level high" in steps[1]["summary"] and "shelter" in steps[1]["summary"]
+    assert "2500.00 GTQ" in steps[-1]["summary"]
+    assert all(NAME not in s["summary"] for s in steps)
+    assert body["reassessment_due"] is False
+    assert assessment["id"]
+
+    # Nothing is added twice, however long we wait for stragglers.
+    async def settled():
+        info = await js.consumer_info("SHELTERS", "risk-shelters")
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    await eventually(settled)
+    again_body = (await client.get(f"/cases/{case['id']}/timeline", headers=STAFF)).json()
+    assert len(again_body["steps"]) == 2 + len(published)
+
+
+async def test_checkout_makes_a_reassessment_due_until_a_new_assessment(client, clean_streams):
+    js = clean_streams
+    case, _ = await open_assessed_case(client)
+    other, _ = await open_assessed_case(client)
+    assert await due(client) == {}
+    await publish(
+        js,
+        PlacementEnded(placement_id=uuid.uuid4(), shelter_id=uuid.uuid4()),
+        uuid.UUID(case["id"]),
+        "shelters",
+    )
+
+    async def marked():
+        return await due(client) == {case["id"]: ["placement_ended"]}
+
+    await eventually(marked)
+    page = (await client.get("/reassessments/due", headers=ANALYST)).json()
+    assert page["total"] == 1 and page["items"][0]["level"] == "high" and page["items"][0]["due_since"]
+    timeline = (await client.get(f"/cases/{case['id']}/timeline", headers=ANALYST)).json()
+    assert timeline["reassessment_due"] is True and timeline["current_step"] == PlacementEnded.TYPE
+
+    r = await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(), headers=ANALYST)
+    assert r.status_code == 201
+    assert await due(client) == {}
+    assert other["id"]
+
+
+async def test_a_compromised_shelter_marks_every_affected_case(client, clean_streams):
+    js = clean_streams
+    first, _ = await open_assessed_case(client)
+    second, _ = await open_assessed_case(client)
+    untouched, _ = await open_assessed_case(client)
+    unknown = uuid.uuid4()  # not a case of this service: ignored, and it blocks nothing
+    await publish(
+        js,
+        ShelterCompromised(
+            shelter_id=uuid.uuid4(), country="GT", region="Petén",
+            affected_case_ids=[uuid.UUID(first["id"]), unknown, uuid.UUID(second["id"])],
+        ),
+        None,
+        "shelters",
+    )  # fmt: skip
+
+    async def marked():
+        return await due(client) == {
+            first["id"]: ["shelter_compromised"],
+            second["id"]: ["shelter_compromised"],
+        }
+
+    await eventually(marked)
+    for case in (first, second):
+        steps = (await client.get(f"/cases/{case['id']}/timeline", headers=STAFF)).json()["steps"]
+        assert steps[-1]["type"] == ShelterCompromised.TYPE and steps[-1]["service"] == "shelters"
+    steps = (await client.get(f"/cases/{untouched['id']}/timeline", headers=STAFF)).json()["steps"]
+    assert len(steps) == 2
+
+
+async def test_old_high_assessments_and_new_incidents_make_a_case_due(client, settings):
+    high, _ = await open_assessed_case(client)
+    low, _ = await open_assessed_case(client, required_answers(False))
+    fresh = (await client.post("/cases", json=case_body(), headers=ANALYST)).json()
+    # Time travel: both assessments were recorded a day more than reassessment_days ago.
+    conn = await asyncpg.connect(settings.dsn("risk"))
+    try:
+        await conn.execute(
+            "UPDATE cases SET last_assessed_at = last_assessed_at - make_interval(days => $1)",
+            settings.reassessment_days + 1,
+        )
+    finally:
+        await conn.close()
+    assert await due(client) == {high["id"]: ["assessment_aged"]}
+
+    incident = {
+        "occurred_on": "2026-11-20",
+        "country": "GT",
+        "region": "Alta Verapaz",
+        "scope": "individual",
+        "aggression_types": ["threats"],
+        "perpetrator_types": ["organized_crime"],
+        "gender_components": False,
+        "case_id": fresh["id"],
+    }
+    r = await client.post("/incidents", json=incident, headers=ANALYST)
+    assert r.status_code == 201, r.text
+    assert r.json()["case_marked_due"] is True
+    assert await due(client) == {high["id"]: ["assessment_aged"], fresh["id"]: ["new_incident"]}
+    steps = (await client.get(f"/cases/{fresh['id']}/timeline", headers=STAFF)).json()["steps"]
+    assert steps[-1]["type"] == "amparo.risk.incident.recorded"
+
+    # Closed cases are never due.
+    await client.post(f"/cases/{high['id']}/close", json={"reason": "risk_resolved"}, headers=ANALYST)
+    assert await due(client) == {fresh["id"]: ["new_incident"]}
+    assert low["id"]
+
+
+async def test_timeline_and_due_list_refuse_what_they_should(client):
+    case = (await client.post("/cases", json=case_body(), headers=ANALYST)).json()
+    assert_problem(await client.get(f"/cases/{uuid.uuid4()}/timeline", headers=STAFF), 404)
+    assert_problem(
+        await client.get(f"/cases/{case['id']}/timeline", headers=auth("network_staff", countries=("MX",))),
+        403,
+    )
+    assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_admin")), 403)
+    assert_problem(await client.get("/reassessments/due", headers=STAFF), 403)
+    assert_problem(await client.get("/reassessments/due?country=MX", headers=ANALYST), 403)
+    assert_problem(await client.get("/reassessments/due?limit=abc", headers=ANALYST), 400)
+    assert_problem(await client.get("/cases/123/timeline", headers=ANALYST), 404)
