@@ -100,7 +100,7 @@ class MeasureRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     text_es: str
     text_en: str
     min_level: Level | None = None
-    any_of: list[str] = []
+    any_of: list[str] = msgspec.field(default_factory=list)
 
 
 class Scoring(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -69,10 +69,12 @@ GenderComponent = Literal[
 
 class PartyIn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     adults: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
-    children_ages: Annotated[
-        list[Annotated[int, msgspec.Meta(ge=0, le=17)]], msgspec.Meta(max_length=20)
-    ] = []
-    accessibility_needs: Annotated[list[Text], msgspec.Meta(max_length=20)] = []
+    children_ages: Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=17)]], msgspec.Meta(max_length=20)] = (
+        msgspec.field(default_factory=list)
+    )
+    accessibility_needs: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(
+        default_factory=list
+    )
 
     def to_party(self) -> Party:
         return Party(
@@ -82,12 +84,30 @@ class PartyIn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=T
         )
 
 
+class PartyView(msgspec.Struct, kw_only=True, frozen=True):
+    """The party as shown in responses (shared.events.Party's list defaults break OpenAPI)."""
+
+    adults: int
+    children_ages: list[int]
+    accessibility_needs: list[str]
+    size: int
+
+    @classmethod
+    def of(cls, party: Party) -> PartyView:
+        return cls(
+            adults=party.adults,
+            children_ages=list(party.children_ages),
+            accessibility_needs=list(party.accessibility_needs),
+            size=party.size,
+        )
+
+
 class PersonalData(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """Encrypted at rest; shown only to risk analysts, and every read is audited."""
 
     full_name: Text
     organization: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    contacts: Annotated[list[Text], msgspec.Meta(max_length=10)] = []
+    contacts: Annotated[list[Text], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
     notes: LongText = ""
 
 
@@ -96,7 +116,7 @@ class CaseCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     region: Region
     personal: PersonalData
     line_of_defence: LineOfDefence
-    party: PartyIn = PartyIn()
+    party: PartyIn = msgspec.field(default_factory=PartyIn)
 
 
 class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):
@@ -104,7 +124,7 @@ class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):
     country: str
     region: str
     line_of_defence: str
-    party: Party
+    party: PartyView
     status: CaseStatus
     level: Level | None
     last_assessment_id: uuid.UUID | None
@@ -131,7 +151,9 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown
     answers: Annotated[dict[str, bool | int], msgspec.Meta(max_length=500)]
     # Regions where she must not be placed. The case's region (where she was attacked) is
     # added unless exclude_case_region is false.
-    excluded_regions: Annotated[list[Region], msgspec.Meta(max_length=50)] = []
+    excluded_regions: Annotated[list[Region], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
     exclude_case_region: bool = True
     # Who travels with her now; the case's party when omitted.
     party: PartyIn | None = None
@@ -150,7 +172,7 @@ class AssessmentView(msgspec.Struct, kw_only=True, frozen=True):
     level: Level
     overridden: bool
     measures: list[MeasureKind]
-    party: Party
+    party: PartyView
     excluded_regions: list[str]
     supersedes: uuid.UUID | None
     superseded_by: uuid.UUID | None
@@ -220,7 +242,9 @@ class IncidentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     aggression_types: Annotated[list[AggressionType], msgspec.Meta(min_length=1, max_length=12)]
     perpetrator_types: Annotated[list[PerpetratorType], msgspec.Meta(min_length=1, max_length=7)]
     gender_components: bool
-    gender_component_types: Annotated[list[GenderComponent], msgspec.Meta(max_length=10)] = []
+    gender_component_types: Annotated[list[GenderComponent], msgspec.Meta(max_length=10)] = msgspec.field(
+        default_factory=list
+    )
     close_people_attacked: bool = False
     case_id: uuid.UUID | None = None
 

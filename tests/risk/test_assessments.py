@@ -60,7 +60,7 @@ async def test_high_assessment_of_a_mother_with_two_children(client):
     assert a["computed_level"] == a["level"] == "high" and a["overridden"] is False
     assert a["measures"] == ["shelter", "relocation_grant", "home_security_grant", "self_care"]
     assert a["excluded_regions"] == ["Alta Verapaz", "Izabal"]
-    assert a["party"] == {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []}
+    assert a["party"] == {"adults": 1, "children_ages": [4, 9], "accessibility_needs": [], "size": 3}
     assert a["scores"] == {
         "threats": 10,
         "vulnerabilities": 3,

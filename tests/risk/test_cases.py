@@ -26,7 +26,7 @@ async def test_open_case_returns_no_personal_data_and_the_read_is_audited(client
     case = created.json()
     assert set(case) >= {"id", "country", "region", "party", "status", "level", "opened_at"}
     assert case["status"] == "open" and case["level"] is None and case["opened_by"] == "ana"
-    assert case["party"] == {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []}
+    assert case["party"] == {"adults": 1, "children_ages": [4, 9], "accessibility_needs": [], "size": 3}
     for secret in (NAME, ORG, PHONE, NOTES):
         assert secret not in created.text
 
