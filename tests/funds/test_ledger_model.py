@@ -1,0 +1,178 @@
+"""The ledger against a small model (hypothesis stateful): deposits, approvals,
+tranches (with retries of the same key) and closes in any order keep
+balance = deposits - disbursements, available = balance - open commitments,
+and nothing is ever negative; refusals happen exactly when the model says so."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from services.funds import service
+from services.funds.schemas import (
+    ApplicationCreate,
+    CloseCreate,
+    DepositCreate,
+    DisbursementCreate,
+    FundCreate,
+    LineIn,
+    MemberAdd,
+    PolicyPut,
+    VoteCreate,
+)
+from shared import db
+from shared.config import with_database
+from shared.problems import Conflict
+from tests.conftest import fresh_database
+from tests.funds.conftest import principal, runtime
+
+ADMIN = principal("admin", "fund_admin")
+M1 = principal("m1", "fund_committee")
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    loop: asyncio.AbstractEventLoop
+    rt = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deposits = 0
+        self.apps: dict[uuid.UUID, dict] = {}
+        self.last_tranche: tuple | None = None
+        self.fund_id = self.run(self._new_fund())
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+    async def _new_fund(self) -> uuid.UUID:
+        # A new fund per example: the ledger is append-only, there is nothing to truncate.
+        fund = await service.create_fund(
+            self.rt, ADMIN, FundCreate(name="M", currency="HNL", countries=["HN"])
+        )
+        await service.put_policy(
+            self.rt, ADMIN, fund.id, PolicyPut(ceiling=10**9, emergency_limit=1, quorum=1)
+        )
+        await service.add_member(self.rt, ADMIN, fund.id, MemberAdd(sub="m1"))
+        return fund.id
+
+    # --- the model -------------------------------------------------------------------
+
+    @property
+    def paid(self) -> int:
+        return sum(a["paid"] for a in self.apps.values())
+
+    @property
+    def open_commitments(self) -> int:
+        return sum(a["approved"] - a["paid"] for a in self.apps.values() if not a["closed"])
+
+    @property
+    def available(self) -> int:
+        return self.deposits - self.paid - self.open_commitments
+
+    def payable(self) -> list[uuid.UUID]:
+        return [k for k, a in self.apps.items() if not a["closed"]]
+
+    # --- rules -----------------------------------------------------------------------
+
+    @rule(amount=st.integers(1, 50_000))
+    def deposit(self, amount: int) -> None:
+        self.run(service.deposit(self.rt, ADMIN, self.fund_id, DepositCreate(amount=amount, currency="HNL")))
+        self.deposits += amount
+
+    @rule(amount=st.integers(1, 60_000))
+    def approve(self, amount: int) -> None:
+        app = self.run(
+            service.create_application(
+                self.rt,
+                ADMIN,
+                ApplicationCreate(
+                    case_id=uuid.uuid4(),
+                    country="HN",
+                    fund_id=self.fund_id,
+                    lines=[LineIn(purpose="legal", amount=amount)],
+                ),
+            )
+        )
+        covered = amount <= self.available
+        try:
+            self.run(service.vote(self.rt, M1, app.id, VoteCreate(decision="approve")))
+        except Conflict:
+            assert not covered
+            return
+        assert covered
+        self.apps[app.id] = {"approved": amount, "paid": 0, "closed": False}
+
+    @precondition(lambda self: self.payable())
+    @rule(data=st.data(), amount=st.integers(1, 40_000))
+    def disburse(self, data, amount: int) -> None:
+        app_id = data.draw(st.sampled_from(self.payable()))
+        app = self.apps[app_id]
+        key = str(uuid.uuid4())
+        body = DisbursementCreate(
+            amount=amount, currency="HNL", method="bank_transfer", payee_reference="HN-0001"
+        )
+        try:
+            view, created = self.run(service.disburse(self.rt, ADMIN, app_id, key, body))
+        except Conflict:
+            assert amount > app["approved"] - app["paid"]
+            return
+        assert created and amount <= app["approved"] - app["paid"]
+        app["paid"] += amount
+        assert view.paid_total == app["paid"]
+        self.last_tranche = (app_id, key, body, view)
+
+    @precondition(lambda self: self.last_tranche is not None)
+    @rule()
+    def retry_last_tranche(self) -> None:
+        app_id, key, body, first = self.last_tranche
+        view, created = self.run(service.disburse(self.rt, ADMIN, app_id, key, body))
+        assert not created and view == first
+
+    @precondition(lambda self: self.payable())
+    @rule(data=st.data())
+    def close(self, data) -> None:
+        app_id = data.draw(st.sampled_from(self.payable()))
+        view = self.run(service.close(self.rt, ADMIN, app_id, CloseCreate()))
+        app = self.apps[app_id]
+        assert view.released == app["approved"] - app["paid"]
+        app["closed"] = True
+
+    # --- invariants ------------------------------------------------------------------
+
+    @invariant()
+    def matches_the_model(self) -> None:
+        fund = self.run(service.get_fund(self.rt, ADMIN, self.fund_id))
+        assert fund.balance == self.deposits - self.paid >= 0
+        assert fund.committed == self.open_commitments >= 0
+        assert fund.available == fund.balance - fund.committed == self.available >= 0
+
+
+def test_ledger_against_model(pg_url):
+    loop = asyncio.new_event_loop()
+    name = loop.run_until_complete(fresh_database(pg_url, "funds"))
+    pool = loop.run_until_complete(db.create_pool(with_database(pg_url, name), min_size=1, max_size=4))
+    LedgerMachine.loop = loop
+    LedgerMachine.rt = runtime(pool)
+    try:
+        run_state_machine_as_test(
+            LedgerMachine,
+            settings=settings(
+                max_examples=40,
+                stateful_step_count=30,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow],
+            ),
+        )
+    finally:
+        loop.run_until_complete(pool.close())
+        loop.close()
