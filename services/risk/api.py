@@ -146,6 +146,23 @@ async def record_incident(rt: Runtime, principal: Principal, data: IncidentCreat
     return await service.record_incident(rt, principal, data)
 
 
+@get("/incidents", operation_id="listIncidents", guards=[ANALYST], tags=["incidents"])
+async def list_incidents(
+    rt: Runtime,
+    principal: Principal,
+    start: Annotated[date | None, Parameter(query="from", description="first day, inclusive")] = None,
+    end: Annotated[date | None, Parameter(query="to", description="last day, inclusive")] = None,
+    country: CountryQuery = None,
+    case_id: uuid.UUID | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[IncidentView]:
+    """The registry of attacks in your countries, most recent first."""
+    return await service.list_incidents(
+        rt, principal, start=start, end=end, country=country, case_id=case_id, limit=limit, offset=offset
+    )
+
+
 @get(
     "/incidents/stats",
     operation_id="incidentStats",
@@ -187,6 +204,7 @@ ROUTES = [
     get_timeline,
     due_reassessments,
     record_incident,
+    list_incidents,
     incident_stats,
     audit,
 ]

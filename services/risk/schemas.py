@@ -107,7 +107,10 @@ class PersonalData(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
 
     full_name: Text
     organization: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    contacts: Annotated[list[Text], msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
+    # Phone numbers, e-mail, messenger handles; one string is taken as a list of one.
+    contacts: (
+        Annotated[list[Text], msgspec.Meta(max_length=10)] | Annotated[str, msgspec.Meta(max_length=500)]
+    ) = msgspec.field(default_factory=list)
     notes: LongText = ""
 
 
@@ -263,6 +266,7 @@ class IncidentView(msgspec.Struct, kw_only=True, frozen=True):
     case_id: uuid.UUID | None
     recorded_by: str
     recorded_at: datetime
+    # Whether recording it made its case due for re-assessment (false in lists).
     case_marked_due: bool
 
 

@@ -95,7 +95,12 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
     principal.check_country(body.country)
     case_id = uuid.uuid4()
     party = body.party.to_party()
-    personal = _cipher(rt).encrypt_obj(body.personal, aad=domain.uuid_bytes(case_id))
+    contacts = body.personal.contacts
+    if isinstance(contacts, str):
+        contacts = [contacts] if contacts.strip() else []
+    personal = _cipher(rt).encrypt_obj(
+        msgspec.structs.replace(body.personal, contacts=contacts), aad=domain.uuid_bytes(case_id)
+    )
     async with rt.pool.acquire() as conn, conn.transaction():
         row = await store.insert_case(
             conn,
@@ -435,16 +440,44 @@ async def record_incident(rt: Runtime, principal: Principal, body: IncidentCreat
                 await store.mark_due(conn, case_id=case["id"], reason="new_incident", source_id=incident_id)
                 marked = True
     log.info("incident.recorded", incident_id=str(incident_id), case_marked_due=marked)
+    return _incident_view(row, marked)
+
+
+def _incident_view(row: asyncpg.Record, marked: bool) -> IncidentView:
     return IncidentView(
         **{k: (list(v) if isinstance(v, list) else v) for k, v in dict(row).items()}, case_marked_due=marked
     )
 
 
+def _check_period(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise Unprocessable(f"from ({start}) is after to ({end}); swap them")
+
+
+async def list_incidents(
+    rt: Runtime,
+    principal: Principal,
+    *,
+    start: date | None,
+    end: date | None,
+    country: str | None,
+    case_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> Page[IncidentView]:
+    _check_period(start, end)
+    countries = principal.visible_countries(country)
+    async with rt.pool.acquire() as conn:
+        rows, total = await store.list_incidents(
+            conn, start=start, end=end, countries=countries, case_id=case_id, limit=limit, offset=offset
+        )
+    return Page(items=[_incident_view(r, False) for r in rows], total=total, limit=limit, offset=offset)
+
+
 async def incident_stats(
     rt: Runtime, principal: Principal, *, start: date | None, end: date | None, country: str | None
 ) -> IncidentStats:
-    if start is not None and end is not None and start > end:
-        raise Unprocessable(f"from ({start}) is after to ({end}); swap them")
+    _check_period(start, end)
     countries = principal.visible_countries(country)
     async with rt.pool.acquire() as conn:
         s = await store.incident_stats(conn, start=start, end=end, countries=countries)

@@ -261,6 +261,30 @@ async def insert_incident(conn: asyncpg.Connection, **values: Any) -> asyncpg.Re
     )
 
 
+async def list_incidents(
+    conn: asyncpg.Connection,
+    *,
+    start: date | None,
+    end: date | None,
+    countries: list[str] | None,
+    case_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    where = """($1::date IS NULL OR occurred_on >= $1) AND ($2::date IS NULL OR occurred_on <= $2)
+               AND ($3::text[] IS NULL OR country = ANY($3)) AND ($4::uuid IS NULL OR case_id = $4)"""
+    args = (start, end, countries, case_id)
+    rows = await conn.fetch(
+        f"SELECT {INCIDENT_COLUMNS} FROM incidents WHERE {where} "
+        "ORDER BY occurred_on DESC, recorded_at DESC LIMIT $5 OFFSET $6",
+        *args,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval(f"SELECT count(*) FROM incidents WHERE {where}", *args)
+    return rows, total
+
+
 async def incident_stats(
     conn: asyncpg.Connection, *, start: date | None, end: date | None, countries: list[str] | None
 ) -> dict[str, Any]:

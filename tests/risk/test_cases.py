@@ -51,6 +51,14 @@ async def test_open_case_returns_no_personal_data_and_the_read_is_audited(client
     assert by_case.json()["total"] == 1
 
 
+async def test_one_contact_string_is_kept_as_a_list(client):
+    body = case_body()
+    body["personal"]["contacts"] = PHONE
+    case = (await client.post("/cases", json=body, headers=ANALYST)).json()
+    detail = (await client.get(f"/cases/{case['id']}", headers=ANALYST)).json()
+    assert detail["personal"]["contacts"] == [PHONE]
+
+
 async def test_lists_filter_and_scope_by_country(client):
     for country in ("GT", "GT", "HN", "MX"):
         r = await client.post("/cases", json=case_body(country=country), headers=ADMIN)

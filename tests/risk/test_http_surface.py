@@ -22,6 +22,7 @@ OPERATIONS = {
     ("get", "/cases/{case_id}/timeline"): "getTimeline",
     ("get", "/reassessments/due"): "listDueReassessments",
     ("post", "/incidents"): "recordIncident",
+    ("get", "/incidents"): "listIncidents",
     ("get", "/incidents/stats"): "incidentStats",
     ("get", "/audit"): "listAudit",
 }
@@ -65,6 +66,7 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         ("get", "/reassessments/due?country=gt", None, 400),
         ("post", "/incidents", {"occurred_on": "2026-01-01"}, 400),
         ("get", "/incidents/stats?from=01/01/2026", None, 400),
+        ("get", "/incidents?case_id=12", None, 400),
         ("get", "/audit?limit=0", None, 400),
     ]
     for method, url, body, status in calls:

@@ -90,6 +90,8 @@ async def test_incident_on_a_case(client):
     await client.post(f"/cases/{case['id']}/close", json={"reason": "other"}, headers=ANALYST)
     r = await client.post("/incidents", json=incident(case_id=case["id"]), headers=ANALYST)
     assert r.status_code == 201 and r.json()["case_marked_due"] is False
+    on_case = (await client.get(f"/incidents?case_id={case['id']}", headers=ANALYST)).json()
+    assert on_case["total"] == 2
     missing = assert_problem(
         await client.post("/incidents", json=incident(case_id=str(uuid.uuid4())), headers=ANALYST), 422
     )
@@ -132,4 +134,6 @@ async def test_scoping_and_bad_queries(client):
     assert_problem(await client.get("/incidents/stats?from=2026-13-01", headers=ANALYST), 400)
     assert_problem(await client.get("/incidents/stats?to=soon", headers=ANALYST), 400)
     assert_problem(await client.get("/incidents/stats?from=2026-05-01&to=2026-04-01", headers=ANALYST), 422)
+    assert_problem(await client.get("/incidents?from=2026-05-01&to=2026-04-01", headers=ANALYST), 422)
+    assert_problem(await client.get("/incidents?country=MX", headers=ANALYST), 403)
     assert (await client.get("/incidents/stats?country=MX", headers=ADMIN)).json()["total"] == 0
