@@ -74,3 +74,26 @@ async def test_approve_disburse_close_flow(client):
         e["kind"] for e in (await client.get(f"/funds/{fund['id']}/ledger", headers=ADMIN)).json()["items"]
     ]
     assert kinds == ["deposit", "commitment", "disbursement", "release"]
+
+
+async def test_openapi_lists_every_route_with_an_operation_id(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    ops = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
+    assert {
+        "createFund",
+        "listFunds",
+        "getFund",
+        "depositIntoFund",
+        "putFundPolicy",
+        "addFundMember",
+        "createApplication",
+        "listApplications",
+        "getApplication",
+        "voteOnApplication",
+        "recuseFromApplication",
+        "disburseTranche",
+        "closeApplication",
+        "grantsReport",
+    } <= ops
+    params = schema["paths"]["/applications/{application_id}/disbursements"]["post"]["parameters"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in params)
