@@ -77,3 +77,15 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
     for (method, path), _ in OPERATIONS.items():
         response = await client.request(method.upper(), path.format(case_id=cid, version="gender-v1"))
         assert_problem(response, 401)
+
+
+async def test_the_service_will_not_start_without_pii_keys(make_settings):
+    import msgspec
+
+    from shared.config import ConfigError
+
+    settings = msgspec.structs.replace(await make_settings("risk"), pii_keys="")
+    with pytest.raises(BaseException) as info:  # the test client wraps it in an ExceptionGroup
+        async with service_client("risk", settings):
+            pass
+    assert info.group_contains(ConfigError, match="AMPARO_PII_KEYS") or info.errisinstance(ConfigError)
