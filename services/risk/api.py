@@ -34,8 +34,10 @@ from shared.problems import NotFound
 from shared.runtime import Runtime
 
 ANALYST = requires("risk_analyst")
-# The timeline and the instrument hold no personal data: staff following a case may read them.
-FOLLOWERS = requires("risk_analyst", "network_staff", "fund_committee")
+# The instrument is a public form; the timeline holds no personal data but says which
+# shelter she is in, so only staff who place families follow it (not the fund committee).
+FORM_READERS = requires("risk_analyst", "network_staff", "fund_committee")
+FOLLOWERS = requires("risk_analyst", "network_staff")
 CountryQuery = Annotated[str | None, Parameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
 
@@ -75,7 +77,7 @@ async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, data
     return await service.close_case(rt, principal, case_id, data.reason)
 
 
-@get("/instruments", operation_id="listInstruments", guards=[FOLLOWERS], tags=["instruments"])
+@get("/instruments", operation_id="listInstruments", guards=[FORM_READERS], tags=["instruments"])
 async def list_instruments() -> list[InstrumentSummary]:
     """The instrument versions this service scores."""
     return [
@@ -90,7 +92,7 @@ async def list_instruments() -> list[InstrumentSummary]:
     ]
 
 
-@get("/instruments/{version:str}", operation_id="getInstrument", guards=[FOLLOWERS], tags=["instruments"])
+@get("/instruments/{version:str}", operation_id="getInstrument", guards=[FORM_READERS], tags=["instruments"])
 async def get_instrument(version: str) -> Instrument:
     """One instrument: indicators, weights, answer types, thresholds and measure rules."""
     instrument = instruments.get(version)

@@ -251,6 +251,9 @@ async def test_timeline_and_due_list_refuse_what_they_should(client):
         403,
     )
     assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_admin")), 403)
+    assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_committee")), 403)
+    coordinator = auth("shelter_coordinator", countries=("GT",))
+    assert (await client.get(f"/cases/{case['id']}/timeline", headers=coordinator)).status_code == 200
     assert_problem(await client.get("/reassessments/due", headers=STAFF), 403)
     assert_problem(await client.get("/reassessments/due?country=MX", headers=ANALYST), 403)
     assert_problem(await client.get("/reassessments/due?limit=abc", headers=ANALYST), 400)
