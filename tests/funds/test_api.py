@@ -65,7 +65,7 @@ async def test_approve_disburse_close_flow(client):
     f = (await client.get(f"/funds/{fund['id']}", headers=ADMIN)).json()
     assert (f["balance"], f["committed"], f["available"]) == (470_000, 50_000, 420_000)
 
-    closed = await client.post(f"/applications/{app['id']}/close", json={}, headers=ADMIN)
+    closed = await client.post(f"/applications/{app['id']}/close", headers=ADMIN)
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed" and closed.json()["released"] == 50_000
     f = (await client.get(f"/funds/{fund['id']}", headers=ADMIN)).json()
