@@ -186,7 +186,7 @@ async def incident_stats(
 async def audit(
     rt: Runtime,
     case_id: uuid.UUID | None = None,
-    actor: str | None = None,
+    actor: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuditEntry]:

@@ -10,9 +10,11 @@ import msgspec
 
 from shared.events import Country, Level, MeasureKind, Party
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# PostgreSQL text cannot hold NUL: refused here as a 400 rather than failing in the database.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
-Region = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Region = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=NO_NUL)]
 LineOfDefence = Literal[
     "land_and_territory",
     "indigenous_rights",

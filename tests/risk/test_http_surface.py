@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.risk.helpers import assert_problem, case_body
+from tests.risk.helpers import assert_problem, assessment_body, case_body, high_answers
 from tests.support import auth, service_client
 
 ADMIN = auth("admin")
@@ -68,6 +70,8 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         ("get", "/incidents/stats?from=01/01/2026", None, 400),
         ("get", "/incidents?case_id=12", None, 400),
         ("get", "/audit?limit=0", None, 400),
+        ("get", "/audit?actor=a%00b", None, 400),
+        ("post", "/cases", {**case_body(), "region": "Pet\x00én"}, 400),
     ]
     for method, url, body, status in calls:
         kwargs = {"json": body} if body is not None else {}
@@ -89,3 +93,57 @@ async def test_the_service_will_not_start_without_pii_keys(make_settings):
         async with service_client("risk", settings):
             pass
     assert info.group_contains(ConfigError, match="AMPARO_PII_KEYS") or info.errisinstance(ConfigError)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def mutated(body: dict, data) -> dict:
+    """A valid body with some fields replaced, dropped or added at random."""
+    body = dict(body)
+    for key in data.draw(st.lists(st.sampled_from([*body, "extra"]), min_size=1, max_size=3, unique=True)):
+        action = data.draw(st.sampled_from(["replace", "drop"]))
+        if action == "drop":
+            body.pop(key, None)
+        else:
+            body[key] = data.draw(JSON)
+    return body
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+async def test_no_body_makes_a_5xx(client, data):
+    """Whatever arrives, the answer is a success or a 4xx problem, never a 500."""
+    case = (await client.post("/cases", json=case_body(), headers=ADMIN)).json()
+    target = data.draw(st.sampled_from(["case", "assessment", "incident", "close"]))
+    if target == "case":
+        url, body = "/cases", mutated(case_body(), data)
+    elif target == "assessment":
+        answers = mutated(high_answers(), data)
+        body = mutated({**assessment_body(answers), "party": {"adults": 2}}, data)
+        url = f"/cases/{case['id']}/assessments"
+    elif target == "incident":
+        url = "/incidents"
+        body = mutated(
+            {
+                "occurred_on": "2026-01-02",
+                "country": "GT",
+                "region": "Petén",
+                "scope": "individual",
+                "aggression_types": ["threats"],
+                "perpetrator_types": ["unknown"],
+                "gender_components": False,
+                "case_id": case["id"],
+            },
+            data,
+        )
+    else:
+        url, body = f"/cases/{case['id']}/close", mutated({"reason": "other"}, data)
+    response = await client.post(url, json=body, headers=ADMIN)
+    if response.status_code >= 400:
+        assert_problem(response, response.status_code)
+    assert response.status_code < 500, response.text
