@@ -4,7 +4,7 @@ and writes its events to the outbox and its timeline step in that same transacti
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import msgspec
@@ -398,6 +398,9 @@ async def audit_log(
 
 async def record_incident(rt: Runtime, principal: Principal, body: IncidentCreate) -> IncidentView:
     principal.check_country(body.country)
+    # A day of slack: "today" where she is may already be tomorrow in UTC.
+    if body.occurred_on > datetime.now(UTC).date() + timedelta(days=1):
+        raise Unprocessable(f"occurred_on {body.occurred_on} is in the future; give the date of the attack")
     if body.gender_components and not body.gender_component_types:
         raise Unprocessable("gender_components is true: say which in gender_component_types")
     if not body.gender_components and body.gender_component_types:

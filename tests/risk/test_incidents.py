@@ -117,6 +117,13 @@ async def test_bad_incidents_are_400(client, over):
     assert "she was followed" not in str(problem)
 
 
+async def test_future_attacks_are_refused(client):
+    problem = assert_problem(
+        await client.post("/incidents", json=incident(occurred_on="2999-01-01"), headers=ANALYST), 422
+    )
+    assert "future" in problem["detail"]
+
+
 async def test_gender_components_must_agree(client):
     body = incident(gender_components=True, gender_component_types=[])
     assert (
