@@ -14,6 +14,7 @@ import msgspec
 from shared.events import LEVELS, Envelope, Level, MeasureKind
 
 GROUPS = ("threats", "vulnerabilities", "capacities", "gender")
+SCORE_KEYS = (*GROUPS, "pressure", "capacity_reduction_percent", "risk")
 Group = Literal["threats", "vulnerabilities", "capacities", "gender"]
 AnswerType = Literal["bool", "scale"]
 MEASURE_ORDER: tuple[str, ...] = (

@@ -295,7 +295,8 @@ def _assessment_view(row: asyncpg.Record, private: _Private | None) -> Assessmen
         case_id=row["case_id"],
         instrument_version=row["instrument_version"],
         answers=row["answers"],
-        scores=row["scores"],
+        # jsonb keeps its own key order; show them in the order of the rule.
+        scores={k: row["scores"][k] for k in domain.SCORE_KEYS if k in row["scores"]},
         computed_level=row["computed_level"],
         level=row["level"],
         overridden=row["overridden"],
