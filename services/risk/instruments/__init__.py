@@ -1,4 +1,5 @@
-"""Loading the instrument files shipped inside the package (``services/risk/instruments``)."""
+"""The instrument files, shipped inside this package (a package, so package-data takes
+its *.toml in a wheel), and their loader."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import msgspec
 
 from services.risk.domain import Instrument, InstrumentError, check_instrument
 
-DIRECTORY = Path(__file__).parent / "instruments"
+DIRECTORY = Path(__file__).parent
 
 
 def load_file(path: Path) -> Instrument:
