@@ -7,6 +7,8 @@ event consumer's), so an event handler and an API call share one code path.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ import msgspec
 from services.shelters import domain, schemas, store
 from shared.auth import Principal
 from shared.config import Settings
+from shared.db import RETRYABLE_SQLSTATES
 from shared.events import (
     Envelope,
     Party,
@@ -40,6 +43,28 @@ log = get_logger(__name__)
 PRODUCER = "shelters"
 WAITLIST_BATCH = 50  # waiting requests tried each time beds free up
 EXPIRY_BATCH = 200
+
+
+OVERSTAY_MARGIN = timedelta(days=1)
+
+
+def retried(fn):
+    """Re-run a use case whose transaction lost a deadlock (two holds locking shelters in
+    opposite orders) or a serialization race; it has no effect outside that transaction."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args, **kwargs):
+        for attempt in range(1, 5):
+            try:
+                return await fn(*args, **kwargs)
+            except asyncpg.PostgresError as exc:
+                if getattr(exc, "sqlstate", None) not in RETRYABLE_SQLSTATES or attempt == 4:
+                    raise
+                log.info("transaction.retry", use_case=fn.__name__, attempt=attempt)
+                await asyncio.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 class _NoRoom(Exception):
@@ -105,6 +130,7 @@ def shelter_out(rt, row: asyncpg.Record, principal: Principal | None, *, reveal:
     return out
 
 
+@retried
 async def create_shelter(rt, principal: Principal, body: schemas.ShelterCreate) -> schemas.Shelter:
     principal.check_country(body.country)
     shelter_id = uuid.uuid4()
@@ -167,6 +193,7 @@ async def _add_beds_tx(conn, shelter_id: uuid.UUID, batch: schemas.BedBatch) -> 
     )
 
 
+@retried
 async def add_beds(
     rt, principal: Principal, shelter_id: uuid.UUID, batch: schemas.BedBatch
 ) -> schemas.BedsAdded:
@@ -190,6 +217,7 @@ async def list_beds(rt, principal: Principal, shelter_id: uuid.UUID) -> list[sch
     return [msgspec.convert(dict(r), schemas.Bed) for r in rows]
 
 
+@retried
 async def add_out_of_service(
     rt, principal: Principal, shelter_id: uuid.UUID, bed_id: uuid.UUID, body: schemas.OutOfServiceCreate
 ) -> schemas.OutOfService:
@@ -224,6 +252,7 @@ async def list_out_of_service(rt, principal, shelter_id, bed_id) -> list[schemas
     return [msgspec.convert(dict(r), schemas.OutOfService) for r in rows]
 
 
+@retried
 async def end_out_of_service(rt, principal, shelter_id, bed_id, period_id: int) -> None:
     async with rt.pool.acquire() as conn, conn.transaction():
         shelter = await _locked_shelter(conn, principal, shelter_id)
@@ -418,9 +447,10 @@ async def expire_holds_tx(conn, settings: Settings, *, now: datetime | None = No
 
 
 async def expire_holds(rt) -> None:
-    """Periodic job: unconfirmed holds past their expiry free their beds."""
+    """Periodic job: unconfirmed holds past their expiry free their beds; overstays keep theirs."""
     async with rt.pool.acquire() as conn, conn.transaction():
         await expire_holds_tx(conn, rt.settings)
+        await extend_overstays_tx(conn)
 
 
 # --- placements -----------------------------------------------------------------------
@@ -471,6 +501,7 @@ def _check_visible(principal: Principal, p: asyncpg.Record) -> None:
     raise Forbidden(f"your token covers neither country {p['country']} nor the shelter's country")
 
 
+@retried
 async def request_placement(rt, principal: Principal, body: schemas.PlacementCreate) -> schemas.Placement:
     principal.check_country(body.country)
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -545,6 +576,30 @@ async def _load_for_change(conn, principal: Principal | None, placement_id: uuid
     return row
 
 
+async def _change_end_tx(conn, p: asyncpg.Record, body: schemas.Confirm, now: datetime) -> datetime:
+    """Move the end of the stay; the beds must be free until then (else 409)."""
+    if body.expected_end is not None and body.stay_days is not None:
+        raise Unprocessable("give either 'expected_end' or 'stay_days', not both")
+    end = p["expected_end"]
+    if body.expected_end is not None:
+        end = body.expected_end
+    elif body.stay_days is not None:
+        end = p["starts_at"] + timedelta(days=body.stay_days)
+    if end <= now:
+        raise Unprocessable("the expected end of the stay must be in the future")
+    if end != p["expected_end"]:
+        try:
+            async with conn.transaction():
+                await store.set_allocation_end(conn, p["id"], end)
+        except asyncpg.ExclusionViolationError:
+            raise Conflict(
+                "the beds are booked by another placement or out of service before that end date; "
+                "choose a shorter stay"
+            ) from None
+    return end
+
+
+@retried
 async def confirm(
     rt, principal: Principal, placement_id: uuid.UUID, body: schemas.Confirm
 ) -> schemas.Placement:
@@ -558,24 +613,7 @@ async def confirm(
                 f"the hold of placement {placement_id} expired at {p['hold_expires_at'].isoformat()}; "
                 "request a new placement"
             )
-        if body.expected_end is not None and body.stay_days is not None:
-            raise Unprocessable("give either 'expected_end' or 'stay_days', not both")
-        end = p["expected_end"]
-        if body.expected_end is not None:
-            end = body.expected_end
-        elif body.stay_days is not None:
-            end = p["starts_at"] + timedelta(days=body.stay_days)
-        if end <= now:
-            raise Unprocessable("the expected end of the stay must be in the future")
-        if end != p["expected_end"]:
-            try:
-                async with conn.transaction():
-                    await store.set_allocation_end(conn, placement_id, end)
-            except asyncpg.ExclusionViolationError:
-                raise Conflict(
-                    "the held beds are booked by another placement or out of service before that end date; "
-                    "choose a shorter stay"
-                ) from None
+        end = await _change_end_tx(conn, p, body, now)
         await store.set_status(conn, placement_id, "confirmed", now, expected_end=end)
         await enqueue(
             conn,
@@ -591,6 +629,49 @@ async def confirm(
     return placement_out(row)
 
 
+@retried
+async def change_stay(
+    rt, principal: Principal, placement_id: uuid.UUID, body: schemas.Confirm
+) -> schemas.Placement:
+    """Shorten or extend a confirmed or current stay."""
+    now = _now()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        p = await _load_for_change(conn, principal, placement_id)
+        if p["status"] not in ("confirmed", "checked_in"):
+            raise Conflict(
+                f"placement {placement_id} is '{p['status']}'; only a confirmed or checked-in stay can change "
+                "its end (confirm a hold with 'stay_days' instead)",
+                extra={"placement_status": p["status"]},
+            )
+        if body.expected_end is None and body.stay_days is None:
+            raise Unprocessable("give 'expected_end' or 'stay_days'")
+        end = await _change_end_tx(conn, p, body, now)
+        await conn.execute(
+            "UPDATE placements SET expected_end = $2, updated_at = $3 WHERE id = $1", placement_id, end, now
+        )
+        if end < p["expected_end"]:
+            await promote_waitlist_tx(conn, rt.settings)
+        row = await store.get_placement(conn, placement_id)
+    return placement_out(row)
+
+
+async def extend_overstays_tx(conn, *, now: datetime | None = None) -> int:
+    """A family still checked in after its expected end keeps its beds one day at a time,
+    so no hold is ever placed on a bed somebody is sleeping in."""
+    now = now or _now()
+    rows = await store.overstays(conn, now + OVERSTAY_MARGIN)
+    extended = 0
+    for r in rows:
+        try:
+            async with conn.transaction():
+                await store.set_allocation_end(conn, r["placement_id"], now + OVERSTAY_MARGIN)
+            extended += 1
+        except asyncpg.ExclusionViolationError:
+            log.warning("placement.overstay_conflict", placement_id=str(r["placement_id"]))
+    return extended
+
+
+@retried
 async def check_in(rt, principal: Principal, placement_id: uuid.UUID) -> schemas.Placement:
     now = _now()
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -628,6 +709,7 @@ async def _end_tx(conn, p: asyncpg.Record, now: datetime, *, reason: str) -> Non
     )
 
 
+@retried
 async def check_out(rt, principal: Principal, placement_id: uuid.UUID) -> schemas.Placement:
     now = _now()
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -653,6 +735,7 @@ async def _cancel_tx(conn, p: asyncpg.Record, now: datetime, reason: str, causat
     return freed > 0
 
 
+@retried
 async def cancel(
     rt, principal: Principal, placement_id: uuid.UUID, body: schemas.Cancel
 ) -> schemas.Placement:
@@ -740,6 +823,7 @@ async def on_case_closed_tx(conn, settings: Settings, event: Envelope) -> None:
 # --- compromise and reopening ------------------------------------------------------------
 
 
+@retried
 async def compromise(
     rt, principal: Principal, shelter_id: uuid.UUID, body: schemas.Compromise
 ) -> schemas.CompromiseResult:
@@ -803,6 +887,7 @@ async def compromise(
     )
 
 
+@retried
 async def reopen(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
     async with rt.pool.acquire() as conn, conn.transaction():
         shelter = await _locked_shelter(conn, principal, shelter_id)

@@ -280,6 +280,14 @@ async def set_allocation_end(conn: asyncpg.Connection, placement_id: uuid.UUID, 
     )
 
 
+async def overstays(conn: asyncpg.Connection, before: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT DISTINCT a.placement_id FROM bed_allocations a JOIN placements p ON p.id = a.placement_id
+           WHERE a.active AND p.status = 'checked_in' AND upper(a.during) < $1""",
+        before,
+    )
+
+
 # --- placements -----------------------------------------------------------------------
 
 PLACEMENT_SELECT = """
