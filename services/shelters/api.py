@@ -180,6 +180,15 @@ class PlacementController(Controller):
         return await service.confirm(rt, principal, placement_id, data or schemas.Confirm())
 
     @post(
+        "/{placement_id:uuid}/stay", operation_id="changePlacementStay", guards=[COORDINATOR], status_code=200
+    )
+    async def change_stay(
+        self, rt: Runtime, principal: Principal, placement_id: uuid.UUID, data: schemas.Confirm
+    ) -> schemas.Placement:
+        """Shorten or extend a confirmed or current stay (409 if the beds are booked then)."""
+        return await service.change_stay(rt, principal, placement_id, data)
+
+    @post(
         "/{placement_id:uuid}/check-in",
         operation_id="checkInPlacement",
         guards=[COORDINATOR],
