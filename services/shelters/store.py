@@ -539,18 +539,7 @@ async def open_for_case(conn: asyncpg.Connection, case_id: uuid.UUID) -> list[as
 # --- availability and capacity ----------------------------------------------------------
 
 
-async def availability(
-    conn: asyncpg.Connection,
-    *,
-    start: datetime,
-    end: datetime,
-    countries: list[str] | None,
-    region: str | None,
-) -> list[asyncpg.Record]:
-    """One query; each bed is probed through the exclusion index (active rows only), so
-    the cost follows the number of beds, never the number of past placements."""
-    return await conn.fetch(
-        """SELECT s.id, s.code, s.kind, s.country, s.region, s.accessible,
+AVAILABILITY_SQL = """SELECT s.id, s.code, s.kind, s.country, s.region, s.accessible,
                   count(b.id) AS beds,
                   count(b.id) FILTER (WHERE f.free) AS free,
                   count(b.id) FILTER (WHERE f.free AND NOT b.child_sized AND NOT b.accessible) AS free_r,
@@ -567,7 +556,21 @@ async def availability(
              AND ($3::text[] IS NULL OR s.country = ANY($3))
              AND ($4::text IS NULL OR lower(s.region) = lower($4))
            GROUP BY s.id
-           ORDER BY s.country, s.code""",
+           ORDER BY s.country, s.code"""
+
+
+async def availability(
+    conn: asyncpg.Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    countries: list[str] | None,
+    region: str | None,
+) -> list[asyncpg.Record]:
+    """One query; each bed is probed through the exclusion index (active rows only), so
+    the cost follows the number of beds, never the number of past placements."""
+    return await conn.fetch(
+        AVAILABILITY_SQL,
         start,
         end,
         countries,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import asyncpg
 import pytest
 
-from services.shelters import schemas, service
+from services.shelters import schemas, service, store
 from shared.config import load_settings
 from shared.crypto import PiiCipher, new_key_spec
 from shared.events import Party
@@ -87,3 +88,28 @@ async def test_the_database_itself_refuses_an_overlapping_booking(pool):
     await pool.execute(insert, bed_id, shelter_id, "2 days", "3 days")
     await pool.execute("UPDATE bed_allocations SET active = false")
     await pool.execute(insert, bed_id, shelter_id, "1 day", "3 days")
+
+
+async def test_availability_never_scans_past_placements(pool):
+    """Ended stays leave the partial indexes: the plan probes only active allocations."""
+    shelter_id = await make_shelter(pool, code="historia", country="MX", beds=20)
+    beds = [r["id"] for r in await pool.fetch("SELECT id FROM beds WHERE shelter_id = $1", shelter_id)]
+    past = datetime.now(UTC) - timedelta(days=900)
+    await pool.executemany(
+        """INSERT INTO bed_allocations (bed_id, shelter_id, kind, during, active)
+           VALUES ($1, $2, 'out_of_service', tstzrange($3, $4), false)""",
+        [
+            (beds[i % 20], shelter_id, past + timedelta(days=i), past + timedelta(days=i, hours=20))
+            for i in range(4000)
+        ],
+    )
+    await pool.execute("ANALYZE bed_allocations")
+    now = datetime.now(UTC)
+    async with pool.acquire() as conn:
+        rows = await store.availability(
+            conn, start=now, end=now + timedelta(days=30), countries=None, region=None
+        )
+        assert rows[0]["free"] == 20
+        explain = "EXPLAIN " + store.AVAILABILITY_SQL
+        plan = "\n".join(r[0] for r in await conn.fetch(explain, now, now + timedelta(days=30), None, None))
+    assert "Seq Scan on bed_allocations" not in plan, plan

@@ -128,6 +128,18 @@ class PlacementMachine(RuleBasedStateMachine):
         self.model[placement_id] = target
         self.sync()
 
+    @precondition(lambda self: self.total_beds < 9)
+    @rule(child_sized=st.booleans(), shelter=st.sampled_from(["norte", "sur"]))
+    def add_bed(self, child_sized, shelter):
+        async def go():
+            shelter_id = await self.pool.fetchval("SELECT id FROM shelters WHERE code = $1", shelter)
+            batch = schemas.BedBatch(room="Z", count=1, child_sized=child_sized)
+            return await service.add_beds(self.rt, ADMIN, shelter_id, batch)
+
+        self.run(go())
+        self.total_beds += 1
+        self.sync()
+
     @rule()
     def time_passes_beyond_every_hold(self):
         later = datetime.now(UTC) + timedelta(hours=SETTINGS.hold_hours, seconds=1)
