@@ -12,6 +12,7 @@ from litestar.params import Parameter
 from services.shelters import schemas, service
 from shared.auth import Principal, requires
 from shared.pagination import Limit, Offset, Page
+from shared.problems import BadRequest
 from shared.runtime import Runtime
 
 STAFF = requires("network_staff")
@@ -23,11 +24,17 @@ ShelterStatusQ = Annotated[schemas.ShelterStatus | None, Parameter(default=None)
 PlacementStatusQ = Annotated[schemas.PlacementStatus | None, Parameter(default=None)]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # A time without an offset is read as UTC (the whole network works in UTC).
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+def _moment(value: str | None, name: str) -> datetime | None:
+    """A date (``2026-11-22``, midnight UTC) or an ISO 8601 time; without an offset, UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        raise BadRequest(
+            f"'{name}' must be a date (2026-11-22) or an ISO 8601 time (2026-11-22T18:00:00Z)"
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 class ShelterController(Controller):
@@ -235,24 +242,27 @@ async def get_availability(
     principal: Principal,
     country: CountryQ,
     region: Annotated[str | None, Parameter(max_length=80, default=None)],
-    start: Annotated[datetime | None, Parameter(query="from", default=None, description="default: now")],
+    start: Annotated[
+        str | None,
+        Parameter(query="from", max_length=40, default=None, description="date or time; default now"),
+    ],
     end: Annotated[
-        datetime | None, Parameter(query="to", default=None, description="default: from + 30 days")
+        str | None, Parameter(query="to", max_length=40, default=None, description="default: from + 30 days")
     ],
     adults: Annotated[int, Parameter(ge=0, le=20)] = 1,
     children: Annotated[int, Parameter(ge=0, le=20)] = 0,
     accessible: bool = False,
 ) -> schemas.Availability:
     """Per open shelter: beds free for the whole period and whether the party fits together."""
-    start = _aware(start) or datetime.now(UTC)
-    end = _aware(end) or start + timedelta(days=30)
+    begins = _moment(start, "from") or datetime.now(UTC)
+    ends = _moment(end, "to") or begins + timedelta(days=30)
     return await service.availability(
         rt,
         principal,
         country=country,
         region=region,
-        start=start,
-        end=end,
+        start=begins,
+        end=ends,
         adults=adults,
         children=children,
         accessible=accessible,

@@ -103,6 +103,8 @@ async def test_roles(client):
         ("get", "/availability?from=yesterday", None, 400),
         ("get", "/availability?adults=0&children=0", None, 422),
         ("get", "/availability?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", None, 422),
+        ("get", "/availability?from=2030-01-02&to=2030-01-02", None, 422),
+        ("get", "/availability?from=2030-13-02", None, 400),
         ("get", f"/placements/{uuid.uuid4()}", None, 404),
         ("get", f"/shelters/{uuid.uuid4()}", None, 404),
         ("post", f"/placements/{uuid.uuid4()}/confirm", {}, 404),

@@ -138,6 +138,10 @@ async def test_availability_and_capacity(client):
     avail_later = (await client.get("/availability", params=later, headers=STAFF)).json()
     by_id = {s["shelter_id"]: s for s in avail_later["shelters"]}
     assert by_id[gt["id"]]["free"] == 4 and by_id[mx["id"]]["free"] == 2
+    # Plain dates work too (midnight UTC).
+    tomorrow = (now + timedelta(days=6)).date()
+    by_date = await client.get("/availability", params={"from": str(tomorrow)}, headers=STAFF)
+    assert by_date.status_code == 200 and by_date.json()["start"].startswith(str(tomorrow))
     # Country scoping: a GT-only token sees only GT.
     gt_only = (await client.get("/availability", headers=auth("network_staff", countries=("GT",)))).json()
     assert {s["country"] for s in gt_only["shelters"]} == {"GT"}
