@@ -41,3 +41,14 @@ async def test_placement_lifecycle(client):
     assert co.status_code == 200 and co.json()["status"] == "ended"
     listed = await client.get("/placements", params={"case_id": p["case_id"]}, headers=STAFF)
     assert listed.json()["total"] == 1
+
+
+async def test_openapi_lists_every_route_with_an_operation_id(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    for path in ("/shelters", "/shelters/{shelter_id}/beds", "/availability", "/capacity", "/waitlist",
+                 "/placements", "/placements/{placement_id}/confirm", "/shelters/{shelter_id}/compromise"):  # fmt: skip
+        assert path in paths
+    operations = [op for item in paths.values() for op in item.values() if isinstance(op, dict)]
+    assert all(op.get("operationId") for op in operations)
+    assert all(op.get("summary") or op.get("description") for op in operations)
