@@ -418,9 +418,26 @@ async def promote_waitlist_tx(conn, settings: Settings, *, causation: Envelope |
     """Beds freed up: give holds to waiting requests in order (extreme first, then the
     longest waiting); a request that does not fit is passed over, not dropped."""
     held = 0
+    now = _now()
+    # One read of the free beds serves every request that cannot fit (the usual case);
+    # it is read again only after a hold changed it.
+    free: dict[int, list[domain.Candidate]] = {}
     for p in await store.waiting(conn, WAITLIST_BATCH):
-        if await try_hold_tx(conn, settings, p, causation=causation) is not None:
+        days = p["stay_days"]
+        if days not in free:
+            free[days] = await store.candidates(conn, now, now + timedelta(days=days))
+        fits = domain.choose_shelter(
+            _need(p),
+            home_country=p["country"],
+            home_region=p["region"],
+            excluded=p["excluded_regions"],
+            candidates=free[days],
+        )
+        if fits is None:
+            continue
+        if await try_hold_tx(conn, settings, p, causation=causation, now=now) is not None:
             held += 1
+            free.clear()
     if held:
         log.info("waitlist.promoted", holds=held)
     return held
