@@ -113,7 +113,12 @@ class ShelterController(Controller):
         guards=[COORDINATOR],
     )
     async def end_out_of_service(
-        self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID, bed_id: uuid.UUID, period_id: int
+        self,
+        rt: Runtime,
+        principal: Principal,
+        shelter_id: uuid.UUID,
+        bed_id: uuid.UUID,
+        period_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
     ) -> None:
         """The bed is back in service; waiting requests may get holds."""
         await service.end_out_of_service(rt, principal, shelter_id, bed_id, period_id)

@@ -113,3 +113,18 @@ async def test_availability_never_scans_past_placements(pool):
         explain = "EXPLAIN " + store.AVAILABILITY_SQL
         plan = "\n".join(r[0] for r in await conn.fetch(explain, now, now + timedelta(days=30), None, None))
     assert "Seq Scan on bed_allocations" not in plan, plan
+
+
+async def test_simultaneous_requests_for_one_case_give_one_placement(pool):
+    from shared.problems import Conflict
+
+    await make_shelter(pool, code="cuatro", country="MX", beds=6)
+    rt = SimpleNamespace(pool=pool, settings=SETTINGS, cipher=None)
+    staff = SimpleNamespace(check_country=lambda _c: None, sub="t", has_role=lambda *_: True)
+    body = schemas.PlacementCreate(case_id=uuid.uuid4(), country="GT", region="Quiché", level="extreme")
+    results = await asyncio.gather(
+        *(service.request_placement(rt, staff, body) for _ in range(6)), return_exceptions=True
+    )
+    assert sum(isinstance(r, schemas.Placement) for r in results) == 1
+    assert sum(isinstance(r, Conflict) for r in results) == 5
+    assert await pool.fetchval("SELECT count(*) FROM bed_allocations WHERE active") == 1

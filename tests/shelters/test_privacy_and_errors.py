@@ -112,6 +112,13 @@ async def test_roles(client):
         ("post", f"/shelters/{uuid.uuid4()}/beds", {"room": "A", "count": 2}, 404),
         ("post", f"/shelters/{uuid.uuid4()}/compromise", {}, 400),
         ("post", f"/shelters/{uuid.uuid4()}/reopen", None, 404),
+        (
+            "delete",
+            f"/shelters/{uuid.uuid4()}/beds/{uuid.uuid4()}/out-of-service/99999999999999999999",
+            None,
+            400,
+        ),
+        ("delete", f"/shelters/{uuid.uuid4()}/beds/{uuid.uuid4()}/out-of-service/5", None, 404),
     ],
 )
 async def test_bad_input_is_a_problem(client, method, path, body, status):
