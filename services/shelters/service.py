@@ -704,11 +704,18 @@ async def check_in(rt, principal: Principal, placement_id: uuid.UUID) -> schemas
                 causation=None,
             ),
         )
-        if p["relocation_of"] is not None:
-            # The family has arrived at the new place: the old stay ends as relocated.
-            old = await store.get_placement(conn, p["relocation_of"], lock=True)
-            if old is not None and old["status"] == "checked_in":
+        # The family has arrived at the new place: the stay it had to leave ends as
+        # relocated (up the chain, when an earlier relocation target was compromised too).
+        previous, seen = p["relocation_of"], set()
+        while previous is not None and previous not in seen:
+            seen.add(previous)
+            old = await store.get_placement(conn, previous, lock=True)
+            if old is None:
+                break
+            if old["status"] == "checked_in":
                 await _end_tx(conn, old, now, reason="relocated")
+                break
+            previous = old["relocation_of"]
         row = await store.get_placement(conn, placement_id)
     return placement_out(row)
 

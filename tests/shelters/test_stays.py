@@ -67,3 +67,26 @@ async def test_change_stay_and_overstay(client):
         await conn.close()
     assert upper == later + timedelta(days=1)
     assert await free_beds(client, shelter["id"], later, later + timedelta(hours=12)) == 0
+
+
+async def test_relocation_of_a_relocation_ends_the_stay_the_family_left(client):
+    first = await create_shelter(client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 1}])
+    p = (await client.post("/placements", json=placement_body(), headers=STAFF)).json()
+    for step in ("confirm", "check-in"):
+        assert (await client.post(f"/placements/{p['id']}/{step}", headers=COORD)).status_code == 200
+    second = await create_shelter(client, country="MX", region="Puebla", beds=[{"room": "A", "count": 1}])
+    r1 = (
+        await client.post(f"/shelters/{first['id']}/compromise", json={"reason": "a"}, headers=COORD)
+    ).json()
+    (reloc1,) = r1["relocation_placement_ids"]
+    await create_shelter(client, country="MX", region="Jalisco", beds=[{"room": "A", "count": 1}])
+    r2 = (
+        await client.post(f"/shelters/{second['id']}/compromise", json={"reason": "b"}, headers=COORD)
+    ).json()
+    (reloc2,) = r2["relocation_placement_ids"]
+    assert (await client.get(f"/placements/{reloc1}", headers=STAFF)).json()["status"] == "cancelled"
+    for step in ("confirm", "check-in"):
+        assert (await client.post(f"/placements/{reloc2}/{step}", headers=COORD)).status_code == 200
+    left = (await client.get(f"/placements/{p['id']}", headers=STAFF)).json()
+    assert left["status"] == "ended" and left["end_reason"] == "relocated"
+    assert (await client.get(f"/placements/{reloc2}", headers=STAFF)).json()["relocation_of"] == reloc1
