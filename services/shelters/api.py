@@ -135,6 +135,11 @@ class ShelterController(Controller):
         """The shelter is no longer safe: stop taking people and relocate everyone in it."""
         return await service.compromise(rt, principal, shelter_id, data)
 
+    @post("/{shelter_id:uuid}/close", operation_id="closeShelter", guards=[COORDINATOR], status_code=200)
+    async def close(self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
+        """Stop new holds in an open shelter; people placed there stay."""
+        return await service.close(rt, principal, shelter_id)
+
     @post("/{shelter_id:uuid}/reopen", operation_id="reopenShelter", guards=[COORDINATOR], status_code=200)
     async def reopen(self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
         """Open a closed or compromised shelter again; waiting requests may get holds."""

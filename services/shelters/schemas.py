@@ -267,6 +267,8 @@ class CompromiseResult(msgspec.Struct, kw_only=True):
 
 
 class Reopened(msgspec.Struct, kw_only=True):
+    """Answer of close and reopen."""
+
     shelter_id: uuid.UUID
     status: str
     holds_from_waitlist: int

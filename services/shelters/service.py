@@ -912,6 +912,18 @@ async def compromise(
 
 
 @retried
+async def close(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
+    """Stop new holds (repairs, no staff); people already placed there stay."""
+    async with rt.pool.acquire() as conn, conn.transaction():
+        shelter = await _locked_shelter(conn, principal, shelter_id)
+        if shelter["status"] != "open":
+            raise Conflict(f"shelter {shelter_id} is {shelter['status']}; only an open shelter can be closed")
+        await store.set_shelter_status(conn, shelter_id, "closed")
+    log.info("shelter.closed", shelter_id=str(shelter_id))
+    return schemas.Reopened(shelter_id=shelter_id, status="closed", holds_from_waitlist=0)
+
+
+@retried
 async def reopen(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
     async with rt.pool.acquire() as conn, conn.transaction():
         shelter = await _locked_shelter(conn, principal, shelter_id)

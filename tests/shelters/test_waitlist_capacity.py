@@ -142,6 +142,13 @@ async def test_availability_and_capacity(client):
     tomorrow = (now + timedelta(days=6)).date()
     by_date = await client.get("/availability", params={"from": str(tomorrow)}, headers=STAFF)
     assert by_date.status_code == 200 and by_date.json()["start"].startswith(str(tomorrow))
+    # A closed shelter takes no new holds and leaves availability until reopened.
+    closed = await client.post(f"/shelters/{mx['id']}/close", headers=COORD)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert (await client.post(f"/shelters/{mx['id']}/close", headers=COORD)).status_code == 409
+    avail_closed = (await client.get("/availability", headers=STAFF)).json()
+    assert mx["id"] not in {s["shelter_id"] for s in avail_closed["shelters"]}
+    assert (await client.post(f"/shelters/{mx['id']}/reopen", headers=COORD)).status_code == 200
     # Country scoping: a GT-only token sees only GT.
     gt_only = (await client.get("/availability", headers=auth("network_staff", countries=("GT",)))).json()
     assert {s["country"] for s in gt_only["shelters"]} == {"GT"}
