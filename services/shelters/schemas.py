@@ -14,10 +14,14 @@ Kind = Literal["shelter", "safe_house", "self_care_centre", "hostel", "halfway_h
 Accepts = Literal["women", "children", "families", "lgbti"]
 ShelterStatus = Literal["open", "closed", "compromised"]
 PlacementStatus = Literal["requested", "held", "confirmed", "checked_in", "ended", "cancelled", "expired"]
-Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]*$")]
-Region = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+Code = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")
+]
+# PostgreSQL text cannot hold NUL; names hold no control characters at all. (The
+# lengths are in the patterns too, so generated test data respects them.)
+Region = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]{1,80}$")]
 ServiceName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}$")]
-RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]{1,40}$")]
 StayDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
 Aware = Annotated[datetime, msgspec.Meta(tz=True)]
 CancelReason = Literal["withdrawn", "no_longer_needed", "duplicate", "case_closed", "not_suitable", "other"]
@@ -42,8 +46,8 @@ class ShelterCreate(Request):
     kind: Kind
     country: Country
     region: Region
-    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
-    contact: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^[^\x00]{1,500}$")]
+    contact: Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00]{0,500}$")] = ""
     accepts: Annotated[list[Accepts], msgspec.Meta(max_length=4)] = []
     accessible: bool = False
     services: Annotated[list[ServiceName], msgspec.Meta(max_length=20)] = []
@@ -254,7 +258,7 @@ class Capacity(msgspec.Struct, kw_only=True):
 
 
 class Compromise(Request):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]{1,2000}$")]
 
 
 class CompromiseResult(msgspec.Struct, kw_only=True):
