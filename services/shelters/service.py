@@ -798,6 +798,11 @@ async def waitlist(rt, principal: Principal, *, country, limit, offset):
 # --- event handling -------------------------------------------------------------------
 
 
+def _clean(text: str) -> str:
+    # Events are not validated like HTTP bodies; PostgreSQL text cannot hold NUL.
+    return text.replace("\x00", "")
+
+
 async def on_assessment_tx(conn, settings: Settings, event: Envelope) -> None:
     data = event.data
     if "shelter" not in data.measures or event.case_id is None:
@@ -814,7 +819,7 @@ async def on_assessment_tx(conn, settings: Settings, event: Envelope) -> None:
                 adults=data.party.adults,
                 children_ages=list(data.party.children_ages),
                 accessibility_needs=list(data.party.accessibility_needs),
-                excluded_regions=list(data.excluded_regions),
+                excluded_regions=[_clean(r) for r in data.excluded_regions],
             )
         log.info("placement.already_active", placement_id=str(existing["id"]), status=existing["status"])
         return
@@ -823,10 +828,10 @@ async def on_assessment_tx(conn, settings: Settings, event: Envelope) -> None:
         settings,
         case_id=event.case_id,
         country=data.country,
-        region=data.region,
+        region=_clean(data.region),
         party=data.party,
         level=data.level,
-        excluded_regions=list(data.excluded_regions),
+        excluded_regions=[_clean(r) for r in data.excluded_regions],
         source="assessment",
         assessment_id=data.assessment_id,
         causation=event,

@@ -9,11 +9,13 @@ from types import SimpleNamespace
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from services.shelters import schemas, service, store
 from shared.config import load_settings
 from shared.crypto import PiiCipher, new_key_spec
-from shared.events import Party
+from shared.events import AssessmentRecorded, Party, new_event
+from tests.strategies import from_type
 
 SETTINGS = load_settings({}, jwt_secret="x" * 40)
 OVERLAPS = """SELECT count(*) FROM bed_allocations a JOIN bed_allocations b
@@ -128,3 +130,21 @@ async def test_simultaneous_requests_for_one_case_give_one_placement(pool):
     assert sum(isinstance(r, schemas.Placement) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 5
     assert await pool.fetchval("SELECT count(*) FROM bed_allocations WHERE active") == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(payload=from_type(AssessmentRecorded))
+async def test_any_assessment_event_is_handled(pool, payload):
+    """Whatever risk sends within the event schema, the handler applies it (no dead letter)
+    and a case never gets a second active placement."""
+    if not await pool.fetchval("SELECT count(*) FROM shelters"):
+        await make_shelter(pool, code="eventos", country="GT", beds=3)
+    case_id = uuid.uuid4()  # examples share the database
+    for _ in range(2):
+        event = new_event(payload, producer="risk", case_id=case_id)
+        async with pool.acquire() as conn, conn.transaction():
+            await service.on_assessment_tx(conn, SETTINGS, event)
+    active = await pool.fetchval(
+        "SELECT count(*) FROM placements WHERE case_id = $1 AND status IN ('requested', 'held')", case_id
+    )
+    assert active == (1 if "shelter" in payload.measures else 0)
