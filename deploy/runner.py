@@ -155,10 +155,11 @@ def run_stack(home: Path, services: list[str]) -> int:
         for proc in children.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in children.values():
+        for name, proc in children.items():
             try:
-                proc.wait(10)
+                proc.wait(15)
             except subprocess.TimeoutExpired:
+                _say(f"amparo: {name} did not stop within 15 s; killing it")
                 proc.kill()
         if nats is not None:
             nats.stop()

@@ -46,7 +46,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Outbox relay: polling fallback when no NOTIFY arrives.
     outbox_poll_seconds: Positive = 1.0
     # Consumers: how long JetStream waits for an ack before redelivering.
-    consumer_ack_wait_seconds: Positive = 30.0
+    consumer_ack_wait_seconds: Positive = 10.0
     consumer_max_deliver: Annotated[int, msgspec.Meta(ge=1)] = 5
     # JetStream replicas per stream: 1 on one machine, 3 on a NATS cluster.
     stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1

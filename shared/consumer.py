@@ -27,6 +27,14 @@ log = get_logger(__name__)
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 
 
+def raise_if_cancelling() -> None:
+    """Python 3.11's ``wait_for`` (inside nats-py's fetch) can swallow a cancellation that
+    races with a result; a loop that checks this still stops when asked."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Consumer:
     def __init__(
         self,
@@ -37,7 +45,7 @@ class Consumer:
         durable: str,
         handlers: Mapping[str, Handler],
         max_deliver: int = 5,
-        ack_wait: float = 30.0,
+        ack_wait: float = 10.0,
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         batch_size: int = 64,
@@ -81,6 +89,7 @@ class Consumer:
         if self._sub is None:
             await self.setup()
         while True:
+            raise_if_cancelling()
             try:
                 msgs = await self._sub.fetch(self._batch, timeout=self._fetch_timeout)
             except (NatsTimeoutError, TimeoutError):
@@ -93,7 +102,12 @@ class Consumer:
                 await asyncio.sleep(1.0)
                 continue
             self.last_fetch_ok = time.monotonic()
-            await self.process(msgs)
+            try:
+                await self.process(msgs)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never let one batch end the consumer; JetStream redelivers
+                log.error("consumer.batch_crashed", consumer=self.durable, error=type(exc).__name__)
 
     async def process(self, msgs: list) -> None:
         decoded: list[tuple[object, Envelope]] = []
@@ -152,7 +166,9 @@ class Consumer:
                                 await self._apply(conn, event)
                             done.append(msg)
                         except Exception as exc:
-                            log.warning("consumer.handler_failed", consumer=self.durable, error=type(exc).__name__)
+                            log.warning(
+                                "consumer.handler_failed", consumer=self.durable, error=type(exc).__name__
+                            )
                             failed.append((msg, exc))
         except Exception as exc:  # the commit itself failed: every message is retried
             log.warning("consumer.batch_failed", consumer=self.durable, error=type(exc).__name__)

@@ -43,8 +43,8 @@ class Party(msgspec.Struct, kw_only=True, frozen=True):
     """Who travels together: the defender and her family."""
 
     adults: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
-    children_ages: list[Annotated[int, msgspec.Meta(ge=0, le=17)]] = []
-    accessibility_needs: list[str] = []
+    children_ages: list[Annotated[int, msgspec.Meta(ge=0, le=17)]] = msgspec.field(default_factory=list)
+    accessibility_needs: list[str] = msgspec.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -80,7 +80,7 @@ class AssessmentRecorded(Payload, frozen=True):
     country: Country
     region: str
     party: Party
-    excluded_regions: list[str] = []
+    excluded_regions: list[str] = msgspec.field(default_factory=list)
     supersedes: uuid.UUID | None = None
 
 
@@ -98,7 +98,7 @@ class PlacementRequested(Payload, frozen=True):
     country: Country
     party: Party
     level: Level = "medium"
-    excluded_regions: list[str] = []
+    excluded_regions: list[str] = msgspec.field(default_factory=list)
 
 
 class PlacementHeld(Payload, frozen=True):
@@ -157,7 +157,7 @@ class ShelterCompromised(Payload, frozen=True):
     shelter_id: uuid.UUID
     country: Country
     region: str
-    affected_case_ids: list[uuid.UUID] = []
+    affected_case_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
 
 
 # --- funds ----------------------------------------------------------------------------

@@ -50,6 +50,21 @@ def _dumps(obj: Any, **_: Any) -> str:
     return _encoder.encode(obj).decode()
 
 
+class _StderrLogger:
+    """Writes each line to whatever ``sys.stderr`` is now (test capture swaps it)."""
+
+    def msg(self, message: str) -> None:
+        stream = sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _logger_factory(*_: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure_logging(service: str, *, level: str = "info", json: bool = True) -> None:
     numeric = logging.getLevelName(level.upper())
     processors: list[Any] = [
@@ -67,7 +82,7 @@ def configure_logging(service: str, *, level: str = "info", json: bool = True) -
     structlog.configure(
         processors=[*processors, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_logger_factory,
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from shared.consumer import raise_if_cancelling
 from shared.events import Envelope, encode_event
 from shared.logging import get_logger
 
@@ -122,6 +123,7 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         try:
             while True:
+                raise_if_cancelling()
                 self._wake.clear()
                 try:
                     count = await self.relay_once()

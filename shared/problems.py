@@ -77,9 +77,11 @@ def validation_handler(_: Request, exc: ValidationException) -> Response:
         for e in errors
         if isinstance(e, dict)
     ]
-    detail = exc.detail or "the request is not valid"
+    # Litestar's own detail quotes the full URL, query values included: build ours.
+    detail = "the request is not valid"
     if clean and clean[0].get("message"):
-        detail = f"{detail}: {clean[0]['message']}"
+        where = clean[0].get("key")
+        detail = f"{detail}: {clean[0]['message']}" + (f" ({where})" if where else "")
     return _problem(400, detail, {"errors": clean} if clean else None)
 
 

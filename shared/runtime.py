@@ -123,15 +123,22 @@ class Runtime:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(BaseException):
-                await task
+        pending = set(self._tasks)
+        for _attempt in range(3):
+            for task in pending:
+                task.cancel()
+            if not pending:
+                break
+            _done, pending = await asyncio.wait(pending, timeout=2)
+        for task in pending:
+            log.error("service.task_did_not_stop", task=task.get_name())
         self._tasks.clear()
         if self.nc is not None:
+            # Not drain(): a cancelled pull fetch leaves its queue unfinished and drain waits
+            # for it until its timeout. Nothing is in flight by now (the relay and consumers
+            # are stopped; an unacked publish stays pending in the outbox and is sent again).
             with contextlib.suppress(Exception):
-                await self.nc.drain()
+                await asyncio.wait_for(self.nc.close(), timeout=5)
         if self.pool is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.pool.close(), timeout=5)
@@ -153,7 +160,11 @@ class Runtime:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Litestar) -> AsyncIterator[None]:
-        await self.start()
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()  # a half-started service must not leave its pool or NATS open
+            raise
         try:
             yield
         finally:

@@ -104,19 +104,18 @@ def make_settings(pg_url, nats_url, clean_streams):
     async def make(service: str, **overrides) -> Settings:
         if service not in created or overrides:
             name = await fresh_database(pg_url, service)
-            created[service] = load_settings(
-                {},
-                database_url=pg_url,
-                database_name=name,
-                nats_url=nats_url,
-                jwt_secret=JWT_SECRET,
-                pii_keys=PII_KEYS,
-                log_level="warning",
-                outbox_poll_seconds=0.2,
-                consumer_ack_wait_seconds=2.0,
-                consumer_max_deliver=3,
-                **overrides,
-            )
+            defaults = {
+                "database_url": pg_url,
+                "database_name": name,
+                "nats_url": nats_url,
+                "jwt_secret": JWT_SECRET,
+                "pii_keys": PII_KEYS,
+                "log_level": "warning",
+                "outbox_poll_seconds": 0.2,
+                "consumer_ack_wait_seconds": 2.0,
+                "consumer_max_deliver": 3,
+            }
+            created[service] = load_settings({}, **{**defaults, **overrides})
         return created[service]
 
     return make

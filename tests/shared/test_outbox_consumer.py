@@ -15,8 +15,8 @@ from shared.outbox import OutboxRelay, enqueue
 from tests.support import eventually
 
 
-class Crash(Exception):
-    """Stands for the process dying at this point."""
+class Crash(BaseException):
+    """Stands for the process dying at this point (not an error the code may handle)."""
 
 
 @pytest.fixture
