@@ -1,0 +1,126 @@
+"""flow_p50_ms / flow_p99_ms: from the assessment POST returning to both the hold and
+the application being visible through the APIs, at a steady rate of new cases.
+
+Waiting is done on the events (a plain NATS subscription to the held/opened subjects),
+then each is confirmed with one GET: polling every case many times a second would load
+the very services being measured."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+
+import httpx
+import nats
+
+from deploy.stack import Stack
+from shared.events import ApplicationOpened, PlacementHeld, decode_event
+
+
+def extreme_answers(instrument: dict) -> dict[str, bool | int]:
+    """Every threat, vulnerability and gender indicator at its worst, no capacities."""
+    scale_max = instrument.get("scoring", {}).get("scale_max", 3)
+    answers: dict[str, bool | int] = {}
+    for indicator in instrument["indicators"]:
+        bad = indicator["group"] != "capacities"
+        if indicator["answer"] == "bool":
+            answers[indicator["code"]] = bad
+        else:
+            answers[indicator["code"]] = scale_max if bad else 0
+    return answers
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def run_flow(stack: Stack, *, rate: int = 20, seconds: int = 30, country: str = "GT") -> dict:
+    analyst = {"Authorization": f"Bearer {stack.token('risk_analyst')}"}
+    staff = {"Authorization": f"Bearer {stack.token('network_staff')}"}
+    committee = {"Authorization": f"Bearer {stack.token('fund_committee')}"}
+    seen: dict[tuple[str, str], asyncio.Event] = {}
+
+    def event_for(kind: str, case_id: str) -> asyncio.Event:
+        return seen.setdefault((kind, case_id), asyncio.Event())
+
+    nc = await nats.connect(stack.state()["nats_url"])
+
+    async def on_message(msg) -> None:
+        event = decode_event(msg.data)
+        kind = "hold" if event.type == PlacementHeld.TYPE else "application"
+        event_for(kind, str(event.case_id)).set()
+
+    await nc.subscribe(PlacementHeld.TYPE, cb=on_message)
+    await nc.subscribe(ApplicationOpened.TYPE, cb=on_message)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    latencies: list[float] = []
+    failures: dict[str, int] = {}
+    rnd = random.Random(3)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        instrument = (await client.get(f"{stack.url('risk')}/instruments/gender-v1", headers=analyst)).json()
+        answers = extreme_answers(instrument)
+
+        async def one_case(i: int) -> None:
+            try:
+                case = await client.post(
+                    f"{stack.url('risk')}/cases",
+                    headers=analyst,
+                    json={
+                        "country": country,
+                        "region": "Alta Verapaz",
+                        "line_of_defence": "land_and_territory",
+                        "personal": {"full_name": f"Defensora Sintética {i}"},
+                        "party": {"adults": 1, "children_ages": [rnd.randint(1, 15), rnd.randint(1, 15)]},
+                    },
+                )
+                case.raise_for_status()
+                case_id = case.json()["id"]
+                hold, application = event_for("hold", case_id), event_for("application", case_id)
+                response = await client.post(
+                    f"{stack.url('risk')}/cases/{case_id}/assessments",
+                    headers=analyst,
+                    json={"instrument_version": "gender-v1", "answers": answers},
+                )
+                response.raise_for_status()
+                returned = time.perf_counter()
+                await asyncio.wait_for(asyncio.gather(hold.wait(), application.wait()), timeout=30)
+                placements, applications = await asyncio.gather(
+                    client.get(
+                        f"{stack.url('shelters')}/placements", params={"case_id": case_id}, headers=staff
+                    ),
+                    client.get(
+                        f"{stack.url('funds')}/applications", params={"case_id": case_id}, headers=committee
+                    ),
+                )
+                if not placements.json()["items"] or not applications.json()["items"]:
+                    raise RuntimeError("event seen but not visible")
+                latencies.append((time.perf_counter() - returned) * 1000)
+            except Exception as exc:
+                failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+
+        started = time.perf_counter()
+        tasks = []
+        for i in range(rate * seconds):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one_case(i)))
+        await asyncio.gather(*tasks)
+    await nc.close()
+    result: dict = {
+        "cases": rate * seconds,
+        "rate_per_s": rate,
+        "completed": len(latencies),
+        "failures": failures,
+    }
+    if latencies:
+        result.update(
+            p50_ms=round(statistics.median(latencies), 1),
+            p99_ms=round(percentile(latencies, 99), 1),
+            max_ms=round(max(latencies), 1),
+        )
+    return result
