@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -169,6 +169,12 @@ class Runtime:
             yield
         finally:
             await self.stop()
+
+
+# Route parameters: ``rt: Rt`` and ``principal: Caller`` (named dependencies, as Litestar 3
+# will require; the plain ``Runtime``/``Principal`` annotations are inferred and deprecated).
+Rt = NamedDependency[Runtime]
+Caller = NamedDependency[Principal]
 
 
 class ServiceUnavailable(Problem):

@@ -27,11 +27,11 @@ from services.risk.schemas import (
     InstrumentSummary,
     Timeline,
 )
-from shared.auth import Principal, requires
+from shared.auth import requires
 from shared.events import Level
 from shared.pagination import Limit, Offset, Page
 from shared.problems import NotFound
-from shared.runtime import Runtime
+from shared.runtime import Caller, Rt
 
 ANALYST = requires("risk_analyst")
 # The instrument is a public form; the timeline holds no personal data but says which
@@ -42,15 +42,15 @@ CountryQuery = Annotated[str | None, Parameter(pattern=r"^[A-Z]{2}$", descriptio
 
 
 @post("/cases", operation_id="openCase", guards=[ANALYST], tags=["cases"])
-async def open_case(rt: Runtime, principal: Principal, data: CaseCreate) -> CaseSummary:
+async def open_case(rt: Rt, principal: Caller, data: CaseCreate) -> CaseSummary:
     """Open a case; the personal data is encrypted and never leaves this service."""
     return await service.open_case(rt, principal, data)
 
 
 @get("/cases", operation_id="listCases", guards=[ANALYST], tags=["cases"])
 async def list_cases(
-    rt: Runtime,
-    principal: Principal,
+    rt: Rt,
+    principal: Caller,
     country: CountryQuery = None,
     status: CaseStatus | None = None,
     level: Level | None = None,
@@ -64,7 +64,7 @@ async def list_cases(
 
 
 @get("/cases/{case_id:uuid}", operation_id="getCase", guards=[ANALYST], tags=["cases"])
-async def get_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseDetail:
+async def get_case(rt: Rt, principal: Caller, case_id: uuid.UUID) -> CaseDetail:
     """One case with the defender's personal data; the read is written to the audit log."""
     return await service.read_case(rt, principal, case_id)
 
@@ -72,7 +72,7 @@ async def get_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Cas
 @post(
     "/cases/{case_id:uuid}/close", operation_id="closeCase", guards=[ANALYST], tags=["cases"], status_code=200
 )
-async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, data: CaseClose) -> CaseSummary:
+async def close_case(rt: Rt, principal: Caller, case_id: uuid.UUID, data: CaseClose) -> CaseSummary:
     """Close a case with a reason code."""
     return await service.close_case(rt, principal, case_id, data.reason)
 
@@ -109,7 +109,7 @@ async def get_instrument(version: str) -> Instrument:
     tags=["assessments"],
 )
 async def record_assessment(
-    rt: Runtime, principal: Principal, case_id: uuid.UUID, data: AssessmentCreate
+    rt: Rt, principal: Caller, case_id: uuid.UUID, data: AssessmentCreate
 ) -> AssessmentView:
     """Score the answers, decide level and measures, and supersede the previous assessment."""
     return await service.record_assessment(rt, principal, case_id, data)
@@ -122,36 +122,36 @@ async def record_assessment(
     tags=["assessments"],
 )
 async def list_assessments(
-    rt: Runtime, principal: Principal, case_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
+    rt: Rt, principal: Caller, case_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AssessmentView]:
     """The assessment history of a case, newest first, with notes (an audited read)."""
     return await service.assessment_history(rt, principal, case_id, limit=limit, offset=offset)
 
 
 @get("/cases/{case_id:uuid}/timeline", operation_id="getTimeline", guards=[FOLLOWERS], tags=["timeline"])
-async def get_timeline(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Timeline:
+async def get_timeline(rt: Rt, principal: Caller, case_id: uuid.UUID) -> Timeline:
     """Every step of the case across risk, shelters and funds, with the time each took."""
     return await service.timeline(rt, principal, case_id)
 
 
 @get("/reassessments/due", operation_id="listDueReassessments", guards=[ANALYST], tags=["assessments"])
 async def due_reassessments(
-    rt: Runtime, principal: Principal, country: CountryQuery = None, limit: Limit = 50, offset: Offset = 0
+    rt: Rt, principal: Caller, country: CountryQuery = None, limit: Limit = 50, offset: Offset = 0
 ) -> Page[DueCase]:
     """Open cases that need a new assessment, longest waiting first."""
     return await service.due_reassessments(rt, principal, country=country, limit=limit, offset=offset)
 
 
 @post("/incidents", operation_id="recordIncident", guards=[ANALYST], tags=["incidents"])
-async def record_incident(rt: Runtime, principal: Principal, data: IncidentCreate) -> IncidentView:
+async def record_incident(rt: Rt, principal: Caller, data: IncidentCreate) -> IncidentView:
     """Add an attack to the registry; on an open case it makes a re-assessment due."""
     return await service.record_incident(rt, principal, data)
 
 
 @get("/incidents", operation_id="listIncidents", guards=[ANALYST], tags=["incidents"])
 async def list_incidents(
-    rt: Runtime,
-    principal: Principal,
+    rt: Rt,
+    principal: Caller,
     start: Annotated[date | None, Parameter(query="from", description="first day, inclusive")] = None,
     end: Annotated[date | None, Parameter(query="to", description="last day, inclusive")] = None,
     country: CountryQuery = None,
@@ -172,8 +172,8 @@ async def list_incidents(
     tags=["incidents"],
 )
 async def incident_stats(
-    rt: Runtime,
-    principal: Principal,
+    rt: Rt,
+    principal: Caller,
     start: Annotated[date | None, Parameter(query="from", description="first day, inclusive")] = None,
     end: Annotated[date | None, Parameter(query="to", description="last day, inclusive")] = None,
     country: CountryQuery = None,
@@ -184,7 +184,7 @@ async def incident_stats(
 
 @get("/audit", operation_id="listAudit", guards=[requires("admin")], tags=["audit"])
 async def audit(
-    rt: Runtime,
+    rt: Rt,
     case_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Parameter(max_length=200, pattern=r"^[^\x00]*$")] = None,
     limit: Limit = 50,

@@ -10,10 +10,10 @@ from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 
 from services.shelters import schemas, service
-from shared.auth import Principal, requires
+from shared.auth import requires
 from shared.pagination import Limit, Offset, Page
 from shared.problems import BadRequest
-from shared.runtime import Runtime
+from shared.runtime import Caller, Rt
 
 STAFF = requires("network_staff")
 COORDINATOR = requires("shelter_coordinator")
@@ -42,15 +42,15 @@ class ShelterController(Controller):
     tags = ["shelters"]
 
     @post("/", operation_id="createShelter", guards=[COORDINATOR])
-    async def create(self, rt: Runtime, principal: Principal, data: schemas.ShelterCreate) -> schemas.Shelter:
+    async def create(self, rt: Rt, principal: Caller, data: schemas.ShelterCreate) -> schemas.Shelter:
         """Register a shelter (address and contact are stored encrypted), optionally with beds."""
         return await service.create_shelter(rt, principal, data)
 
     @get("/", operation_id="listShelters", guards=[STAFF])
     async def list(
         self,
-        rt: Runtime,
-        principal: Principal,
+        rt: Rt,
+        principal: Caller,
         country: CountryQ,
         status: ShelterStatusQ,
         region: Annotated[str | None, Parameter(max_length=80, default=None)],
@@ -64,19 +64,19 @@ class ShelterController(Controller):
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{shelter_id:uuid}", operation_id="getShelter", guards=[STAFF])
-    async def get_one(self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID) -> schemas.Shelter:
+    async def get_one(self, rt: Rt, principal: Caller, shelter_id: uuid.UUID) -> schemas.Shelter:
         """One shelter; address and contact only for shelter coordinators and admins."""
         return await service.get_shelter(rt, principal, shelter_id)
 
     @post("/{shelter_id:uuid}/beds", operation_id="addBeds", guards=[COORDINATOR])
     async def add_beds(
-        self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID, data: schemas.BedBatch
+        self, rt: Rt, principal: Caller, shelter_id: uuid.UUID, data: schemas.BedBatch
     ) -> schemas.BedsAdded:
         """Add ``count`` beds to a room (created if new); waiting requests may get holds."""
         return await service.add_beds(rt, principal, shelter_id, data)
 
     @get("/{shelter_id:uuid}/beds", operation_id="listBeds", guards=[STAFF])
-    async def list_beds(self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID) -> list[schemas.Bed]:
+    async def list_beds(self, rt: Rt, principal: Caller, shelter_id: uuid.UUID) -> list[schemas.Bed]:
         """The beds of a shelter by room."""
         return await service.list_beds(rt, principal, shelter_id)
 
@@ -87,8 +87,8 @@ class ShelterController(Controller):
     )
     async def add_out_of_service(
         self,
-        rt: Runtime,
-        principal: Principal,
+        rt: Rt,
+        principal: Caller,
         shelter_id: uuid.UUID,
         bed_id: uuid.UUID,
         data: schemas.OutOfServiceCreate,
@@ -102,7 +102,7 @@ class ShelterController(Controller):
         guards=[STAFF],
     )
     async def list_out_of_service(
-        self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID, bed_id: uuid.UUID
+        self, rt: Rt, principal: Caller, shelter_id: uuid.UUID, bed_id: uuid.UUID
     ) -> list[schemas.OutOfService]:
         """Current and future out-of-service periods of a bed."""
         return await service.list_out_of_service(rt, principal, shelter_id, bed_id)
@@ -114,8 +114,8 @@ class ShelterController(Controller):
     )
     async def end_out_of_service(
         self,
-        rt: Runtime,
-        principal: Principal,
+        rt: Rt,
+        principal: Caller,
         shelter_id: uuid.UUID,
         bed_id: uuid.UUID,
         period_id: Annotated[int, Parameter(ge=1, le=2**63 - 1)],
@@ -130,18 +130,18 @@ class ShelterController(Controller):
         status_code=200,
     )
     async def compromise(
-        self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID, data: schemas.Compromise
+        self, rt: Rt, principal: Caller, shelter_id: uuid.UUID, data: schemas.Compromise
     ) -> schemas.CompromiseResult:
         """The shelter is no longer safe: stop taking people and relocate everyone in it."""
         return await service.compromise(rt, principal, shelter_id, data)
 
     @post("/{shelter_id:uuid}/close", operation_id="closeShelter", guards=[COORDINATOR], status_code=200)
-    async def close(self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
+    async def close(self, rt: Rt, principal: Caller, shelter_id: uuid.UUID) -> schemas.Reopened:
         """Stop new holds in an open shelter; people placed there stay."""
         return await service.close(rt, principal, shelter_id)
 
     @post("/{shelter_id:uuid}/reopen", operation_id="reopenShelter", guards=[COORDINATOR], status_code=200)
-    async def reopen(self, rt: Runtime, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reopened:
+    async def reopen(self, rt: Rt, principal: Caller, shelter_id: uuid.UUID) -> schemas.Reopened:
         """Open a closed or compromised shelter again; waiting requests may get holds."""
         return await service.reopen(rt, principal, shelter_id)
 
@@ -151,17 +151,15 @@ class PlacementController(Controller):
     tags = ["placements"]
 
     @post("/", operation_id="requestPlacement", guards=[STAFF])
-    async def create(
-        self, rt: Runtime, principal: Principal, data: schemas.PlacementCreate
-    ) -> schemas.Placement:
+    async def create(self, rt: Rt, principal: Caller, data: schemas.PlacementCreate) -> schemas.Placement:
         """Request a placement: holds beds for the whole party at once, or waitlists it."""
         return await service.request_placement(rt, principal, data)
 
     @get("/", operation_id="listPlacements", guards=[STAFF])
     async def list(
         self,
-        rt: Runtime,
-        principal: Principal,
+        rt: Rt,
+        principal: Caller,
         country: CountryQ,
         status: PlacementStatusQ,
         case_id: Annotated[uuid.UUID | None, Parameter(default=None)],
@@ -183,7 +181,7 @@ class PlacementController(Controller):
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     @get("/{placement_id:uuid}", operation_id="getPlacement", guards=[STAFF])
-    async def get_one(self, rt: Runtime, principal: Principal, placement_id: uuid.UUID) -> schemas.Placement:
+    async def get_one(self, rt: Rt, principal: Caller, placement_id: uuid.UUID) -> schemas.Placement:
         """One placement with its shelter, beds and the reason that shelter was chosen."""
         return await service.get_placement(rt, principal, placement_id)
 
@@ -191,7 +189,7 @@ class PlacementController(Controller):
         "/{placement_id:uuid}/confirm", operation_id="confirmPlacement", guards=[COORDINATOR], status_code=200
     )
     async def confirm(
-        self, rt: Runtime, principal: Principal, placement_id: uuid.UUID, data: schemas.Confirm | None = None
+        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.Confirm | None = None
     ) -> schemas.Placement:
         """Confirm a hold (it no longer expires); optionally set the expected end of the stay."""
         return await service.confirm(rt, principal, placement_id, data or schemas.Confirm())
@@ -200,7 +198,7 @@ class PlacementController(Controller):
         "/{placement_id:uuid}/stay", operation_id="changePlacementStay", guards=[COORDINATOR], status_code=200
     )
     async def change_stay(
-        self, rt: Runtime, principal: Principal, placement_id: uuid.UUID, data: schemas.Confirm
+        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.Confirm
     ) -> schemas.Placement:
         """Shorten or extend a confirmed or current stay (409 if the beds are booked then)."""
         return await service.change_stay(rt, principal, placement_id, data)
@@ -212,7 +210,7 @@ class PlacementController(Controller):
         status_code=200,
     )
     async def check_in(
-        self, rt: Runtime, principal: Principal, placement_id: uuid.UUID, data: schemas.CheckIn | None = None
+        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.CheckIn | None = None
     ) -> schemas.Placement:
         """The family has arrived."""
         return await service.check_in(rt, principal, placement_id)
@@ -224,14 +222,14 @@ class PlacementController(Controller):
         status_code=200,
     )
     async def check_out(
-        self, rt: Runtime, principal: Principal, placement_id: uuid.UUID, data: schemas.CheckOut | None = None
+        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.CheckOut | None = None
     ) -> schemas.Placement:
         """The family has left: the stay ends and the beds free up."""
         return await service.check_out(rt, principal, placement_id)
 
     @post("/{placement_id:uuid}/cancel", operation_id="cancelPlacement", guards=[STAFF], status_code=200)
     async def cancel(
-        self, rt: Runtime, principal: Principal, placement_id: uuid.UUID, data: schemas.Cancel | None = None
+        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.Cancel | None = None
     ) -> schemas.Placement:
         """Cancel a request, hold or confirmed placement (before check-in); beds free up."""
         return await service.cancel(rt, principal, placement_id, data or schemas.Cancel())
@@ -239,7 +237,7 @@ class PlacementController(Controller):
 
 @get("/waitlist", operation_id="getWaitlist", guards=[STAFF], tags=["placements"])
 async def get_waitlist(
-    rt: Runtime, principal: Principal, country: CountryQ, limit: Limit = 50, offset: Offset = 0
+    rt: Rt, principal: Caller, country: CountryQ, limit: Limit = 50, offset: Offset = 0
 ) -> Page[schemas.WaitlistEntry]:
     """Requests waiting for beds: extreme risk first, then the longest waiting."""
     items, total = await service.waitlist(rt, principal, country=country, limit=limit, offset=offset)
@@ -248,8 +246,8 @@ async def get_waitlist(
 
 @get("/availability", operation_id="getAvailability", guards=[STAFF], tags=["capacity"])
 async def get_availability(
-    rt: Runtime,
-    principal: Principal,
+    rt: Rt,
+    principal: Caller,
     country: CountryQ,
     region: Annotated[str | None, Parameter(max_length=80, default=None)],
     start: Annotated[
@@ -280,7 +278,7 @@ async def get_availability(
 
 
 @get("/capacity", operation_id="getCapacity", guards=[STAFF], tags=["capacity"])
-async def get_capacity(rt: Runtime, principal: Principal, country: CountryQ) -> schemas.Capacity:
+async def get_capacity(rt: Rt, principal: Caller, country: CountryQ) -> schemas.Capacity:
     """Occupancy now per shelter and country, and free beds for each of the next 14 days."""
     return await service.capacity(rt, principal, country=country)
 

@@ -11,13 +11,13 @@ import jwt
 import pytest
 from litestar import get
 
-from shared.auth import Principal, requires
-from shared.runtime import ServiceSpec, build_app
+from shared.auth import requires
+from shared.runtime import Caller, ServiceSpec, build_app
 from tests.support import JWT_SECRET, auth, token
 
 
 @get("/cases-probe", operation_id="probeCases", guards=[requires("risk_analyst")], sync_to_thread=False)
-def probe(principal: Principal) -> dict[str, str]:
+def probe(principal: Caller) -> dict[str, str]:
     """A protected route for the auth tests."""
     return {"sub": principal.sub}
 
