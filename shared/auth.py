@@ -76,7 +76,27 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+# Verified tokens, until they expire: a token's validity depends only on its signature,
+# issuer and expiry, and staff send the same token all day (5% of a read request).
+_verified: dict[tuple[str, str, str], tuple[Principal, float]] = {}
+_VERIFIED_MAX = 4096
+
+
 def decode_token(secret: str, token: str, *, issuer: str = "amparo") -> Principal:
+    key = (secret, issuer, token)
+    hit = _verified.get(key)
+    if hit is not None:
+        if hit[1] > time.time():
+            return hit[0]
+        del _verified[key]
+    principal, expires = _verify(secret, token, issuer)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[key] = (principal, expires)
+    return principal
+
+
+def _verify(secret: str, token: str, issuer: str) -> tuple[Principal, float]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -93,11 +113,12 @@ def decode_token(secret: str, token: str, *, issuer: str = "amparo") -> Principa
     countries = claims.get("countries") or []
     if not isinstance(roles, list) or not isinstance(countries, list):
         raise Unauthorized("the token's roles and countries must be lists")
-    return Principal(
+    principal = Principal(
         sub=str(claims["sub"]),
         roles=frozenset(str(r) for r in roles if r in ROLES),
         countries=frozenset(str(c).upper() for c in countries),
     )
+    return principal, float(claims["exp"])
 
 
 class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -119,7 +140,8 @@ class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
 def requires(*roles: str):
     """Guard: the caller holds one of ``roles`` (admin holds all)."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async: Litestar runs a sync guard in a worker thread on every request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if not principal.has_role(*roles):
             raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")

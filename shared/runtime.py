@@ -245,7 +245,8 @@ def _valid_uuid(raw: bytes | None) -> str | None:
         return None
 
 
-def _bind_case_id(request: Request) -> None:
+async def _bind_case_id(request: Request) -> None:
+    # async: a sync hook would be sent to a worker thread on every request.
     case_id = request.path_params.get("case_id")
     if case_id is not None:
         bind_contextvars(case_id=str(case_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 LEVEL_RANK = {"low": 1, "medium": 2, "high": 3, "extreme": 4}
 ACTIVE = ("requested", "held", "confirmed", "checked_in")
@@ -36,15 +37,15 @@ class Need:
     children_ages: tuple[int, ...] = ()
     accessible: bool = False
 
-    @property
+    @cached_property
     def size(self) -> int:
         return self.adults + len(self.children_ages)
 
-    @property
+    @cached_property
     def young_children(self) -> int:
         return sum(1 for age in self.children_ages if age <= CHILD_BED_MAX_AGE)
 
-    @property
+    @cached_property
     def regular_needed(self) -> int:
         """People who need a regular (not child-sized) bed."""
         return self.size - self.young_children
@@ -110,6 +111,17 @@ def pick_beds(need: Need, beds: Iterable[BedSlot]) -> list[uuid.UUID] | None:
         return None
     chosen.extend(flexible[:young])
     return [b.id for b in chosen]
+
+
+def fits_counts(need: Need, *, regular: int, regular_accessible: int, child: int) -> bool:
+    """Whether ``pick_beds`` would find beds, from free-bed counts alone (``regular``
+    includes ``regular_accessible``). Availability asks this for every shelter on every
+    request, so it must not build a bed list."""
+    if need.accessible and regular_accessible < 1:
+        return False
+    if need.regular_needed > regular:
+        return False
+    return need.young_children <= child + regular - need.regular_needed
 
 
 def is_excluded(country: str, region: str, excluded: Iterable[str]) -> bool:

@@ -971,8 +971,12 @@ async def availability(
         lambda: {"shelters": 0, "beds": 0, "free": 0, "shelters_fitting_party": 0}
     )
     for r in rows:
-        slots = _slots(r)
-        fits = (not accessible or r["accessible"]) and domain.pick_beds(need, slots) is not None
+        fits = (not accessible or r["accessible"]) and domain.fits_counts(
+            need,
+            regular=r["free_r"] + r["free_ra"],
+            regular_accessible=r["free_ra"],
+            child=r["free_c"] + r["free_ca"],
+        )
         shelters.append(
             schemas.ShelterAvailability(
                 shelter_id=r["id"],
@@ -1001,20 +1005,6 @@ async def availability(
         shelters=shelters,
         countries=[schemas.CountryAvailability(country=c, **v) for c, v in sorted(totals.items())],
     )
-
-
-def _slots(r: Any) -> list[domain.BedSlot]:
-    kinds = (
-        ("free_r", False, False),
-        ("free_ra", False, True),
-        ("free_c", True, False),
-        ("free_ca", True, True),
-    )
-    return [
-        domain.BedSlot(id=uuid.UUID(int=i * 4 + k), child_sized=child, accessible=acc)
-        for k, (col, child, acc) in enumerate(kinds)
-        for i in range(r[col])
-    ]
 
 
 FORECAST_DAYS = 14

@@ -112,3 +112,26 @@ def test_token_command_prints_a_valid_token(monkeypatch, capsys):
     with pytest.raises(SystemExit, match="unknown role"):
         main(["token", "--role", "superuser"])
     assert token("admin")
+
+
+def test_a_verified_token_stops_working_when_it_expires():
+    from shared.auth import decode_token, issue_token
+    from shared.problems import Unauthorized
+
+    short = issue_token(JWT_SECRET, sub="a", roles=["admin"], countries=[], ttl_seconds=1)
+    assert decode_token(JWT_SECRET, short).sub == "a"  # verified and remembered
+    deadline = time.time() + 5
+    while time.time() < deadline + 1:
+        try:
+            decode_token(JWT_SECRET, short)
+        except Unauthorized as exc:
+            assert "expired" in exc.detail
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("an expired token was still accepted")
+    with pytest.raises(Unauthorized):
+        decode_token(
+            "another-secret-of-sufficient-length-0123456789",
+            issue_token(JWT_SECRET, sub="a", roles=[], countries=[]),
+        )

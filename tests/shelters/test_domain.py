@@ -122,3 +122,26 @@ def test_transitions():
     assert not domain.can_transition("checked_in", "cancelled")
     assert not domain.can_transition("expired", "held")
     assert domain.waitlist_key("extreme", 2) < domain.waitlist_key("high", 1)
+
+
+@given(
+    adults=st.integers(1, 6),
+    ages=st.lists(st.integers(0, 17), max_size=5),
+    accessible=st.booleans(),
+    free=st.tuples(st.integers(0, 8), st.integers(0, 3), st.integers(0, 6), st.integers(0, 2)),
+)
+def test_counting_free_beds_agrees_with_picking_them(adults, ages, accessible, free):
+    """Availability answers 'does the party fit' from counts; holds pick real beds.
+    Both must always give the same answer."""
+    plain, plain_accessible, child, child_accessible = free
+    kinds = [(False, False)] * plain + [(False, True)] * plain_accessible
+    kinds += [(True, False)] * child + [(True, True)] * child_accessible
+    beds = [BedSlot(id=uuid.UUID(int=i), child_sized=c, accessible=a) for i, (c, a) in enumerate(kinds)]
+    need = Need(adults=adults, children_ages=tuple(ages), accessible=accessible)
+    counted = domain.fits_counts(
+        need,
+        regular=plain + plain_accessible,
+        regular_accessible=plain_accessible,
+        child=child + child_accessible,
+    )
+    assert counted == (domain.pick_beds(need, beds) is not None)
