@@ -7,7 +7,6 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -35,9 +34,9 @@ from services.funds.schemas import (
     VoteCreate,
     VoteView,
 )
-from shared.auth import Principal, requires
+from shared.auth import requires
 from shared.pagination import Limit, Offset, Page
-from shared.runtime import Runtime
+from shared.runtime import Caller, Rt
 
 READERS = requires("fund_committee", "fund_admin")
 ADMINS = requires("fund_admin")
@@ -50,17 +49,15 @@ class FundsController(Controller):
     tags = ["funds"]
 
     @post(operation_id="createFund", guards=[ADMINS])
-    async def create_fund(
-        self, rt: NamedDependency[Runtime], principal: NamedDependency[Principal], data: JSONBody[FundCreate]
-    ) -> FundView:
+    async def create_fund(self, rt: Rt, principal: Caller, data: JSONBody[FundCreate]) -> FundView:
         """Create a fund with its currency and the countries it serves."""
         return await service.create_fund(rt, principal, data)
 
     @get(operation_id="listFunds", guards=[READERS])
     async def list_funds(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         country: CountryQuery = None,
         limit: Limit = 50,
         offset: Offset = 0,
@@ -72,8 +69,8 @@ class FundsController(Controller):
     @get("/{fund_id:uuid}", operation_id="getFund", guards=[READERS])
     async def get_fund(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         fund_id: FromPath[uuid.UUID],
     ) -> FundView:
         """One fund: totals derived from its ledger, policy and committee."""
@@ -82,8 +79,8 @@ class FundsController(Controller):
     @get("/{fund_id:uuid}/ledger", operation_id="getFundLedger", guards=[READERS])
     async def ledger(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         fund_id: FromPath[uuid.UUID],
         limit: Limit = 50,
         offset: Offset = 0,
@@ -95,8 +92,8 @@ class FundsController(Controller):
     @post("/{fund_id:uuid}/deposits", operation_id="depositIntoFund", guards=[ADMINS])
     async def deposit(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         fund_id: FromPath[uuid.UUID],
         data: JSONBody[DepositCreate],
     ) -> DepositView:
@@ -106,8 +103,8 @@ class FundsController(Controller):
     @put("/{fund_id:uuid}/policy", operation_id="putFundPolicy", guards=[ADMINS])
     async def put_policy(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         fund_id: FromPath[uuid.UUID],
         data: JSONBody[PolicyPut],
     ) -> FundView:
@@ -117,8 +114,8 @@ class FundsController(Controller):
     @post("/{fund_id:uuid}/members", operation_id="addFundMember", guards=[ADMINS])
     async def add_member(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         fund_id: FromPath[uuid.UUID],
         data: JSONBody[MemberAdd],
     ) -> MemberView:
@@ -133,8 +130,8 @@ class ApplicationsController(Controller):
     @post(operation_id="createApplication", guards=[requires("fund_committee", "fund_admin")])
     async def create(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         data: JSONBody[ApplicationCreate],
     ) -> ApplicationView:
         """Open an application by hand for a case (case id and country only, no personal data)."""
@@ -143,8 +140,8 @@ class ApplicationsController(Controller):
     @get(operation_id="listApplications", guards=[READERS])
     async def list_applications(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         country: CountryQuery = None,
         case_id: FromQuery[uuid.UUID | None] = None,
         status: FromQuery[Status | None] = None,
@@ -173,8 +170,8 @@ class ApplicationsController(Controller):
     @get("/{application_id:uuid}", operation_id="getApplication", guards=[READERS])
     async def get_application(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         application_id: FromPath[uuid.UUID],
     ) -> ApplicationView:
         """One application with its lines, money, tally and deadlines."""
@@ -185,8 +182,8 @@ class ApplicationsController(Controller):
     )
     async def assign_fund(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[FundAssign],
     ) -> ApplicationView:
@@ -196,8 +193,8 @@ class ApplicationsController(Controller):
     @post("/{application_id:uuid}/votes", operation_id="voteOnApplication", guards=[COMMITTEE])
     async def vote(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[VoteCreate],
     ) -> VoteView:
@@ -207,8 +204,8 @@ class ApplicationsController(Controller):
     @post("/{application_id:uuid}/recusals", operation_id="recuseFromApplication", guards=[COMMITTEE])
     async def recuse(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[RecusalCreate],
     ) -> RecusalView:
@@ -223,8 +220,8 @@ class ApplicationsController(Controller):
     )
     async def disburse(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[DisbursementCreate],
         idempotency_key: Annotated[
@@ -243,8 +240,8 @@ class ApplicationsController(Controller):
     @post("/{application_id:uuid}/close", operation_id="closeApplication", guards=[ADMINS], status_code=200)
     async def close(
         self,
-        rt: NamedDependency[Runtime],
-        principal: NamedDependency[Principal],
+        rt: Rt,
+        principal: Caller,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[CloseCreate | None] = None,
     ) -> ApplicationView:
@@ -254,8 +251,8 @@ class ApplicationsController(Controller):
 
 @get("/reports/grants", operation_id="grantsReport", guards=[READERS], tags=["reports"])
 async def grants_report(
-    rt: NamedDependency[Runtime],
-    principal: NamedDependency[Principal],
+    rt: Rt,
+    principal: Caller,
     from_: Annotated[date | None, QueryParameter(name="from", description="first day, YYYY-MM-DD")] = None,
     to: Annotated[date | None, QueryParameter(description="last day (included), YYYY-MM-DD")] = None,
     country: CountryQuery = None,

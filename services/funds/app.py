@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from litestar import Litestar
@@ -24,31 +23,12 @@ async def overdue_job(rt: Runtime) -> None:
     await service.emit_overdue(rt)
 
 
-class _UnsubscribingConsumer(Consumer):
-    """Unsubscribes when cancelled. A fetch cancelled at shutdown leaves a pull status
-    message in the subscription's queue that nobody reads, and ``nc.drain()`` then waits
-    its full 30 s timeout on it (nats-py Subscription._drain joins the pending queue)."""
-
-    async def run(self) -> None:
-        try:
-            await super().run()
-        finally:
-            if self._sub is not None:
-                with contextlib.suppress(Exception):
-                    await self._sub.unsubscribe()
-
-
 def _consumers(rt: Runtime) -> list[Consumer]:
-    # The same arguments as Runtime.new_consumer gives, with the class above.
     return [
-        _UnsubscribingConsumer(
-            pool=rt.pool,
-            js=rt.js,
+        rt.new_consumer(
             stream="RISK",
             durable="funds-risk",
             handlers={AssessmentRecorded.TYPE: on_assessment_recorded(rt.settings)},
-            max_deliver=rt.settings.consumer_max_deliver,
-            ack_wait=rt.settings.consumer_ack_wait_seconds,
         )
     ]
 

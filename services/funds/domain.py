@@ -83,8 +83,9 @@ class Candidate:
 
 def choose_fund(candidates: Sequence[Candidate]) -> Candidate | None:
     """The fund that can cover the suggested total and has the most available money
-    (ties: the oldest fund). None when no fund can cover it."""
-    able = [c for c in candidates if c.requested > 0 and c.available >= c.requested]
+    (ties: the oldest fund). None when no fund can cover it. A total of 0 (the policy
+    suggests nothing for these purposes) is covered: the committee prices it when voting."""
+    able = [c for c in candidates if c.available >= c.requested]
     if not able:
         return None
     return min(able, key=lambda c: (-c.available, c.created_at, str(c.fund_id)))

@@ -46,7 +46,7 @@ def test_quorum_never_both_approved_and_rejected(quorum, members, data):
 def test_choose_fund_picks_a_fund_that_can_pay_with_most_available(funds):
     candidates = [domain.Candidate(uuid.uuid4(), a, r, i) for i, (a, r) in enumerate(funds)]
     chosen = domain.choose_fund(candidates)
-    able = [c for c in candidates if 0 < c.requested <= c.available]
+    able = [c for c in candidates if c.requested <= c.available]
     if not able:
         assert chosen is None
     else:
