@@ -8,10 +8,10 @@ from litestar import Litestar
 
 from services.funds import service
 from services.funds.api import ROUTES
-from services.funds.handlers import on_assessment_recorded
+from services.funds.handlers import on_assessment_recorded, on_case_closed
 from shared.config import Settings
 from shared.consumer import Consumer
-from shared.events import AssessmentRecorded
+from shared.events import AssessmentRecorded, CaseClosed
 from shared.runtime import Runtime, ServiceSpec, build_app
 
 # Overdue applications are found by one indexed query; a short period keeps the
@@ -28,7 +28,10 @@ def _consumers(rt: Runtime) -> list[Consumer]:
         rt.new_consumer(
             stream="RISK",
             durable="funds-risk",
-            handlers={AssessmentRecorded.TYPE: on_assessment_recorded(rt.settings)},
+            handlers={
+                AssessmentRecorded.TYPE: on_assessment_recorded(rt.settings),
+                CaseClosed.TYPE: on_case_closed,
+            },
         )
     ]
 

@@ -19,3 +19,8 @@ def on_assessment_recorded(settings: Settings) -> Callable[[asyncpg.Connection, 
 
     handle.__name__ = "on_assessment_recorded"
     return handle
+
+
+async def on_case_closed(conn: asyncpg.Connection, event: Envelope) -> None:
+    """``amparo.risk.case.closed``: close the case's undecided applications."""
+    await service.close_for_closed_case(conn, event)

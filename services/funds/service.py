@@ -865,27 +865,48 @@ async def close(rt, principal: Principal, app_id: uuid.UUID, body: CloseCreate) 
         app = await _app_or_404(conn, principal, app_id, lock=True)
         if app["status"] == "closed":
             raise Conflict("the application is already closed")
-        paid, released = (await store.money_of(conn, [app_id])).get(app_id, (0, 0))
-        release = (app["approved"] or 0) - paid - released
-        if release > 0:
-            await store.get_fund(conn, app["fund_id"], lock=True)
-            await store.append_ledger(
-                conn, app["fund_id"], "release", release, principal.sub, application_id=app_id
-            )
-        await store.mark_closed(conn, app_id, _now(), body.reason_code)
-        await enqueue(
-            conn,
-            _event(
-                ApplicationClosed(
-                    application_id=app_id,
-                    paid=Money(paid, app["currency"]),
-                    released=Money(released + max(release, 0), app["currency"]),
-                ),
-                app["case_id"],
-            ),
-        )
-        log.info("application.closed", application_id=str(app_id), released=max(release, 0))
+        await _close(conn, app, principal.sub, body.reason_code)
         return await _app_view(conn, app_id)
+
+
+async def _close(conn, app: asyncpg.Record, by: str, reason: str, causation: Envelope | None = None) -> None:
+    """Close a locked application: what was committed and not paid goes back to the fund."""
+    app_id = app["id"]
+    paid, released = (await store.money_of(conn, [app_id])).get(app_id, (0, 0))
+    release = (app["approved"] or 0) - paid - released
+    if release > 0:
+        await store.get_fund(conn, app["fund_id"], lock=True)
+        await store.append_ledger(conn, app["fund_id"], "release", release, by, application_id=app_id)
+    await store.mark_closed(conn, app_id, _now(), reason)
+    await enqueue(
+        conn,
+        _event(
+            ApplicationClosed(
+                application_id=app_id,
+                paid=Money(paid, app["currency"]),
+                released=Money(released + max(release, 0), app["currency"]),
+            ),
+            app["case_id"],
+            causation,
+        ),
+    )
+    log.info("application.closed", application_id=str(app_id), released=max(release, 0))
+
+
+async def close_for_closed_case(conn, event: Envelope) -> int:
+    """Consumer side of ``amparo.risk.case.closed``: undecided applications of the case are
+    closed (nothing to release). Approved ones stay open: money may still be owed, and a
+    fund administrator closes them, which releases what is unpaid."""
+    if event.case_id is None:
+        return 0
+    rows = await conn.fetch(
+        "SELECT * FROM applications WHERE case_id = $1 AND status IN ('pending', 'info_requested') "
+        "ORDER BY id FOR UPDATE",
+        event.case_id,
+    )
+    for app in rows:
+        await _close(conn, app, f"event:{event.id}", "case_closed", causation=event)
+    return len(rows)
 
 
 # --- deadlines -------------------------------------------------------------------------

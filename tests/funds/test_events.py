@@ -7,7 +7,7 @@ import uuid
 
 from nats.errors import TimeoutError as NatsTimeout
 
-from shared.events import AssessmentRecorded, Party, decode_event, encode_event, new_event
+from shared.events import AssessmentRecorded, CaseClosed, Party, decode_event, encode_event, new_event
 from tests.funds.helpers import ADMIN, make_application, make_fund, member, vote
 from tests.support import eventually, service_client
 
@@ -278,3 +278,35 @@ async def test_grants_report_by_country_purpose_month(make_settings):
             "median_hours": None,
             "p90_hours": None,
         }
+
+
+async def test_a_closed_case_closes_its_undecided_applications(make_settings, clean_streams):
+    js = clean_streams
+    settings = await make_settings("funds")
+    async with service_client("funds", settings) as client:
+        fund = await make_fund(client)
+        case_id = uuid.uuid4()
+        first = assessment(case_id=case_id, level="medium", measures=["legal_grant"])
+        second = assessment(case_id=case_id, level="medium", measures=["relocation_grant"])
+        await publish(js, first)
+        await publish(js, second)
+        apps = await eventually(lambda: _two(client, case_id))
+        decided = next(a for a in apps if a["lines"][0]["purpose"] == "relocation")
+        await vote(client, decided["id"], "m1")
+        await vote(client, decided["id"], "m2")
+        closed = new_event(CaseClosed(reason="risk_ceased"), producer="risk", case_id=case_id)
+        await publish(js, closed)
+
+        async def statuses():
+            items = await _items_list(client, case_id)
+            got = sorted(a["status"] for a in items)
+            return got if got == ["approved", "closed"] else None
+
+        await eventually(statuses)
+        f = (await client.get(f"/funds/{fund['id']}", headers=ADMIN)).json()
+        assert f["committed"] == decided["requested"]
+
+
+async def _two(client, case_id):
+    items = await _items_list(client, case_id)
+    return items if len(items) == 2 else None
