@@ -49,7 +49,9 @@ class Consumer:
         backoff_base: float = 1.0,
         backoff_cap: float = 60.0,
         batch_size: int = 64,
-        fetch_timeout: float = 1.0,
+        # nats-py's fetch, once a message arrives on an idle stream, waits for the batch
+        # to fill until this timeout: it is the latency an idle consumer adds per hop.
+        fetch_timeout: float = 0.1,
         after_commit: Callable[[list], Awaitable[None]] | None = None,
     ) -> None:
         self._pool = pool

@@ -60,7 +60,10 @@ class BedSlot:
 
 @dataclass(frozen=True)
 class Candidate:
-    """An open shelter with the beds free for the whole requested period."""
+    """An open shelter and how many beds of each kind are free for the whole period.
+
+    Matching ranks every open shelter on every hold, so it works on counts; the beds
+    themselves are read only for the chosen shelter, under its lock."""
 
     shelter_id: uuid.UUID
     code: str
@@ -68,7 +71,25 @@ class Candidate:
     region: str
     accepts: tuple[str, ...]
     accessible: bool
-    free_beds: tuple[BedSlot, ...]
+    free_regular: int  # regular (not child-sized) beds, accessible ones included
+    free_regular_accessible: int
+    free_child: int
+    free_beds: tuple[BedSlot, ...] = ()  # only when built from beds
+
+    @classmethod
+    def from_beds(cls, *, free_beds: Iterable[BedSlot], **fields) -> Candidate:
+        beds = tuple(free_beds)
+        return cls(
+            **fields,
+            free_regular=sum(not b.child_sized for b in beds),
+            free_regular_accessible=sum(b.accessible and not b.child_sized for b in beds),
+            free_child=sum(b.child_sized for b in beds),
+            free_beds=beds,
+        )
+
+    @property
+    def free_total(self) -> int:
+        return self.free_regular + self.free_child
 
 
 @dataclass(frozen=True)
@@ -77,8 +98,8 @@ class Match:
     code: str
     country: str
     region: str
-    bed_ids: tuple[uuid.UUID, ...]
     reason: str
+    bed_ids: tuple[uuid.UUID, ...] = ()  # empty until beds are picked under the lock
 
 
 def pick_beds(need: Need, beds: Iterable[BedSlot]) -> list[uuid.UUID] | None:
@@ -160,7 +181,7 @@ def choose_shelter(
     families/children for a party with children; then the tightest fit (keeps large
     shelters for large families); then the code, so the choice is reproducible.
     """
-    options: list[tuple[tuple, Candidate, list[uuid.UUID]]] = []
+    options: list[tuple[tuple, Candidate]] = []
     considered = 0
     for c in candidates:
         if is_excluded(c.country, c.region, excluded):
@@ -168,8 +189,9 @@ def choose_shelter(
         if need.accessible and not c.accessible:
             continue
         considered += 1
-        beds = pick_beds(need, c.free_beds)
-        if beds is None:
+        if not fits_counts(
+            need, regular=c.free_regular, regular_accessible=c.free_regular_accessible, child=c.free_child
+        ):
             continue
         cross_border = c.country != home_country
         same_region = c.country == home_country and c.region.casefold() == home_region.casefold()
@@ -177,21 +199,21 @@ def choose_shelter(
             cross_border,
             same_region,
             not _accepts_party(c, need),
-            len(c.free_beds) - len(beds),
+            c.free_total - need.size,
             c.code,
         )
-        options.append((key, c, beds))
+        options.append((key, c))
     if not options:
         return None
     options.sort(key=lambda o: o[0])
-    key, best, beds = options[0]
-    chosen = {b.id: b for b in best.free_beds}
-    child_beds = sum(1 for b in beds if chosen[b].child_sized)
+    key, best = options[0]
+    # pick_beds gives young children the child-sized beds first.
+    child_beds = min(need.young_children, best.free_child)
     parts = [
         "cross_border" if key[0] else "same_country",
         f"region={best.region}",
         "outside_excluded_regions" if excluded else "no_exclusions",
-        f"beds={len(beds)}(regular={len(beds) - child_beds},child={child_beds})",
+        f"beds={need.size}(regular={need.size - child_beds},child={child_beds})",
     ]
     if need.accessible:
         parts.append("accessible")
@@ -205,7 +227,6 @@ def choose_shelter(
         code=best.code,
         country=best.country,
         region=best.region,
-        bed_ids=tuple(beds),
         reason="; ".join(parts),
     )
 

@@ -297,8 +297,7 @@ async def try_hold_tx(
                 locked = await store.lock_shelter(conn, match.shelter_id)
                 if locked is None or locked["status"] != "open":
                     raise _NoRoom
-                fresh = await store.candidates(conn, start, end, only=match.shelter_id)
-                beds = domain.pick_beds(need, fresh[0].free_beds) if fresh else None
+                beds = domain.pick_beds(need, await store.free_beds(conn, match.shelter_id, start, end))
                 if beds is None:
                     raise _NoRoom
                 await store.insert_placement_allocations(conn, p["id"], match.shelter_id, beds, start, end)

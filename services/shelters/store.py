@@ -207,29 +207,25 @@ async def candidates(
     start: datetime,
     end: datetime,
     *,
-    only: uuid.UUID | None = None,
     skip: Sequence[uuid.UUID] = (),
 ) -> list[Candidate]:
-    """Open shelters with the beds that are free for all of [start, end)."""
+    """Open shelters with how many beds of each kind are free for all of [start, end):
+    one row per shelter, each bed probed through the exclusion index (as availability)."""
     rows = await conn.fetch(
         """SELECT s.id, s.code, s.country, s.region, s.accepts, s.accessible,
-                  b.id AS bed_id, b.child_sized, b.accessible AS bed_accessible
+                  count(*) FILTER (WHERE NOT b.child_sized) AS free_regular,
+                  count(*) FILTER (WHERE NOT b.child_sized AND b.accessible) AS free_regular_accessible,
+                  count(*) FILTER (WHERE b.child_sized) AS free_child
            FROM shelters s JOIN beds b ON b.shelter_id = s.id
            WHERE s.status = 'open'
-             AND ($3::uuid IS NULL OR s.id = $3)
-             AND NOT (s.id = ANY($4::uuid[]))
+             AND NOT (s.id = ANY($3::uuid[]))
              AND NOT EXISTS (SELECT 1 FROM bed_allocations a
                              WHERE a.active AND a.bed_id = b.id AND a.during && tstzrange($1, $2))
-           ORDER BY s.id""",
+           GROUP BY s.id""",
         start,
         end,
-        only,
         list(skip),
     )
-    grouped: dict[uuid.UUID, tuple[asyncpg.Record, list[BedSlot]]] = {}
-    for r in rows:
-        entry = grouped.setdefault(r["id"], (r, []))
-        entry[1].append(BedSlot(id=r["bed_id"], child_sized=r["child_sized"], accessible=r["bed_accessible"]))
     return [
         Candidate(
             shelter_id=r["id"],
@@ -238,10 +234,28 @@ async def candidates(
             region=r["region"],
             accepts=tuple(r["accepts"]),
             accessible=r["accessible"],
-            free_beds=tuple(beds),
+            free_regular=r["free_regular"],
+            free_regular_accessible=r["free_regular_accessible"],
+            free_child=r["free_child"],
         )
-        for r, beds in grouped.values()
+        for r in rows
     ]
+
+
+async def free_beds(
+    conn: asyncpg.Connection, shelter_id: uuid.UUID, start: datetime, end: datetime
+) -> list[BedSlot]:
+    """The beds of one shelter free for all of [start, end) (read under its lock)."""
+    rows = await conn.fetch(
+        """SELECT b.id, b.child_sized, b.accessible FROM beds b
+           WHERE b.shelter_id = $1
+             AND NOT EXISTS (SELECT 1 FROM bed_allocations a
+                             WHERE a.active AND a.bed_id = b.id AND a.during && tstzrange($2, $3))""",
+        shelter_id,
+        start,
+        end,
+    )
+    return [BedSlot(id=r["id"], child_sized=r["child_sized"], accessible=r["accessible"]) for r in rows]
 
 
 async def insert_placement_allocations(
