@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from litestar.testing import AsyncTestClient
@@ -14,6 +15,7 @@ from shared.auth import issue_token
 from shared.config import Settings
 
 T = TypeVar("T")
+_ROOT = Path(__file__).resolve().parents[1]
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
@@ -60,3 +62,60 @@ async def service_client(service: str, settings: Settings) -> AsyncIterator[Asyn
     app = module.create_app(settings)
     async with AsyncTestClient(app=app, timeout=30) as client:
         yield client
+
+
+class ServedProcess:
+    """A service run as a real process (`amparo serve`), with what it wrote to stderr."""
+
+    def __init__(self, http, stderr) -> None:
+        self.http = http
+        self._stderr = stderr
+        self.logs = ""
+
+
+@contextlib.asynccontextmanager
+async def served_process(
+    service: str, settings: Settings, *, log_level: str = "debug"
+) -> AsyncIterator[ServedProcess]:
+    """`amparo serve <service>` on a free port against the test's database; after the
+    block, ``.logs`` holds everything the process wrote to stderr."""
+    import os
+    import sys
+    import tempfile
+
+    import httpx
+
+    from deploy.embedded import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "AMPARO_DATABASE_URL": settings.database_url,
+        "AMPARO_DATABASE_NAME": settings.database_name,
+        "AMPARO_NATS_URL": settings.nats_url,
+        "AMPARO_JWT_SECRET": settings.jwt_secret,
+        "AMPARO_PII_KEYS": settings.pii_keys,
+        "AMPARO_LOG_LEVEL": log_level,
+    }
+    with tempfile.TemporaryFile() as stderr:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "deploy.cli", "serve", service, "--port", str(port),
+            cwd=_ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+
+                async def up() -> bool:
+                    try:
+                        return (await http.get("/ready")).status_code == 200
+                    except httpx.TransportError:
+                        return False
+
+                await eventually(up, timeout=30, interval=0.2)
+                served = ServedProcess(http, stderr)
+                yield served
+        finally:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), timeout=15)
+        stderr.seek(0)
+        served.logs = stderr.read().decode()

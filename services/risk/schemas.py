@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from services.risk import domain
 from shared.events import Country, Level, MeasureKind, Party
 
 # PostgreSQL text cannot hold NUL: refused here as a 400 rather than failing in the database.
@@ -15,58 +16,12 @@ NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
 Region = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=NO_NUL)]
-LineOfDefence = Literal[
-    "land_and_territory",
-    "indigenous_rights",
-    "womens_rights",
-    "sexual_and_reproductive_rights",
-    "lgbti_rights",
-    "journalism",
-    "search_for_the_disappeared",
-    "labour_rights",
-    "migrants_rights",
-    "environment",
-    "other",
-]
-CloseReason = Literal[
-    "risk_resolved", "relocated", "defender_request", "lost_contact", "transferred", "other"
-]
+LineOfDefence = Literal[domain.LINES_OF_DEFENCE]
+CloseReason = Literal[domain.CLOSE_REASONS]
 CaseStatus = Literal["open", "closed"]
-AggressionType = Literal[
-    "threats",
-    "harassment",
-    "defamation_stigmatization",
-    "surveillance",
-    "raid",
-    "criminalization",
-    "physical_assault",
-    "sexual_violence",
-    "attempted_murder",
-    "murder",
-    "forced_disappearance",
-    "other",
-]
-PerpetratorType = Literal[
-    "state_agents",
-    "organized_crime",
-    "companies",
-    "community",
-    "family",
-    "own_organization_or_movement",
-    "unknown",
-]
-GenderComponent = Literal[
-    "sexual_violence",
-    "threats_of_sexual_violence",
-    "threats_against_children_or_family",
-    "family_violence",
-    "violence_from_own_organization",
-    "stigmatization_as_woman",
-    "stigmatization_for_sexuality",
-    "care_responsibilities",
-    "isolation",
-    "other",
-]
+AggressionType = Literal[domain.AGGRESSION_TYPES]
+PerpetratorType = Literal[domain.PERPETRATOR_TYPES]
+GenderComponent = Literal[domain.GENDER_COMPONENTS]
 
 
 class PartyIn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
