@@ -34,7 +34,7 @@ async def lifespan(_app):
     await pool.close()
 
 
-@get("/baseline", operation_id="baseline", sync_to_thread=False)
+@get("/baseline", operation_id="baseline")
 async def baseline(country: str = "MX") -> list[dict]:
     """One query, the same shape of work as /availability, nothing else."""
     start = datetime.now(UTC) + timedelta(days=1)

@@ -22,7 +22,7 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
-CHANNEL = "amparo_outbox"
+CHANNEL = "amparo_outbox"  # also named in shared/migrations/0002_outbox_notify_trigger.sql
 
 
 async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
@@ -31,12 +31,16 @@ async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
         return
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
-    await conn.executemany(
-        "INSERT INTO outbox (id, subject, payload, correlation_id) VALUES ($1, $2, $3, $4)",
-        [(e.id, e.subject, encode_event(e), e.correlation_id) for e in events],
+    # One statement for any number of events; its trigger (shared migration 0002) sends
+    # the NOTIFY that wakes the relay, at commit and only if the transaction commits.
+    await conn.execute(
+        "INSERT INTO outbox (id, subject, payload, correlation_id) "
+        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::uuid[])",
+        [e.id for e in events],
+        [e.subject for e in events],
+        [encode_event(e) for e in events],
+        [e.correlation_id for e in events],
     )
-    # Delivered at commit, and only if the transaction commits.
-    await conn.execute(f"NOTIFY {CHANNEL}")
 
 
 class OutboxRelay:

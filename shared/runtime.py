@@ -211,7 +211,8 @@ class RequestContextMiddleware:
         clear_contextvars()
         headers = dict(scope.get("headers") or ())
         request_id = _valid_uuid(headers.get(b"x-request-id")) or str(uuid.uuid4())
-        correlation_id = _valid_uuid(headers.get(b"x-correlation-id")) or str(uuid.uuid4())
+        # A request that starts a chain of events is its own correlation: one uuid4, not two.
+        correlation_id = _valid_uuid(headers.get(b"x-correlation-id")) or request_id
         bind_contextvars(request_id=request_id, correlation_id=correlation_id)
         status = 500
         started = time.perf_counter()

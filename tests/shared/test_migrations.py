@@ -14,7 +14,11 @@ async def test_migrations_apply_once_and_refuse_an_edited_file(pg_url, tmp_path)
     service.mkdir(parents=True)
     (service / "0001_first.sql").write_text("CREATE TABLE probe (id int);")
     applied = await db.migrate(dsn, service)
-    assert applied == ["shared/0001_outbox_and_processed.sql", "probe/0001_first.sql"]
+    assert applied == [
+        "shared/0001_outbox_and_processed.sql",
+        "shared/0002_outbox_notify_trigger.sql",
+        "probe/0001_first.sql",
+    ]
     assert await db.migrate(dsn, service) == []
 
     (service / "0002_second.sql").write_text("ALTER TABLE probe ADD COLUMN x int; SELECT nonsense_fn();")
