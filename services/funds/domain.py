@@ -175,5 +175,5 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def fingerprint(body: bytes) -> str:
+def request_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()

@@ -753,7 +753,7 @@ async def disburse(
     """Pay one tranche. Returns (answer, created); a retry with the same key and body gets
     the stored answer and ``created=False``; nothing is paid twice."""
     key = _check_key(key)
-    fp = domain.fingerprint(msgspec.json.encode(body))
+    fp = domain.request_digest(msgspec.json.encode(body))
     try:
         return await _disburse(rt, principal, app_id, key, fp, body)
     except asyncpg.UniqueViolationError:
