@@ -51,13 +51,48 @@ def shelters_and_beds(
     return ids
 
 
+async def current_occupancy(dsn: str, *, every: int = 2) -> int:
+    """Families staying now: one bed in ``every`` taken by a checked-in stay from 10 days
+    ago to 20 days ahead, so every measurement sees a realistically occupied house."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                """CREATE TEMP TABLE occ ON COMMIT DROP AS
+                   SELECT gen_random_uuid() AS placement_id, b.id AS bed_id, b.shelter_id
+                   FROM (SELECT id, shelter_id, row_number() OVER (ORDER BY id) AS rn FROM beds) b
+                   WHERE b.rn % $1 = 0""",
+                every,
+            )
+            await conn.execute(
+                """INSERT INTO placements (id, case_id, country, region, adults, level, level_rank, status,
+                                           shelter_id, starts_at, expected_end, requested_at, checked_in_at, source)
+                   SELECT o.placement_id, gen_random_uuid(), s.country, s.region, 1, 'high', 2, 'checked_in',
+                          o.shelter_id, now() - interval '10 days', now() + interval '20 days',
+                          now() - interval '11 days', now() - interval '10 days', 'bench'
+                   FROM occ o JOIN shelters s ON s.id = o.shelter_id"""
+            )
+            await conn.execute(
+                """INSERT INTO bed_allocations (bed_id, shelter_id, placement_id, kind, during, active)
+                   SELECT bed_id, shelter_id, placement_id, 'placement',
+                          tstzrange(now() - interval '10 days', now() + interval '20 days'), true
+                   FROM occ"""
+            )
+        await conn.execute("VACUUM ANALYZE bed_allocations")
+        return await conn.fetchval("SELECT count(*) FROM bed_allocations WHERE active")
+    finally:
+        await conn.close()
+
+
 async def past_placements(dsn: str, count: int, batch: int = 100_000) -> None:
     """Ended stays over the past years, each with its bed allocation. Stays of one bed
     follow each other back to back (25 days apart), so history never overlaps."""
     conn = await asyncpg.connect(dsn)
     try:
         beds = await conn.fetchval("SELECT count(*) FROM beds")
-        already = await conn.fetchval("SELECT count(*) FROM placements WHERE source = 'bench'")
+        already = await conn.fetchval(
+            "SELECT count(*) FROM placements WHERE source = 'bench' AND status = 'ended'"
+        )
         done = 0
         while done < count:
             n = min(batch, count - done)

@@ -210,17 +210,20 @@ async def candidates(
     skip: Sequence[uuid.UUID] = (),
 ) -> list[Candidate]:
     """Open shelters with how many beds of each kind are free for all of [start, end):
-    one row per shelter, each bed probed through the exclusion index (as availability)."""
+    one row per shelter, computed as availability is."""
     rows = await conn.fetch(
-        """SELECT s.id, s.code, s.country, s.region, s.accepts, s.accessible,
+        """WITH busy AS (
+               SELECT DISTINCT a.bed_id FROM bed_allocations a
+               WHERE a.active AND a.during && tstzrange($1, $2))
+           SELECT s.id, s.code, s.country, s.region, s.accepts, s.accessible,
                   count(*) FILTER (WHERE NOT b.child_sized) AS free_regular,
                   count(*) FILTER (WHERE NOT b.child_sized AND b.accessible) AS free_regular_accessible,
                   count(*) FILTER (WHERE b.child_sized) AS free_child
            FROM shelters s JOIN beds b ON b.shelter_id = s.id
+           LEFT JOIN busy ON busy.bed_id = b.id
            WHERE s.status = 'open'
              AND NOT (s.id = ANY($3::uuid[]))
-             AND NOT EXISTS (SELECT 1 FROM bed_allocations a
-                             WHERE a.active AND a.bed_id = b.id AND a.during && tstzrange($1, $2))
+             AND busy.bed_id IS NULL
            GROUP BY s.id""",
         start,
         end,
@@ -553,24 +556,27 @@ async def open_for_case(conn: asyncpg.Connection, case_id: uuid.UUID) -> list[as
 # --- availability and capacity ----------------------------------------------------------
 
 
-AVAILABILITY_SQL = """SELECT s.id, s.code, s.kind, s.country, s.region, s.accessible,
-                  count(b.id) AS beds,
-                  count(b.id) FILTER (WHERE f.free) AS free,
-                  count(b.id) FILTER (WHERE f.free AND NOT b.child_sized AND NOT b.accessible) AS free_r,
-                  count(b.id) FILTER (WHERE f.free AND NOT b.child_sized AND b.accessible) AS free_ra,
-                  count(b.id) FILTER (WHERE f.free AND b.child_sized AND NOT b.accessible) AS free_c,
-                  count(b.id) FILTER (WHERE f.free AND b.child_sized AND b.accessible) AS free_ca
-           FROM shelters s
-           LEFT JOIN beds b ON b.shelter_id = s.id
-           LEFT JOIN LATERAL (
-               SELECT NOT EXISTS (SELECT 1 FROM bed_allocations a
-                                  WHERE a.active AND a.bed_id = b.id AND a.during && tstzrange($1, $2)) AS free
-           ) f ON b.id IS NOT NULL
-           WHERE s.status = 'open'
-             AND ($3::text[] IS NULL OR s.country = ANY($3))
-             AND ($4::text IS NULL OR lower(s.region) = lower($4))
-           GROUP BY s.id
-           ORDER BY s.country, s.code"""
+# Beds taken in the window come from one scan of the active allocations that overlap it
+# (partial gist index on `during`), joined by hash: cheaper than probing every bed once
+# beds are occupied, and blind to history (ended stays are not active).
+AVAILABILITY_SQL = """WITH busy AS (
+    SELECT DISTINCT a.bed_id FROM bed_allocations a
+    WHERE a.active AND a.during && tstzrange($1, $2))
+SELECT s.id, s.code, s.kind, s.country, s.region, s.accessible,
+       count(b.id) AS beds,
+       count(b.id) FILTER (WHERE busy.bed_id IS NULL) AS free,
+       count(b.id) FILTER (WHERE busy.bed_id IS NULL AND NOT b.child_sized AND NOT b.accessible) AS free_r,
+       count(b.id) FILTER (WHERE busy.bed_id IS NULL AND NOT b.child_sized AND b.accessible) AS free_ra,
+       count(b.id) FILTER (WHERE busy.bed_id IS NULL AND b.child_sized AND NOT b.accessible) AS free_c,
+       count(b.id) FILTER (WHERE busy.bed_id IS NULL AND b.child_sized AND b.accessible) AS free_ca
+FROM shelters s
+LEFT JOIN beds b ON b.shelter_id = s.id
+LEFT JOIN busy ON busy.bed_id = b.id
+WHERE s.status = 'open'
+  AND ($3::text[] IS NULL OR s.country = ANY($3))
+  AND ($4::text IS NULL OR lower(s.region) = lower($4))
+GROUP BY s.id
+ORDER BY s.country, s.code"""
 
 
 async def availability(
@@ -581,8 +587,8 @@ async def availability(
     countries: list[str] | None,
     region: str | None,
 ) -> list[asyncpg.Record]:
-    """One query; each bed is probed through the exclusion index (active rows only), so
-    the cost follows the number of beds, never the number of past placements."""
+    """One query; its cost follows the beds and the stays active in the window, never
+    the number of past placements."""
     return await conn.fetch(
         AVAILABILITY_SQL,
         start,
