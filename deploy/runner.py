@@ -179,9 +179,12 @@ def _write_state(home: Path, children, ports, database_url: str, nats_url: str) 
 
 
 async def _ensure_streams(nats_url: str) -> None:
+    import nats
+
     from shared import broker
 
-    nc = await broker.connect(nats_url, name="amparo-runner")
+    # A one-shot connection: none of the services' reconnect-and-warn callbacks.
+    nc = await nats.connect(nats_url, name="amparo-runner")
     try:
         await broker.ensure_streams(nc.jetstream())
     finally:
@@ -189,11 +192,10 @@ async def _ensure_streams(nats_url: str) -> None:
 
 
 async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str, str]]:
+    import nats
     from nats.js.errors import NotFoundError
 
-    from shared import broker
-
-    nc = await broker.connect(nats_url, name="amparo-deadletters")
+    nc = await nats.connect(nats_url, name="amparo-deadletters")
     try:
         js = nc.jetstream()
         try:
