@@ -26,6 +26,25 @@ log = get_logger(__name__)
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 
+# Failures of the infrastructure, not of the event: retried with back-off for as long as
+# they last, never counted toward max_deliver (a database failover must not send every
+# event in flight to the dead letters).
+_TRANSIENT = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    return isinstance(exc, _TRANSIENT)
+
 
 def raise_if_cancelling() -> None:
     """Python 3.11's ``wait_for`` (inside nats-py's fetch) can swallow a cancellation that
@@ -80,8 +99,9 @@ class Consumer:
             deliver_policy=DeliverPolicy.ALL,
             filter_subjects=sorted(self._handlers),
             ack_wait=self._ack_wait,
-            # We terminate on our own last try; this is the server's safety net.
-            max_deliver=self._max_deliver + 1,
+            # Unlimited at the server: we dead-letter on our own count of the event's own
+            # failures, and retry infrastructure failures for as long as they last.
+            max_deliver=-1,
             max_ack_pending=1000,
         )
         await self._js.add_consumer(self.stream, config)
@@ -206,10 +226,10 @@ class Consumer:
 
     async def _retry_or_dead_letter(self, msg, exc: Exception) -> None:
         tries = msg.metadata.num_delivered
-        if tries >= self._max_deliver:
+        if tries >= self._max_deliver and not is_transient(exc):
             await self._dead_letter(msg, exc)
             return
-        delay = min(self._backoff_cap, self._backoff_base * 2 ** (tries - 1))
+        delay = min(self._backoff_cap, self._backoff_base * 2 ** (min(tries, 16) - 1))
         await msg.nak(delay=delay)
 
     async def _dead_letter(self, msg, exc: Exception) -> None:

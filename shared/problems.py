@@ -9,6 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
@@ -89,6 +90,16 @@ def http_handler(_: Request, exc: HTTPException) -> Response:
     return _problem(exc.status_code, exc.detail or HTTPStatus(exc.status_code).phrase, None, exc.headers)
 
 
+def data_error_handler(_: Request, exc: Exception) -> Response:
+    # SQLSTATE class 22 (a NUL byte in text, a number out of range, ...) and date
+    # arithmetic past year 9999 are bad input that got past validation: the client's
+    # to fix, so a 400 that says which kind, never the value itself.
+    kind = "a text contains a character that cannot be stored (such as NUL)"
+    if isinstance(exc, OverflowError) or getattr(exc, "sqlstate", "") in ("22003", "22008"):
+        kind = "a number or date is out of range"
+    return _problem(400, f"the request is not valid: {kind}")
+
+
 def internal_handler(request: Request, exc: Exception) -> Response:
     log.exception("http.unhandled_error", error=type(exc).__name__, path=request.url.path)
     return _problem(500, "internal error; it has been logged")
@@ -98,5 +109,7 @@ EXCEPTION_HANDLERS = {
     ProblemDetailsException: problem_handler,
     ValidationException: validation_handler,
     HTTPException: http_handler,
+    asyncpg.DataError: data_error_handler,
+    OverflowError: data_error_handler,
     Exception: internal_handler,
 }

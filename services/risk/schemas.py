@@ -19,6 +19,9 @@ Region = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=NO_NU
 LineOfDefence = Literal[domain.LINES_OF_DEFENCE]
 CloseReason = Literal[domain.CLOSE_REASONS]
 CaseStatus = Literal["open", "closed"]
+NeedCode = Annotated[
+    str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}$", description="a need code, e.g. wheelchair")
+]
 AggressionType = Literal[domain.AGGRESSION_TYPES]
 PerpetratorType = Literal[domain.PERPETRATOR_TYPES]
 GenderComponent = Literal[domain.GENDER_COMPONENTS]
@@ -29,7 +32,8 @@ class PartyIn(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=T
     children_ages: Annotated[list[Annotated[int, msgspec.Meta(ge=0, le=17)]], msgspec.Meta(max_length=20)] = (
         msgspec.field(default_factory=list)
     )
-    accessibility_needs: Annotated[list[Text], msgspec.Meta(max_length=20)] = msgspec.field(
+    # Codes (wheelchair, hearing, ...), never free text: they travel in events to shelters.
+    accessibility_needs: Annotated[list[NeedCode], msgspec.Meta(max_length=20)] = msgspec.field(
         default_factory=list
     )
 

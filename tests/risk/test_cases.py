@@ -146,3 +146,15 @@ async def test_bad_paths_and_queries(client):
     )
     assert_problem(await client.get("/audit?case_id=nope", headers=ADMIN), 400)
     assert_problem(await client.post("/cases", content=b"{not json", headers=ANALYST), 400)
+
+
+async def test_accessibility_needs_are_codes_never_free_text(client):
+    """They travel in events to shelters: a sentence could carry a name or a place."""
+    body = case_body()
+    body["party"]["accessibility_needs"] = ["wheelchair since the attack by Marta's neighbour"]
+    response = await client.post("/cases", json=body, headers=ANALYST)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "Marta" not in response.text
+    body["party"]["accessibility_needs"] = ["wheelchair"]
+    assert (await client.post("/cases", json=body, headers=ANALYST)).status_code == 201

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import jwt
@@ -12,7 +13,7 @@ import pytest
 from litestar import get
 
 from shared.auth import requires
-from shared.runtime import Caller, ServiceSpec, build_app
+from shared.runtime import Caller, Rt, ServiceSpec, build_app
 from tests.support import JWT_SECRET, auth, token
 
 
@@ -135,3 +136,36 @@ def test_a_verified_token_stops_working_when_it_expires():
             "another-secret-of-sufficient-length-0123456789",
             issue_token(JWT_SECRET, sub="a", roles=[], countries=[]),
         )
+
+
+@get("/probe-text", operation_id="probeText", guards=[requires("admin")])
+async def probe_text(rt: Rt, q: str) -> dict[str, str]:
+    """Sends the query text to PostgreSQL, as a filter would."""
+    return {"echo": await rt.pool.fetchval("SELECT $1::text", q)}
+
+
+@get("/probe-date", operation_id="probeDate", guards=[requires("admin")], sync_to_thread=False)
+def probe_date(day: date) -> dict[str, str]:
+    """Date arithmetic on input, as a report's window does."""
+    return {"next": str(day + timedelta(days=1))}
+
+
+async def test_input_past_validation_is_a_400_not_a_500(make_settings):
+    from litestar.testing import AsyncTestClient
+
+    settings = await make_settings("risk")
+    spec = ServiceSpec(
+        name="risk", route_handlers=[probe_text, probe_date], migrations=Path("services/risk/migrations")
+    )
+    async with AsyncTestClient(app=build_app(spec, settings)) as client:
+        body = assert_problem(
+            await client.get("/probe-text", params={"q": "a\x00b"}, headers=auth("admin")), 400
+        )
+        assert "NUL" in body["detail"]
+        body = assert_problem(
+            await client.get("/probe-date", params={"day": "9999-12-31"}, headers=auth("admin")), 400
+        )
+        assert "out of range" in body["detail"]
+        assert (await client.get("/probe-text", params={"q": "ok"}, headers=auth("admin"))).json() == {
+            "echo": "ok"
+        }

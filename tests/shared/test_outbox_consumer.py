@@ -194,3 +194,27 @@ async def test_undecodable_message_goes_straight_to_dead_letters(pool, clean_str
     async with running(c):
         await eventually(lambda: asyncio.sleep(0, c.dead_lettered == 1))
     assert (await js.stream_info("DEADLETTER")).state.messages == 1
+
+
+async def test_an_outage_longer_than_max_deliver_loses_nothing(pool, clean_streams):
+    """A database that is away for more tries than max_deliver allows is an outage, not a
+    poison message: the event waits and is applied once, and nothing is dead-lettered."""
+    js = clean_streams
+    failures = {"left": 5}
+
+    async def flaky(conn, event):
+        if failures["left"] > 0:
+            failures["left"] -= 1
+            raise ConnectionRefusedError("database away")
+        await record_effect(conn, event)
+
+    event = closed("during-outage")
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue(conn, event)
+    await OutboxRelay(pool, js).relay_once()
+    c = consumer(pool, js, handler=flaky, max_deliver=2)
+    async with running(c):
+        await eventually(lambda: pool.fetchval("SELECT count(*) = 1 FROM effects"), timeout=30)
+    assert failures["left"] == 0
+    assert c.dead_lettered == 0
+    assert (await js.stream_info("DEADLETTER")).state.messages == 0
