@@ -869,6 +869,10 @@ async def compromise(
         relocations: list[uuid.UUID] = []
         held = 0
         for p in affected:
+            if p["needs_relocation"] and await store.active_placement_for_case(conn, p["case_id"]):
+                # Already being relocated (compromised before, then reopened): its relocation
+                # request is that active placement; a second one would be a duplicate.
+                continue
             await store.mark_needs_relocation(conn, p["id"])
             if p["status"] in ("held", "confirmed"):
                 # Nobody has arrived yet: the beds there are no use; the new request replaces it.

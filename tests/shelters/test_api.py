@@ -52,3 +52,31 @@ async def test_openapi_lists_every_route_with_an_operation_id(client):
     operations = [op for item in paths.values() for op in item.values() if isinstance(op, dict)]
     assert all(op.get("operationId") for op in operations)
     assert all(op.get("summary") or op.get("description") for op in operations)
+
+
+async def test_a_shelter_compromised_again_after_reopening(client):
+    """Checked in, compromised (relocation waits: no other shelter), reopened (the
+    relocation is held back here), compromised again: a clear answer, one relocation."""
+    shelter = await create_shelter(client, country="MX", region="Chiapas")
+    placed = (
+        await client.post("/placements", json=placement_body(country="MX", region="Oaxaca"), headers=STAFF)
+    ).json()
+    for step in ("confirm", "check-in"):
+        assert (await client.post(f"/placements/{placed['id']}/{step}", headers=COORD)).status_code == 200
+    url = f"/shelters/{shelter['id']}/compromise"
+    first = await client.post(url, json={"reason": "vigilancia"}, headers=COORD)
+    assert first.status_code == 200 and first.json()["relocations_waitlisted"] == 1
+    reopened = await client.post(f"/shelters/{shelter['id']}/reopen", headers=COORD)
+    assert reopened.status_code == 200 and reopened.json()["holds_from_waitlist"] == 1
+
+    again = await client.post(url, json={"reason": "otra vez"}, headers=COORD)
+    assert again.status_code == 200, again.text
+    assert (await client.get(f"/shelters/{shelter['id']}", headers=COORD)).json()["status"] == "compromised"
+    active = [
+        p
+        for p in (
+            await client.get("/placements", params={"case_id": placed["case_id"]}, headers=STAFF)
+        ).json()["items"]
+        if p["status"] in ("requested", "held", "confirmed") and not p["needs_relocation"]
+    ]
+    assert len(active) == 1  # one relocation request, waiting for another shelter
