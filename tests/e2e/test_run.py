@@ -28,3 +28,18 @@ def test_tokens_from_the_cli_are_accepted_and_checked(stack):
         assert response.status_code in (403, 404)
         assert response.headers["content-type"].startswith("application/problem+json")
     assert httpx.get(stack.url("risk") + "/cases").status_code == 401
+
+
+def test_stopping_the_system_leaves_nothing_running(tmp_path):
+    """Ctrl-C (SIGTERM here) stops the services, nats-server and PostgreSQL, and a second
+    run over the same data comes up again."""
+    import subprocess
+
+    from tests.e2e.harness import Stack
+
+    for _ in range(2):
+        stack = Stack(tmp_path / "home")
+        stack.start()
+        assert stack.stop() == 0
+        left = subprocess.run(["pgrep", "-f", str(stack.home)], capture_output=True, text=True).stdout.split()
+        assert left == [], f"still running after stop: {left}"
