@@ -17,7 +17,13 @@ from pathlib import Path
 
 import httpx
 
+from services.risk import domain as risk
 from shared.auth import issue_token
+
+# The registry's own vocabularies; the demo leaves out the fatal aggressions and "other".
+LINES = [line for line in risk.LINES_OF_DEFENCE if line != "other"]
+AGGRESSIONS = [a for a in risk.AGGRESSION_TYPES if a not in ("murder", "forced_disappearance", "other")]
+PERPETRATORS = list(risk.PERPETRATOR_TYPES)
 
 REGIONS = {
     "MX": ["Chiapas", "Oaxaca", "Guerrero", "Ciudad de México"],
@@ -32,36 +38,6 @@ FUNDS = [
     ("Fondo de Autocuidado y Sanación", "USD", ["CR"]),
 ]
 COMMITTEE = ["comite-ana", "comite-bety", "comite-carmen"]
-LINES = [
-    "land_and_territory",
-    "indigenous_rights",
-    "womens_rights",
-    "journalism",
-    "search_for_the_disappeared",
-    "migrants_rights",
-    "environment",
-    "lgbti_rights",
-]
-AGGRESSIONS = [
-    "threats",
-    "harassment",
-    "defamation_stigmatization",
-    "surveillance",
-    "raid",
-    "criminalization",
-    "physical_assault",
-    "sexual_violence",
-    "attempted_murder",
-]
-PERPETRATORS = [
-    "state_agents",
-    "organized_crime",
-    "companies",
-    "community",
-    "family",
-    "own_organization_or_movement",
-    "unknown",
-]
 GENDER = [
     "threats_of_sexual_violence",
     "threats_against_children_or_family",

@@ -67,6 +67,21 @@ def _cipher(rt: Runtime):
     return rt.cipher
 
 
+async def _publish(conn: asyncpg.Connection, event: Envelope, *, summary: str) -> None:
+    """Risk's own events: the timeline step and the outbox row, in the caller's transaction
+    (the same one as the state change they announce)."""
+    await store.add_step(
+        conn,
+        case_id=event.case_id,
+        step_id=event.id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        service=PRODUCER,
+        summary=summary,
+    )
+    await enqueue(conn, event)
+
+
 async def _case_in_scope(
     conn: asyncpg.Connection,
     principal: Principal,
@@ -125,16 +140,7 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
             ),
             row["opened_at"],
         )
-        await store.add_step(
-            conn,
-            case_id=case_id,
-            step_id=event.id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            service=PRODUCER,
-            summary=f"case opened in {body.country} for a party of {party.size}",
-        )
-        await enqueue(conn, event)
+        await _publish(conn, event, summary=f"case opened in {body.country} for a party of {party.size}")
     log.info("case.opened", case_id=str(case_id), party_size=party.size)
     return _summary(row)
 
@@ -176,16 +182,7 @@ async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reas
         event = _stamped(
             new_event(CaseClosed(reason=reason), producer=PRODUCER, case_id=case_id), row["closed_at"]
         )
-        await store.add_step(
-            conn,
-            case_id=case_id,
-            step_id=event.id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            service=PRODUCER,
-            summary=f"case closed ({reason})",
-        )
-        await enqueue(conn, event)
+        await _publish(conn, event, summary=f"case closed ({reason})")
     log.info("case.closed", case_id=str(case_id), reason=reason)
     return _summary(row)
 
@@ -275,16 +272,11 @@ async def record_assessment(
         override = (
             f" (computed {result.computed_level}, overridden)" if level != result.computed_level else ""
         )
-        await store.add_step(
+        await _publish(
             conn,
-            case_id=case_id,
-            step_id=event.id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            service=PRODUCER,
+            event,
             summary=f"assessment recorded: level {level}{override}; measures: {', '.join(measures) or 'none'}",
         )
-        await enqueue(conn, event)
     log.info("assessment.recorded", case_id=str(case_id), risk_level=level, measures=len(measures))
     return _assessment_view(row, None)
 
