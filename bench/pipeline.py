@@ -95,8 +95,7 @@ def _finished_at(proc: subprocess.Popen) -> float:
 
 
 async def raw_rate(js, nats_url: str, dsn: str, n: int) -> float:
-    await broker.delete_streams(js)
-    await broker.ensure_streams(js)
+    await broker.reset_streams(js)
     payload = encode_event(_event())
     consumer = _start_consumer("raw", n, nats_url, dsn)
     started = time.time()
@@ -107,8 +106,7 @@ async def raw_rate(js, nats_url: str, dsn: str, n: int) -> float:
 
 
 async def pipeline_rate(pool, js, nats_url: str, dsn: str, n: int, writers: int = 16) -> float:
-    await broker.delete_streams(js)
-    await broker.ensure_streams(js)
+    await broker.reset_streams(js)
     total = (n // writers) * writers
     consumer = _start_consumer("pipeline", total, nats_url, dsn)
     relay = OutboxRelay(pool, js, listen_dsn=dsn, batch_size=512, poll_seconds=0.5)

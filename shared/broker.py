@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections.abc import Callable
 
 import nats
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServerError
 
 from shared.logging import get_logger
 
@@ -79,6 +80,23 @@ async def ensure_streams(js, *, replicas: int = 1) -> None:
             await js.add_stream(config)
         else:
             await js.update_stream(config)
+
+
+async def reset_streams(js, *, timeout: float = 10.0) -> None:
+    """Empty streams (tests, benchmark): delete and create them again. nats-server may still
+    be removing a deleted file store ("error creating store for stream"), so creating is
+    tried again until ``timeout``."""
+    await delete_streams(js)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            await ensure_streams(js)
+            return
+        except (ServerError, NotFoundError):
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
 
 
 async def delete_streams(js) -> None:

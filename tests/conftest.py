@@ -90,8 +90,7 @@ async def clean_streams(nats_url):
     """Every test starts with empty streams and no consumers."""
     nc = await broker.connect(nats_url, name="test-setup")
     js = nc.jetstream()
-    await broker.delete_streams(js)
-    await broker.ensure_streams(js)
+    await broker.reset_streams(js)
     yield js
     await nc.close()
 
