@@ -51,7 +51,7 @@ async def _consume(mode: str, n: int, nats_url: str, dsn: str) -> None:
     else:
         pool = await db.create_pool(dsn, min_size=2, max_size=4)
 
-        async def effect(conn, event) -> None:
+        async def effect(ctx, event) -> None:
             return None  # the processed-event row, committed with the batch, is the effect
 
         consumer = Consumer(
@@ -59,7 +59,7 @@ async def _consume(mode: str, n: int, nats_url: str, dsn: str) -> None:
             js=js,
             stream="RISK",
             durable="bench-pipeline",
-            handlers={SUBJECT: effect},
+            handlers={CaseClosed: effect},
             batch_size=256,
         )
         await consumer.setup()

@@ -11,13 +11,13 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from shared.problems import Forbidden, Unauthorized
+from shared.errors import NotAllowed
+from shared.problems import Unauthorized
 
 ROLES = ("network_staff", "shelter_coordinator", "risk_analyst", "fund_committee", "fund_admin", "admin")
 # A role also holds the powers of the roles listed for it (DESIGN.md, "Who may do what").
 _IMPLIES = {"shelter_coordinator": {"network_staff"}}
 ALGORITHM = "HS256"
-PUBLIC_PATHS = {"/health", "/ready", "/schema"}
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -42,7 +42,7 @@ class Principal(msgspec.Struct, frozen=True):
 
     def check_country(self, country: str) -> None:
         if not self.can_see(country):
-            raise Forbidden(f"your token does not cover country {country}")
+            raise NotAllowed(f"your token does not cover country {country}")
 
     def visible_countries(self, requested: str | None) -> list[str] | None:
         """Countries a list may show: None means all (admin without a filter)."""
@@ -144,7 +144,7 @@ def requires(*roles: str):
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         principal: Principal = connection.user
         if not principal.has_role(*roles):
-            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+            raise NotAllowed(f"this needs one of the roles: {', '.join(roles)}")
 
     guard.__name__ = f"requires_{'_or_'.join(roles)}"
     return guard

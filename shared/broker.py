@@ -26,10 +26,6 @@ STREAMS: dict[str, list[str]] = {
 DUPLICATE_WINDOW_SECONDS = 600.0
 
 
-def stream_for(subject: str) -> str:
-    return subject.split(".")[1].upper() if subject.startswith("amparo.") else "DEADLETTER"
-
-
 async def connect(url: str, *, name: str, exit_on_close: Callable[[], bool] | None = None) -> nats.NATS:
     """Reconnect forever. A connection that closes for good ends the process (#735) when
     ``exit_on_close()`` says so (it says no while the service itself is shutting down)."""

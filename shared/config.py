@@ -7,7 +7,8 @@ one line that names the variable, instead of failing later in a request.
 from __future__ import annotations
 
 import os
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
@@ -50,12 +51,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     consumer_max_deliver: Annotated[int, msgspec.Meta(ge=1)] = 5
     # JetStream replicas per stream: 1 on one machine, 3 on a NATS cluster.
     stream_replicas: Annotated[int, msgspec.Meta(ge=1, le=5)] = 1
-    # Domain knobs (each service reads its own).
-    hold_hours: Positive = 4.0
-    reassessment_days: Annotated[int, msgspec.Meta(ge=1)] = 30
-    decision_hours: Positive = 72.0
-    emergency_decision_hours: Positive = 24.0
-    ratification_hours: Positive = 48.0
+    # Domain settings (hold hours, decision hours, ...) belong to the service that owns
+    # them: each declares its own Struct and reads it with ``load_config``.
 
     def dsn(self, service: str) -> str:
         """The DSN of one service's own database."""
@@ -70,18 +67,23 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
-def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-    """Read ``AMPARO_*`` variables; ``overrides`` win (used by the runner and tests)."""
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def load_config(cls: type[S], environ: Mapping[str, str] | None = None, **overrides: object) -> S:
+    """Read the ``AMPARO_<FIELD>`` variable of every field of ``cls``; ``overrides`` win.
+
+    A bad value is one ``ConfigError`` line that names the variable the operator must fix.
+    """
     env = os.environ if environ is None else environ
-    fields = {f.name for f in msgspec.structs.fields(Settings)}
     raw: dict[str, object] = {}
-    for name in fields:
-        value = env.get(f"AMPARO_{name.upper()}")
+    for f in msgspec.structs.fields(cls):
+        value = env.get(f"AMPARO_{f.name.upper()}")
         if value is not None and value != "":
-            raw[name] = value
+            raw[f.name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return msgspec.convert(raw, Settings, strict=False)
+        return msgspec.convert(raw, cls, strict=False)
     except msgspec.ValidationError as exc:
         # msgspec says "... - at `$.port`"; name the variable the operator must fix.
         message = str(exc)
@@ -89,3 +91,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
             field = message.rsplit("`$.", 1)[1].rstrip("`")
             message = f"AMPARO_{field.upper()}: {message.rsplit(' - at', 1)[0]}"
         raise ConfigError(f"invalid configuration: {message}") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """The shared settings (``AMPARO_*``); ``overrides`` win (used by the runner and tests)."""
+    return load_config(Settings, environ, **overrides)

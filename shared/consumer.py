@@ -7,24 +7,52 @@ neighbours still commit. Acks go out only after the commit.
 A message that keeps failing is naked with back-off; on its last try it is copied to
 the DEADLETTER stream (``deadletter.<stream>.<consumer>``) and terminated, so the
 consumer keeps serving the rest. Operators list dead letters with ``amparo deadletters``.
+
+Handlers are keyed by payload *type* and receive the typed ``Envelope[ThatType]``; the
+consumer reads every subject of its stream, so an event nobody here handles still
+advances its case's order.
+
+Per-case order: the producer numbers each case's events (``Amparo-Case-Seq``, see
+``shared.outbox``). An event is applied only once the one numbered before it was
+applied here (``consumer_progress``, locked per case, so replicas agree); an early
+one is put back (nak, not counted as a failure) and comes again. When an event is
+dead-lettered its number is passed, so one poison event never blocks a case for good;
+and an event that has waited ``order_wait_seconds`` is applied anyway (a gap left by an
+operator's deleted stream must not block a case for ever), with a warning.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from shared.events import Envelope, decode_event
+from shared.events import Envelope, Payload, decode_event
 from shared.logging import bound_contextvars, get_logger
 
 log = get_logger(__name__)
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+CASE_SEQ_HEADER = "Amparo-Case-Seq"  # written by shared.outbox's relay
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """What a handler gets besides its event: the open transaction and its service's config."""
+
+    conn: asyncpg.Connection
+    config: Any
+
+
+Handler = Callable[[EventContext, Envelope[Any]], Awaitable[None]]
+Handlers = Mapping[type[Payload], Handler]
 
 # Failures of the infrastructure, not of the event: retried with back-off for as long as
 # they last, never counted toward max_deliver (a database failover must not send every
@@ -54,6 +82,13 @@ def raise_if_cancelling() -> None:
         raise asyncio.CancelledError
 
 
+@dataclass(slots=True)
+class _Item:
+    msg: Any
+    event: Envelope[Any]
+    seq: int | None  # the producer's number for this case's event, when it has one
+
+
 class Consumer:
     def __init__(
         self,
@@ -62,7 +97,9 @@ class Consumer:
         js,
         stream: str,
         durable: str,
-        handlers: Mapping[str, Handler],
+        handlers: Handlers,
+        config: Any = None,
+        subjects: list[str] | None = None,
         max_deliver: int = 5,
         ack_wait: float = 10.0,
         backoff_base: float = 1.0,
@@ -71,25 +108,32 @@ class Consumer:
         # nats-py's fetch, once a message arrives on an idle stream, waits for the batch
         # to fill until this timeout: it is the latency an idle consumer adds per hop.
         fetch_timeout: float = 0.1,
+        order_wait_seconds: float = 600.0,
         after_commit: Callable[[list], Awaitable[None]] | None = None,
     ) -> None:
         self._pool = pool
         self._js = js
         self.stream = stream
         self.durable = durable
-        self._handlers = dict(handlers)
+        self._handlers: dict[str, Handler] = {payload.TYPE: h for payload, h in handlers.items()}
+        self._config = config
+        # Every subject of the stream unless told otherwise: per-case numbering has no gaps
+        # only if this consumer sees all of a case's events.
+        self._subjects = subjects or [f"amparo.{stream.lower()}.>"]
         self._max_deliver = max_deliver
         self._ack_wait = ack_wait
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._batch = batch_size
         self._fetch_timeout = fetch_timeout
+        self._order_wait = order_wait_seconds
         # Fault-injection point for tests: runs after the commit, before the acks.
         self._after_commit = after_commit
         self._sub = None
         self.last_fetch_ok = time.monotonic()
         self.processed = 0
         self.dead_lettered = 0
+        self.parked = 0
 
     async def setup(self) -> None:
         # Created explicitly: pull_subscribe ignores durable_name and config updates (#506, #603).
@@ -97,7 +141,7 @@ class Consumer:
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            filter_subjects=sorted(self._handlers),
+            filter_subjects=sorted(self._subjects),
             ack_wait=self._ack_wait,
             # Unlimited at the server: we dead-letter on our own count of the event's own
             # failures, and retry infrastructure failures for as long as they last.
@@ -132,73 +176,148 @@ class Consumer:
                 log.error("consumer.batch_crashed", consumer=self.durable, error=type(exc).__name__)
 
     async def process(self, msgs: list) -> None:
-        decoded: list[tuple[object, Envelope]] = []
+        items: list[_Item] = []
         for msg in msgs:
             try:
-                decoded.append((msg, decode_event(msg.data)))
+                event = decode_event(msg.data, unknown_ok=True)
             except Exception as exc:  # poison: it will never decode, don't retry it
-                await self._dead_letter(msg, exc)
-        if not decoded:
+                await self._dead_letter(msg, exc, None, None)
+                continue
+            items.append(_Item(msg, event, _case_seq(msg) if event.case_id is not None else None))
+        if not items:
             return
         try:
-            done = await self._process_batch(decoded)
-            failed: list[tuple[object, Exception]] = []
+            done, parked = await self._in_one_transaction(items, one_by_one=False)
+            failed: list[tuple[_Item, Exception]] = []
         except Exception:
-            # Some handler failed: redo the batch one savepoint per message, so the
-            # failing message is retried alone and its neighbours still commit.
-            done, failed = await self._process_one_by_one(decoded)
+            # Some handler failed: redo the batch one savepoint per message, so the failing
+            # message is retried alone and its neighbours still commit; a later event of the
+            # failing one's case waits for it (parked).
+            try:
+                done, parked, failed = await self._in_one_transaction(items, one_by_one=True)
+            except Exception as exc:  # the commit itself failed: every message is retried
+                log.warning("consumer.batch_failed", consumer=self.durable, error=type(exc).__name__)
+                done, parked, failed = [], [], [(item, exc) for item in items]
         if self._after_commit is not None and done:
-            await self._after_commit(done)
-        for msg in done:
-            await msg.ack()
+            await self._after_commit([item.msg for item in done])
+        for item in done:
+            await item.msg.ack()
         self.processed += len(done)
-        for msg, exc in failed:
-            await self._retry_or_dead_letter(msg, exc)
+        for item in parked:
+            self.parked += 1
+            # Not a failure: it comes back soon, once its predecessor had a chance.
+            tries = item.msg.metadata.num_delivered or 1
+            await item.msg.nak(delay=min(2.0, 0.05 * 2 ** min(tries, 6)))
+        for item, exc in failed:
+            await self._retry_or_dead_letter(item, exc)
 
-    async def _process_batch(self, decoded: list[tuple[object, Envelope]]) -> list:
-        """Fast path: one transaction, one insert for all processed-event rows."""
+    async def _in_one_transaction(self, items: list[_Item], *, one_by_one: bool):
+        """Apply what may be applied now, in stream order, in one transaction.
+
+        Returns (done, parked) or, one by one, (done, parked, failed)."""
+        done: list[_Item] = []
+        parked: list[_Item] = []
+        failed: list[tuple[_Item, Exception]] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            fresh = {
-                row["event_id"]
-                for row in await conn.fetch(
-                    "INSERT INTO processed_events (consumer, event_id, subject) "
-                    "SELECT $1, e.id, e.subject FROM unnest($2::uuid[], $3::text[]) AS e(id, subject) "
-                    "ON CONFLICT DO NOTHING RETURNING event_id",
-                    self.durable,
-                    [event.id for _, event in decoded],
-                    [event.type for _, event in decoded],
-                )
-            }
-            for _, event in decoded:
-                if event.id in fresh:
-                    fresh.discard(event.id)  # a batch may carry the same event twice
-                    with self._event_context(event):
-                        await self._handle(conn, event)
-        return [msg for msg, _ in decoded]
-
-    async def _process_one_by_one(self, decoded: list[tuple[object, Envelope]]) -> tuple[list, list]:
-        done: list = []
-        failed: list[tuple[object, Exception]] = []
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                for msg, event in decoded:
-                    with self._event_context(event):
+            progress = await self._lock_progress(conn, items)
+            blocked: set[uuid.UUID] = set()  # cases whose next event failed or waits here
+            ready: list[_Item] = []
+            for item in items:
+                case_id = item.event.case_id
+                if item.seq is not None and (case_id in blocked or not self._in_turn(item, progress)):
+                    blocked.add(case_id)
+                    parked.append(item)
+                    continue
+                if item.seq is not None:
+                    progress[case_id] = max(progress.get(case_id, 0), item.seq)
+                ready.append(item)
+            if not one_by_one:
+                fresh = await self._claim(conn, ready)
+                for item in ready:
+                    if item.event.id in fresh:
+                        fresh.discard(item.event.id)  # a batch may carry the same event twice
+                        with self._event_context(item.event):
+                            await self._handle(conn, item.event)
+                done = ready
+            else:
+                applied: dict[uuid.UUID, int] = {}
+                for item in ready:
+                    case_id = item.event.case_id
+                    if case_id in blocked and item.seq is not None:
+                        parked.append(item)
+                        continue
+                    with self._event_context(item.event):
                         try:
                             async with conn.transaction():
-                                await self._apply(conn, event)
-                            done.append(msg)
+                                if await self._claim(conn, [item]):
+                                    await self._handle(conn, item.event)
+                            done.append(item)
+                            if item.seq is not None:
+                                applied[case_id] = max(applied.get(case_id, 0), item.seq)
                         except Exception as exc:
                             log.warning(
                                 "consumer.handler_failed", consumer=self.durable, error=type(exc).__name__
                             )
-                            failed.append((msg, exc))
-        except Exception as exc:  # the commit itself failed: every message is retried
-            log.warning("consumer.batch_failed", consumer=self.durable, error=type(exc).__name__)
-            return [], [(m, exc) for m, _ in decoded]
-        return done, failed
+                            failed.append((item, exc))
+                            if item.seq is not None:
+                                blocked.add(case_id)
+                progress = {k: v for k, v in progress.items() if k in applied}
+                progress.update(applied)
+            await self._save_progress(conn, progress)
+        return (done, parked, failed) if one_by_one else (done, parked)
+
+    def _in_turn(self, item: _Item, progress: dict[uuid.UUID, int]) -> bool:
+        last = progress.get(item.event.case_id, 0)
+        if item.seq <= last + 1:
+            return True  # next in turn, or a late or repeated one (processed_events decides)
+        waited = (datetime.now(UTC) - item.msg.metadata.timestamp).total_seconds()
+        if waited > self._order_wait:
+            log.warning("consumer.order_gap", consumer=self.durable, expected=last + 1, got=item.seq)
+            return True
+        return False
+
+    async def _lock_progress(self, conn: asyncpg.Connection, items: list[_Item]) -> dict[uuid.UUID, int]:
+        cases = sorted({item.event.case_id for item in items if item.seq is not None})
+        if not cases:
+            return {}
+        # Upsert-and-return locks each case's row (in case order, so replicas never deadlock)
+        # until commit: two replicas never apply events of one case at the same time.
+        rows = await conn.fetch(
+            "INSERT INTO consumer_progress AS p (consumer, case_id, seq) "
+            "SELECT $1, c, 0 FROM unnest($2::uuid[]) AS c "
+            "ON CONFLICT (consumer, case_id) DO UPDATE SET seq = p.seq RETURNING case_id, seq",
+            self.durable,
+            cases,
+        )
+        return {row["case_id"]: row["seq"] for row in rows}
+
+    async def _save_progress(self, conn: asyncpg.Connection, progress: dict[uuid.UUID, int]) -> None:
+        if progress:
+            await conn.execute(
+                "UPDATE consumer_progress AS p SET seq = GREATEST(p.seq, v.seq) "
+                "FROM unnest($2::uuid[], $3::bigint[]) AS v(case_id, seq) "
+                "WHERE p.consumer = $1 AND p.case_id = v.case_id",
+                self.durable,
+                list(progress),
+                list(progress.values()),
+            )
+
+    async def _claim(self, conn: asyncpg.Connection, items: list[_Item]) -> set[uuid.UUID]:
+        """Record the events as processed; returns the ids seen here for the first time."""
+        if not items:
+            return set()
+        rows = await conn.fetch(
+            "INSERT INTO processed_events (consumer, event_id, subject) "
+            "SELECT $1, e.id, e.subject FROM unnest($2::uuid[], $3::text[]) AS e(id, subject) "
+            "ON CONFLICT DO NOTHING RETURNING event_id",
+            self.durable,
+            [item.event.id for item in items],
+            [item.event.type for item in items],
+        )
+        return {row["event_id"] for row in rows}
 
     @staticmethod
-    def _event_context(event: Envelope):
+    def _event_context(event: Envelope[Any]):
         return bound_contextvars(
             correlation_id=str(event.correlation_id),
             case_id=str(event.case_id) if event.case_id else None,
@@ -206,33 +325,40 @@ class Consumer:
             event_type=event.type,
         )
 
-    async def _handle(self, conn: asyncpg.Connection, event: Envelope) -> None:
-        handler = self._handlers.get(event.type)
+    async def _handle(self, conn: asyncpg.Connection, event: Envelope[Any]) -> None:
+        handler = self._handlers.get(event.type) if event.data is not None else None
         if handler is not None:
-            await handler(conn, event)
+            await handler(EventContext(conn, self._config), event)
 
-    async def _apply(self, conn: asyncpg.Connection, event: Envelope) -> None:
-        first_time = await conn.fetchval(
-            "INSERT INTO processed_events (consumer, event_id, subject) VALUES ($1, $2, $3) "
-            "ON CONFLICT DO NOTHING RETURNING true",
-            self.durable,
-            event.id,
-            event.type,
-        )
-        if not first_time:
-            log.debug("consumer.duplicate_skipped", consumer=self.durable)
-            return
-        await self._handle(conn, event)
-
-    async def _retry_or_dead_letter(self, msg, exc: Exception) -> None:
-        tries = msg.metadata.num_delivered
-        if tries >= self._max_deliver and not is_transient(exc):
-            await self._dead_letter(msg, exc)
-            return
+    async def _retry_or_dead_letter(self, item: _Item, exc: Exception) -> None:
+        msg = item.msg
+        if is_transient(exc):
+            # The infrastructure, not the event: never counted, retried for as long as it lasts.
+            tries = msg.metadata.num_delivered or 1
+        else:
+            tries = await self._count_failure(item.event.id)
+            if tries is None:  # the database is away too: that is an outage, not the event
+                tries = 1
+            elif tries >= self._max_deliver:
+                await self._dead_letter(msg, exc, item.event.case_id, item.seq)
+                return
         delay = min(self._backoff_cap, self._backoff_base * 2 ** (min(tries, 16) - 1))
         await msg.nak(delay=delay)
 
-    async def _dead_letter(self, msg, exc: Exception) -> None:
+    async def _count_failure(self, event_id: uuid.UUID) -> int | None:
+        try:
+            return await self._pool.fetchval(
+                "INSERT INTO consumer_failures AS f (consumer, event_id, failures) VALUES ($1, $2, 1) "
+                "ON CONFLICT (consumer, event_id) DO UPDATE "
+                "SET failures = f.failures + 1, last_failed_at = now() RETURNING failures",
+                self.durable,
+                event_id,
+            )
+        except Exception as exc:
+            log.warning("consumer.failure_not_counted", consumer=self.durable, error=type(exc).__name__)
+            return None
+
+    async def _dead_letter(self, msg, exc: Exception, case_id: uuid.UUID | None, seq: int | None) -> None:
         meta = msg.metadata
         headers = {
             "Amparo-Original-Subject": msg.subject,
@@ -245,6 +371,15 @@ class Consumer:
             "Nats-Msg-Id": f"{self.durable}:{meta.sequence.stream}",
         }
         await self._js.publish(f"deadletter.{self.stream}.{self.durable}", msg.data, headers=headers)
+        if case_id is not None and seq is not None:
+            # Its case goes on without it (an operator replays or discards it).
+            await self._pool.execute(
+                "INSERT INTO consumer_progress AS p (consumer, case_id, seq) VALUES ($1, $2, $3) "
+                "ON CONFLICT (consumer, case_id) DO UPDATE SET seq = GREATEST(p.seq, EXCLUDED.seq)",
+                self.durable,
+                case_id,
+                seq,
+            )
         await msg.term()
         self.dead_lettered += 1
         log.error(
@@ -254,3 +389,11 @@ class Consumer:
             deliveries=meta.num_delivered,
             error=type(exc).__name__,
         )
+
+
+def _case_seq(msg) -> int | None:
+    raw = (msg.headers or {}).get(CASE_SEQ_HEADER)
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 import msgspec
 
@@ -244,7 +244,12 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
 REGISTRY: dict[tuple[str, int], type[Payload]] = {(p.TYPE, p.VERSION): p for p in PAYLOAD_TYPES}
 
 
-class Envelope(msgspec.Struct, kw_only=True, frozen=True):
+P = TypeVar("P", bound=Payload)
+
+
+class Envelope(msgspec.Struct, Generic[P], kw_only=True, frozen=True):
+    """One event. ``Envelope[AssessmentRecorded]`` is what a handler of that type receives."""
+
     id: uuid.UUID
     type: str
     version: int
@@ -253,7 +258,7 @@ class Envelope(msgspec.Struct, kw_only=True, frozen=True):
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None
     producer: str
-    data: Any  # a Payload once decoded
+    data: P
 
     @property
     def subject(self) -> str:
@@ -282,13 +287,13 @@ _payload_decoders = {key: msgspec.json.Decoder(cls) for key, cls in REGISTRY.ite
 
 
 def new_event(
-    payload: Payload,
+    payload: P,
     *,
     producer: str,
     case_id: uuid.UUID | None,
-    causation: Envelope | None = None,
+    causation: Envelope[Any] | None = None,
     correlation_id: uuid.UUID | None = None,
-) -> Envelope:
+) -> Envelope[P]:
     """Build an envelope; correlation comes from the cause, the request context, or is new."""
     if correlation_id is None:
         if causation is not None:
@@ -313,13 +318,17 @@ def encode_event(event: Envelope) -> bytes:
     return _encoder.encode(event)
 
 
-def decode_event(raw: bytes) -> Envelope:
-    """Decode strictly: the payload type is chosen by (type, version)."""
+def decode_event(raw: bytes, *, unknown_ok: bool = False) -> Envelope[Any]:
+    """Decode strictly: the payload type is chosen by (type, version).
+
+    With ``unknown_ok`` a type this build does not know (a newer producer) comes back with
+    ``data=None`` instead of raising: a consumer skips it rather than dead-lettering it.
+    """
     wire = _wire_decoder.decode(raw)
     decoder = _payload_decoders.get((wire.type, wire.version))
-    if decoder is None:
+    if decoder is None and not unknown_ok:
         raise UnknownEventType(f"unknown event type {wire.type} v{wire.version}")
-    data = decoder.decode(wire.data)
+    data = decoder.decode(wire.data) if decoder is not None else None
     return Envelope(
         id=wire.id,
         type=wire.type,

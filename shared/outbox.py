@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from shared.consumer import raise_if_cancelling
+from shared.consumer import CASE_SEQ_HEADER, raise_if_cancelling
 from shared.events import Envelope, encode_event
 from shared.logging import get_logger
 
@@ -31,16 +31,44 @@ async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
         return
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
-    # One statement for any number of events; its trigger (shared migration 0002) sends
-    # the NOTIFY that wakes the relay, at commit and only if the transaction commits.
+    # One statement for any number of events: it numbers each case's events (the
+    # case_sequences upsert holds the case's row lock until commit, so the numbers follow
+    # commit order) and inserts the rows; its trigger (shared migration 0002) sends the
+    # NOTIFY that wakes the relay, at commit and only if the transaction commits.
     await conn.execute(
-        "INSERT INTO outbox (id, subject, payload, correlation_id) "
-        "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::uuid[])",
+        _ENQUEUE,
         [e.id for e in events],
         [e.subject for e in events],
         [encode_event(e) for e in events],
         [e.correlation_id for e in events],
+        [e.case_id for e in events],
     )
+
+
+_ENQUEUE = """
+WITH ev AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::uuid[], $5::uuid[])
+        WITH ORDINALITY AS e(id, subject, payload, correlation_id, case_id, n)
+), seq AS (
+    -- In case_id order, so two transactions naming the same cases lock them alike.
+    INSERT INTO case_sequences AS s (case_id, last_seq)
+    SELECT case_id, count(*) FROM ev WHERE case_id IS NOT NULL GROUP BY case_id ORDER BY case_id
+    ON CONFLICT (case_id) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+    RETURNING case_id, last_seq
+)
+INSERT INTO outbox (id, subject, payload, correlation_id, case_id, case_seq)
+SELECT ev.id, ev.subject, ev.payload, ev.correlation_id, ev.case_id,
+       seq.last_seq - count(*) OVER w + row_number() OVER (w ORDER BY ev.n)
+FROM ev LEFT JOIN seq USING (case_id)
+WINDOW w AS (PARTITION BY ev.case_id)
+"""
+
+
+def _headers(row) -> dict[str, str]:
+    headers = {"Nats-Msg-Id": str(row["id"])}
+    if row["case_seq"] is not None:
+        headers[CASE_SEQ_HEADER] = str(row["case_seq"])
+    return headers
 
 
 class OutboxRelay:
@@ -72,9 +100,9 @@ class OutboxRelay:
         """Publish one batch of pending rows; returns how many were marked sent."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                """SELECT id, subject, payload FROM outbox
+                """SELECT id, subject, payload, case_seq FROM outbox
                    WHERE published_at IS NULL
-                   ORDER BY created_at
+                   ORDER BY created_at, case_seq
                    LIMIT $1
                    FOR UPDATE SKIP LOCKED""",
                 self._batch,
@@ -82,9 +110,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             futures = [
-                await self._js.publish_async(
-                    row["subject"], bytes(row["payload"]), headers={"Nats-Msg-Id": str(row["id"])}
-                )
+                await self._js.publish_async(row["subject"], bytes(row["payload"]), headers=_headers(row))
                 for row in rows
             ]
             results = await asyncio.wait_for(

@@ -1,7 +1,9 @@
-"""RFC 9457 problem details for every error a service can return.
+"""RFC 9457 problem details for every error a service can return, mapped in one place.
 
-Domain code raises the small classes below; the handlers turn every other exception
-(routing, validation, auth, and the unexpected) into ``application/problem+json`` too.
+Use cases raise ``shared.errors`` (domain errors, no HTTP); ``DOMAIN_STATUS`` below is
+the only place that says which status each one is. Authentication raises
+``Unauthorized`` (the one HTTP-only problem). Every other exception (routing,
+validation, the unexpected) becomes ``application/problem+json`` here too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
+from shared import errors
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -33,28 +36,21 @@ class Problem(ProblemDetailsException):
         )
 
 
-class BadRequest(Problem):
-    status = 400
-
-
 class Unauthorized(Problem):
+    """No valid token: the only problem raised outside use cases (by authentication)."""
+
     status = 401
 
 
-class Forbidden(Problem):
-    status = 403
-
-
-class NotFound(Problem):
-    status = 404
-
-
-class Conflict(Problem):
-    status = 409
-
-
-class Unprocessable(Problem):
-    status = 422
+# Which status each domain refusal is: the one mapping for all services.
+DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.BadInput: 400,
+    errors.NotAllowed: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Invalid: 422,
+    errors.Unavailable: 503,
+}
 
 
 def _problem(status: int, detail: str, extra: dict[str, Any] | None = None, headers=None) -> Response:
@@ -68,6 +64,13 @@ def _problem(status: int, detail: str, extra: dict[str, Any] | None = None, head
 def problem_handler(_: Request, exc: ProblemDetailsException) -> Response:
     extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else None)
     return _problem(exc.status_code, exc.detail, extra, exc.headers)
+
+
+def domain_handler(_: Request, exc: errors.DomainError) -> Response:
+    status = next((code for cls, code in DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    extra = {"code": exc.code, **exc.extra}
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.Unavailable) else None
+    return _problem(status, exc.detail, extra, headers)
 
 
 def validation_handler(_: Request, exc: ValidationException) -> Response:
@@ -106,6 +109,7 @@ def internal_handler(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    errors.DomainError: domain_handler,
     ProblemDetailsException: problem_handler,
     ValidationException: validation_handler,
     HTTPException: http_handler,

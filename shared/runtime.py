@@ -1,60 +1,79 @@
-"""What every service process runs: the pool, NATS, the outbox relay, its consumers and
-periodic jobs, and the Litestar app around its routes. A service describes itself with
-a ``ServiceSpec``; ``build_app`` wires the rest, the same way for all three.
-"""
+"""What a service is (``ServiceSpec``) and what runs while it is up (``Runtime``): the
+pool, NATS, the outbox relay, the consumers of its subscriptions and its periodic jobs.
+``shared.bootstrap.build_app`` puts a Litestar app around it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-from litestar import Litestar, Request, get
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
-from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+import msgspec
+from litestar import Litestar
 
 from shared import broker, db
-from shared.auth import JWTAuthMiddleware, Principal
-from shared.config import Settings, load_settings
-from shared.consumer import Consumer
+from shared.config import ConfigError, Settings
+from shared.consumer import Consumer, Handlers
 from shared.crypto import PiiCipher, load_cipher
-from shared.logging import bind_contextvars, clear_contextvars, configure_logging, get_logger
+from shared.logging import get_logger
 from shared.outbox import OutboxRelay
-from shared.problems import EXCEPTION_HANDLERS, Problem
 
 log = get_logger(__name__)
 
-Job = Callable[["Runtime"], Awaitable[None]]
+
+@dataclass(frozen=True)
+class Subscription:
+    """The events of one stream this service acts on: payload type -> handler."""
+
+    stream: str
+    handlers: Handlers
 
 
-@dataclass
+@dataclass(frozen=True)
+class Job:
+    """A periodic job; a failing run is logged and tried again at the next period."""
+
+    every_seconds: float
+    run: Callable[[Runtime], Awaitable[None]]
+
+    @property
+    def name(self) -> str:
+        return getattr(self.run, "__name__", "job")
+
+
+class NoConfig(msgspec.Struct, frozen=True):
+    """For a service without domain settings."""
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    route_handlers: Sequence[Any]
+    description: str
+    routes: Sequence[Any]
     migrations: Path
-    description: str = ""
-    # Consumers this service runs, built once the runtime is connected.
-    consumers: Callable[[Runtime], list[Consumer]] = lambda _rt: []
-    # Periodic jobs: (every_seconds, job). A failing run is logged and tried again.
-    jobs: list[tuple[float, Job]] = field(default_factory=list)
+    subscriptions: Sequence[Subscription] = ()
+    jobs: Sequence[Job] = ()
+    # The service's own domain settings (hold hours, decision hours, ...), a msgspec
+    # Struct read from AMPARO_<FIELD> variables like the shared ones.
+    config: type[msgspec.Struct] = NoConfig
+    # A service that stores personal data refuses to start without its key.
+    needs_pii_key: bool = False
+    tags: Sequence[str] = field(default_factory=tuple)
 
 
 class Runtime:
-    def __init__(self, spec: ServiceSpec, settings: Settings) -> None:
+    """A running service: its settings and config, pool, NATS, relay, consumers and jobs."""
+
+    def __init__(self, spec: ServiceSpec, settings: Settings, config: Any) -> None:
         self.spec = spec
         self.service = spec.name
         self.settings = settings
+        self.config = config
         self.pool: asyncpg.Pool = None  # type: ignore[assignment]
         self.nc = None
         self.js = None
@@ -64,14 +83,15 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
 
-    def new_consumer(self, *, stream: str, durable: str, handlers: dict) -> Consumer:
-        """A consumer with this service's settings (ack wait, tries, back-off)."""
+    def new_consumer(self, subscription: Subscription) -> Consumer:
+        """The durable consumer ``<service>-<stream>`` with this service's settings."""
         return Consumer(
             pool=self.pool,
             js=self.js,
-            stream=stream,
-            durable=durable,
-            handlers=handlers,
+            stream=subscription.stream,
+            durable=f"{self.service}-{subscription.stream.lower()}",
+            handlers=subscription.handlers,
+            config=self.config,
             max_deliver=self.settings.consumer_max_deliver,
             ack_wait=self.settings.consumer_ack_wait_seconds,
         )
@@ -81,6 +101,8 @@ class Runtime:
         dsn = s.dsn(self.service)
         if s.pii_keys or s.pii_key_file:
             self.cipher = load_cipher(s.pii_keys, s.pii_key_file)
+        elif self.spec.needs_pii_key:
+            raise ConfigError(f"the {self.service} service needs AMPARO_PII_KEYS or AMPARO_PII_KEY_FILE")
         await db.migrate(dsn, self.spec.migrations)
         self.pool = await db.create_pool(
             dsn, min_size=s.db_pool_min, max_size=s.db_pool_max, command_timeout=s.db_command_timeout
@@ -91,14 +113,14 @@ class Runtime:
         self.js = self.nc.jetstream()
         await broker.ensure_streams(self.js, replicas=s.stream_replicas)
         self.relay = OutboxRelay(self.pool, self.js, listen_dsn=dsn, poll_seconds=s.outbox_poll_seconds)
-        self.consumers = self.spec.consumers(self)
+        self.consumers = [self.new_consumer(sub) for sub in self.spec.subscriptions]
         for consumer in self.consumers:
             await consumer.setup()
         self._spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:
             self._spawn(consumer.run(), f"consumer-{consumer.durable}")
-        for every, job in self.spec.jobs:
-            self._spawn(self._periodic(every, job), f"job-{job.__name__}")
+        for job in self.spec.jobs:
+            self._spawn(self._periodic(job), f"job-{job.name}")
         log.info("service.started", consumers=[c.durable for c in self.consumers])
 
     def _spawn(self, coro, name: str) -> None:
@@ -111,15 +133,15 @@ class Runtime:
         if not task.cancelled() and task.exception() is not None:
             log.error("service.task_died", task=task.get_name(), error=type(task.exception()).__name__)
 
-    async def _periodic(self, every: float, job: Job) -> None:
+    async def _periodic(self, job: Job) -> None:
         while True:
             try:
-                await job(self)
+                await job.run(self)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("job.failed", job=job.__name__, error=type(exc).__name__)
-            await asyncio.sleep(every)
+                log.warning("job.failed", job=job.name, error=type(exc).__name__)
+            await asyncio.sleep(job.every_seconds)
 
     async def stop(self) -> None:
         self._stopping = True
@@ -169,122 +191,3 @@ class Runtime:
             yield
         finally:
             await self.stop()
-
-
-# Route parameters: ``rt: Rt`` and ``principal: Caller`` (named dependencies, as Litestar 3
-# will require; the plain ``Runtime``/``Principal`` annotations are inferred and deprecated).
-Rt = NamedDependency[Runtime]
-Caller = NamedDependency[Principal]
-
-
-class ServiceUnavailable(Problem):
-    status = HTTP_503_SERVICE_UNAVAILABLE
-
-
-@get("/health", operation_id="health", tags=["operations"], sync_to_thread=False)
-def health() -> dict[str, str]:
-    """The process is up."""
-    return {"status": "ok"}
-
-
-@get("/ready", operation_id="ready", tags=["operations"])
-async def ready(request: Request) -> dict[str, Any]:
-    """The database and NATS are reachable and the consumers are fetching."""
-    checks = await request.app.state.runtime.readiness()
-    if any(v != "ok" for v in checks.values()):
-        raise ServiceUnavailable(
-            "not ready: " + ", ".join(f"{k} {v}" for k, v in checks.items() if v != "ok")
-        )
-    return {"status": "ready", "checks": checks}
-
-
-class RequestContextMiddleware:
-    """Binds request_id, correlation_id (and later case_id) and writes one access line."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        clear_contextvars()
-        headers = dict(scope.get("headers") or ())
-        request_id = _valid_uuid(headers.get(b"x-request-id")) or str(uuid.uuid4())
-        # A request that starts a chain of events is its own correlation: one uuid4, not two.
-        correlation_id = _valid_uuid(headers.get(b"x-correlation-id")) or request_id
-        bind_contextvars(request_id=request_id, correlation_id=correlation_id)
-        status = 500
-        started = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            log.info(
-                "http.request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-
-
-def _valid_uuid(raw: bytes | None) -> str | None:
-    if not raw:
-        return None
-    try:
-        return str(uuid.UUID(raw.decode()))
-    except ValueError:
-        return None
-
-
-async def _bind_case_id(request: Request) -> None:
-    # async: a sync hook would be sent to a worker thread on every request.
-    case_id = request.path_params.get("case_id")
-    if case_id is not None:
-        bind_contextvars(case_id=str(case_id))
-
-
-def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-def _principal(request: Request) -> Principal:
-    return request.user
-
-
-def build_app(spec: ServiceSpec, settings: Settings | None = None) -> Litestar:
-    settings = settings or load_settings()
-    configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
-    runtime = Runtime(spec, settings)
-    return Litestar(
-        route_handlers=[health, ready, *spec.route_handlers],
-        middleware=[
-            RequestContextMiddleware,
-            DefineMiddleware(JWTAuthMiddleware, exclude=["^/health$", "^/ready$", "^/schema"]),
-        ],
-        exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_bind_case_id,
-        dependencies={
-            "rt": Provide(_runtime, sync_to_thread=False),
-            "principal": Provide(_principal, sync_to_thread=False),
-        },
-        openapi_config=OpenAPIConfig(
-            title=f"Amparo {spec.name}",
-            version="0.1.0",
-            description=spec.description,
-            path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
-        ),
-        lifespan=[runtime.lifespan],
-        state=State({"runtime": runtime}),
-        debug=False,
-    )

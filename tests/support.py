@@ -54,12 +54,14 @@ def auth(
 
 
 @contextlib.asynccontextmanager
-async def service_client(service: str, settings: Settings) -> AsyncIterator[AsyncTestClient]:
+async def service_client(
+    service: str, settings: Settings, config: Any = None
+) -> AsyncIterator[AsyncTestClient]:
     """Run a service in-process with its real pool, NATS, relay and consumers."""
     import importlib
 
     module = importlib.import_module(f"services.{service}.app")
-    app = module.create_app(settings)
+    app = module.create_app(settings, config)
     async with AsyncTestClient(app=app, timeout=30) as client:
         yield client
 

@@ -35,8 +35,8 @@ from services.funds.schemas import (
     VoteView,
 )
 from shared.auth import requires
+from shared.http import Caller, Rt
 from shared.pagination import Limit, Offset, Page
-from shared.runtime import Caller, Rt
 
 READERS = requires("fund_committee", "fund_admin")
 ADMINS = requires("fund_admin")

@@ -1,4 +1,4 @@
-"""The funds service: where it is wired (routes, migrations, consumers, jobs)."""
+"""The funds service: what it is made of, for the one bootstrap in ``shared``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from services.funds import service
+from services.funds import handlers, service
 from services.funds.api import ROUTES
-from services.funds.handlers import on_assessment_recorded, on_case_closed
+from services.funds.config import FundsConfig
+from shared.bootstrap import Job, Runtime, ServiceSpec, Subscription, build_app
 from shared.config import Settings
-from shared.consumer import Consumer
-from shared.events import AssessmentRecorded, CaseClosed
-from shared.runtime import Runtime, ServiceSpec, build_app
 
 # Overdue applications are found by one indexed query; a short period keeps the
 # ApplicationOverdue event close to the deadline.
@@ -23,28 +21,16 @@ async def overdue_job(rt: Runtime) -> None:
     await service.emit_overdue(rt)
 
 
-def _consumers(rt: Runtime) -> list[Consumer]:
-    return [
-        rt.new_consumer(
-            stream="RISK",
-            durable="funds-risk",
-            handlers={
-                AssessmentRecorded.TYPE: on_assessment_recorded(rt.settings),
-                CaseClosed.TYPE: on_case_closed,
-            },
-        )
-    ]
-
-
 SPEC = ServiceSpec(
     name="funds",
     description="Rapid-response funds, committee decisions, disbursements that never overspend or pay twice.",
-    route_handlers=ROUTES,
+    routes=ROUTES,
     migrations=Path(__file__).parent / "migrations",
-    consumers=_consumers,
-    jobs=[(OVERDUE_EVERY_SECONDS, overdue_job)],
+    subscriptions=[Subscription("RISK", handlers.RISK)],
+    jobs=[Job(OVERDUE_EVERY_SECONDS, overdue_job)],
+    config=FundsConfig,
 )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    return build_app(SPEC, settings)
+def create_app(settings: Settings | None = None, config: FundsConfig | None = None) -> Litestar:
+    return build_app(SPEC, settings, config)

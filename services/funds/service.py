@@ -46,6 +46,10 @@ from services.funds.schemas import (
     VoteView,
 )
 from shared.auth import Principal
+from shared.errors import BadInput as BadRequest
+from shared.errors import Conflict, NotFound, Unavailable
+from shared.errors import Invalid as Unprocessable
+from shared.errors import NotAllowed as Forbidden
 from shared.events import (
     ApplicationApproved,
     ApplicationClosed,
@@ -62,14 +66,9 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import enqueue
-from shared.problems import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
 
 log = get_logger(__name__)
 PRODUCER = "funds"
-
-
-class ServiceUnavailable(Problem):
-    status = 503
 
 
 def _now() -> datetime:
@@ -466,7 +465,7 @@ async def create_application(rt, principal: Principal, body: ApplicationCreate) 
         policy = (await store.policies_of(conn, [fund["id"]])).get(fund["id"])
         app_id = await _open(
             conn,
-            rt.settings,
+            rt.config,
             case_id=body.case_id,
             assessment_id=None,
             fund=fund,
@@ -646,14 +645,14 @@ async def vote(rt, principal: Principal, app_id: uuid.UUID, body: VoteCreate) ->
         comment = None
         if body.comment:
             if rt.cipher is None:
-                raise ServiceUnavailable("comments cannot be stored: the PII keys are not configured")
+                raise Unavailable("comments cannot be stored: the PII keys are not configured")
             comment = rt.cipher.encrypt_obj(body.comment, aad=vote_id.bytes)
         await store.insert_vote(
             conn, vote_id, app_id, principal.sub, body.decision, amount, comment, emergency
         )
         tally = _tally((await store.tallies_of(conn, [app_id])).get(app_id), policy["quorum"])
         outcome = await _apply_tally(
-            rt.settings, conn, app, policy, tally, body.decision, principal.sub, emergency, amount
+            rt.config, conn, app, policy, tally, body.decision, principal.sub, emergency, amount
         )
         log.info("application.vote", application_id=str(app_id), decision=body.decision, outcome=outcome)
         return VoteView(
@@ -721,7 +720,7 @@ async def recuse(rt, principal: Principal, app_id: uuid.UUID, body: RecusalCreat
         # Fewer eligible members can complete the quorum with the votes already cast.
         if app["status"] in domain.UNDECIDED or (app["status"] == "approved" and app["ratified"] is False):
             tally = _tally((await store.tallies_of(conn, [app_id])).get(app_id), policy["quorum"])
-            await _apply_tally(rt.settings, conn, app, policy, tally, None, principal.sub, False, None)
+            await _apply_tally(rt.config, conn, app, policy, tally, None, principal.sub, False, None)
         log.info("application.recusal", application_id=str(app_id))
         return RecusalView(
             id=f"{app_id}:{principal.sub}",

@@ -28,10 +28,10 @@ from services.risk.schemas import (
     Timeline,
 )
 from shared.auth import requires
+from shared.errors import NotFound
 from shared.events import Level
+from shared.http import Caller, Rt
 from shared.pagination import Limit, Offset, Page
-from shared.problems import NotFound
-from shared.runtime import Caller, Rt
 
 ANALYST = requires("risk_analyst")
 # The instrument is a public form; the timeline holds no personal data but says which

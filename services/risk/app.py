@@ -1,4 +1,4 @@
-"""The risk service: where it is wired (routes, migrations, consumers, jobs)."""
+"""The risk service: what it is made of, for the one bootstrap in ``shared``."""
 
 from __future__ import annotations
 
@@ -8,29 +8,20 @@ from litestar import Litestar
 
 from services.risk import handlers
 from services.risk.api import ROUTES
-from shared.config import ConfigError, Settings
-from shared.consumer import Consumer
-from shared.runtime import Runtime, ServiceSpec, build_app
+from services.risk.config import RiskConfig
+from shared.bootstrap import ServiceSpec, Subscription, build_app
+from shared.config import Settings
 
 SPEC = ServiceSpec(
     name="risk",
     description="Cases, gender-indicator risk assessments, the registry of attacks and the case timeline.",
-    route_handlers=ROUTES,
+    routes=ROUTES,
     migrations=Path(__file__).parent / "migrations",
-    consumers=lambda rt: _consumers(rt),
+    subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],
+    config=RiskConfig,
+    needs_pii_key=True,
 )
 
 
-def _consumers(rt: Runtime) -> list[Consumer]:
-    # Built once the runtime has loaded its keys: the one start-up hook there is, so a risk
-    # process without PII keys stops here with a clear line instead of failing every intake.
-    if rt.cipher is None:
-        raise ConfigError("the risk service needs AMPARO_PII_KEYS or AMPARO_PII_KEY_FILE")
-    return [
-        rt.new_consumer(stream="SHELTERS", durable="risk-shelters", handlers=handlers.shelters_handlers()),
-        rt.new_consumer(stream="FUNDS", durable="risk-funds", handlers=handlers.funds_handlers()),
-    ]
-
-
-def create_app(settings: Settings | None = None) -> Litestar:
-    return build_app(SPEC, settings)
+def create_app(settings: Settings | None = None, config: RiskConfig | None = None) -> Litestar:
+    return build_app(SPEC, settings, config)

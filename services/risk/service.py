@@ -27,11 +27,12 @@ from services.risk.schemas import (
     TimelineStep,
 )
 from shared.auth import Principal
+from shared.errors import Conflict, NotFound
+from shared.errors import Invalid as Unprocessable
 from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, Envelope, Party, new_event
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.pagination import Page
-from shared.problems import Conflict, NotFound, Unprocessable
 from shared.runtime import Runtime
 
 log = get_logger(__name__)
@@ -326,7 +327,7 @@ async def timeline(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Tim
     async with rt.pool.acquire() as conn:
         case = await _case_in_scope(conn, principal, case_id)
         rows = await store.steps(conn, case_id)
-        due = await store.is_due(conn, case_id, rt.settings.reassessment_days)
+        due = await store.is_due(conn, case_id, rt.config.reassessment_days)
     steps = domain.build_steps(
         case["opened_at"],
         [
@@ -353,7 +354,7 @@ async def due_reassessments(
     async with rt.pool.acquire() as conn:
         rows, total = await store.due_cases(
             conn,
-            reassessment_days=rt.settings.reassessment_days,
+            reassessment_days=rt.config.reassessment_days,
             countries=countries,
             limit=limit,
             offset=offset,

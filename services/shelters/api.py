@@ -11,9 +11,9 @@ from litestar.params import Parameter
 
 from services.shelters import schemas, service
 from shared.auth import requires
+from shared.errors import BadInput as BadRequest
+from shared.http import Caller, Rt
 from shared.pagination import Limit, Offset, Page
-from shared.problems import BadRequest
-from shared.runtime import Caller, Rt
 
 STAFF = requires("network_staff")
 COORDINATOR = requires("shelter_coordinator")

@@ -1,4 +1,4 @@
-"""The shelters service: where it is wired (routes, migrations, consumers, jobs)."""
+"""The shelters service: what it is made of, for the one bootstrap in ``shared``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from pathlib import Path
 
 from litestar import Litestar
 
+from services.shelters import handlers
 from services.shelters.api import ROUTES
-from services.shelters.handlers import risk_handlers
+from services.shelters.config import SheltersConfig
 from services.shelters.service import expire_holds
+from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
-from shared.runtime import ServiceSpec, build_app
 
 # How often unconfirmed holds past their expiry are released (holds last hours).
 HOLD_EXPIRY_EVERY_SECONDS = 30.0
@@ -18,14 +19,13 @@ HOLD_EXPIRY_EVERY_SECONDS = 30.0
 SPEC = ServiceSpec(
     name="shelters",
     description="Shelters, beds, availability, holds that never double-book, the waitlist.",
-    route_handlers=ROUTES,
+    routes=ROUTES,
     migrations=Path(__file__).parent / "migrations",
-    consumers=lambda rt: [
-        rt.new_consumer(stream="RISK", durable="shelters-risk", handlers=risk_handlers(rt))
-    ],
-    jobs=[(HOLD_EXPIRY_EVERY_SECONDS, expire_holds)],
+    subscriptions=[Subscription("RISK", handlers.RISK)],
+    jobs=[Job(HOLD_EXPIRY_EVERY_SECONDS, expire_holds)],
+    config=SheltersConfig,
 )
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    return build_app(SPEC, settings)
+def create_app(settings: Settings | None = None, config: SheltersConfig | None = None) -> Litestar:
+    return build_app(SPEC, settings, config)

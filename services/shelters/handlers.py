@@ -1,18 +1,20 @@
-"""Event handlers, run by the shared Consumer inside its transaction (one savepoint each)."""
+"""Which use case each event this service reads leads to (payload type -> handler)."""
 
 from __future__ import annotations
 
 from services.shelters import service
+from shared.consumer import EventContext, Handlers
 from shared.events import AssessmentRecorded, CaseClosed, Envelope
 
 
-def risk_handlers(rt) -> dict:
-    """Handlers for the ``shelters-risk`` consumer; they need the runtime's settings."""
+async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
+    """A shelter measure: request a placement and hold beds, or waitlist the family."""
+    await service.on_assessment_tx(ctx.conn, ctx.config, event)
 
-    async def on_assessment_recorded(conn, event: Envelope) -> None:
-        await service.on_assessment_tx(conn, rt.settings, event)
 
-    async def on_case_closed(conn, event: Envelope) -> None:
-        await service.on_case_closed_tx(conn, rt.settings, event)
+async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
+    """The case is closed: release what is held for it."""
+    await service.on_case_closed_tx(ctx.conn, ctx.config, event)
 
-    return {AssessmentRecorded.TYPE: on_assessment_recorded, CaseClosed.TYPE: on_case_closed}
+
+RISK: Handlers = {AssessmentRecorded: on_assessment_recorded, CaseClosed: on_case_closed}

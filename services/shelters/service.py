@@ -18,9 +18,12 @@ import asyncpg
 import msgspec
 
 from services.shelters import domain, schemas, store
+from services.shelters.config import SheltersConfig as Settings
 from shared.auth import Principal
-from shared.config import Settings
 from shared.db import RETRYABLE_SQLSTATES
+from shared.errors import Conflict, NotFound
+from shared.errors import Invalid as Unprocessable
+from shared.errors import NotAllowed as Forbidden
 from shared.events import (
     Envelope,
     Party,
@@ -37,7 +40,6 @@ from shared.events import (
 )
 from shared.logging import get_logger
 from shared.outbox import enqueue
-from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 log = get_logger(__name__)
 PRODUCER = "shelters"
@@ -147,7 +149,7 @@ async def create_shelter(rt, principal: Principal, body: schemas.ShelterCreate) 
         for batch in body.beds:
             await _add_beds_tx(conn, shelter_id, batch)
         if body.beds and body.status == "open":
-            await promote_waitlist_tx(conn, rt.settings)
+            await promote_waitlist_tx(conn, rt.config)
         row = await store.get_shelter(conn, shelter_id)
     log.info("shelter.created", shelter_id=str(shelter_id), beds=row["beds"])
     return shelter_out(rt, row, principal, reveal=True)
@@ -202,7 +204,7 @@ async def add_beds(
         ids = await _add_beds_tx(conn, shelter_id, batch)
         total = await store.count_beds(conn, shelter_id)
         if shelter["status"] == "open":
-            await promote_waitlist_tx(conn, rt.settings)
+            await promote_waitlist_tx(conn, rt.config)
     log.info("shelter.beds_added", shelter_id=str(shelter_id), count=len(ids))
     return schemas.BedsAdded(shelter_id=shelter_id, room=batch.room, bed_ids=ids, beds_total=total)
 
@@ -259,7 +261,7 @@ async def end_out_of_service(rt, principal, shelter_id, bed_id, period_id: int) 
         if not await store.end_out_of_service(conn, shelter_id, bed_id, period_id):
             raise NotFound(f"no active out-of-service period {period_id} on bed {bed_id}")
         if shelter["status"] == "open":
-            await promote_waitlist_tx(conn, rt.settings)
+            await promote_waitlist_tx(conn, rt.config)
 
 
 # --- holds ----------------------------------------------------------------------------
@@ -465,7 +467,7 @@ async def expire_holds_tx(conn, settings: Settings, *, now: datetime | None = No
 async def expire_holds(rt) -> None:
     """Periodic job: unconfirmed holds past their expiry free their beds; overstays keep theirs."""
     async with rt.pool.acquire() as conn, conn.transaction():
-        await expire_holds_tx(conn, rt.settings)
+        await expire_holds_tx(conn, rt.config)
         await extend_overstays_tx(conn)
 
 
@@ -532,7 +534,7 @@ async def request_placement(rt, principal: Principal, body: schemas.PlacementCre
             async with conn.transaction():
                 placement_id, _ = await open_request_tx(
                     conn,
-                    rt.settings,
+                    rt.config,
                     case_id=body.case_id,
                     country=body.country,
                     region=body.region,
@@ -640,7 +642,7 @@ async def confirm(
             ),
         )
         if end < p["expected_end"]:
-            await promote_waitlist_tx(conn, rt.settings)
+            await promote_waitlist_tx(conn, rt.config)
         row = await store.get_placement(conn, placement_id)
     return placement_out(row)
 
@@ -666,7 +668,7 @@ async def change_stay(
             "UPDATE placements SET expected_end = $2, updated_at = $3 WHERE id = $1", placement_id, end, now
         )
         if end < p["expected_end"]:
-            await promote_waitlist_tx(conn, rt.settings)
+            await promote_waitlist_tx(conn, rt.config)
         row = await store.get_placement(conn, placement_id)
     return placement_out(row)
 
@@ -740,7 +742,7 @@ async def check_out(rt, principal: Principal, placement_id: uuid.UUID) -> schema
         if not domain.can_transition(p["status"], "ended"):
             raise _wrong_state(p, "check out", "ended")
         await _end_tx(conn, p, now, reason="checked_out")
-        await promote_waitlist_tx(conn, rt.settings)
+        await promote_waitlist_tx(conn, rt.config)
         row = await store.get_placement(conn, placement_id)
     return placement_out(row)
 
@@ -768,7 +770,7 @@ async def cancel(
         if not domain.can_transition(p["status"], "cancelled"):
             raise _wrong_state(p, "cancel", "cancelled")
         if await _cancel_tx(conn, p, now, body.reason, None):
-            await promote_waitlist_tx(conn, rt.settings)
+            await promote_waitlist_tx(conn, rt.config)
         row = await store.get_placement(conn, placement_id)
     return placement_out(row)
 
@@ -879,7 +881,7 @@ async def compromise(
                 await _cancel_tx(conn, p, now, "shelter_compromised", None)
             new_id, match = await open_request_tx(
                 conn,
-                rt.settings,
+                rt.config,
                 case_id=p["case_id"],
                 country=p["country"],
                 region=p["region"],
@@ -938,7 +940,7 @@ async def reopen(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Reo
         if shelter["status"] == "open":
             raise Conflict(f"shelter {shelter_id} is already open")
         await store.set_shelter_status(conn, shelter_id, "open")
-        held = await promote_waitlist_tx(conn, rt.settings)
+        held = await promote_waitlist_tx(conn, rt.config)
     log.info("shelter.reopened", shelter_id=str(shelter_id), holds=held)
     return schemas.Reopened(shelter_id=shelter_id, status="open", holds_from_waitlist=held)
 

@@ -6,8 +6,8 @@ import types
 
 import pytest
 
+from services.funds.config import FundsConfig
 from shared.auth import Principal
-from shared.config import load_settings
 from shared.crypto import PiiCipher
 from tests.conftest import PII_KEYS
 
@@ -16,9 +16,9 @@ def principal(sub: str, *roles: str, countries=("GT", "HN", "MX")) -> Principal:
     return Principal(sub=sub, roles=frozenset(roles), countries=frozenset(countries))
 
 
-def runtime(pool, **settings) -> types.SimpleNamespace:
+def runtime(pool, **config) -> types.SimpleNamespace:
     return types.SimpleNamespace(
-        pool=pool, settings=load_settings({}, **settings), cipher=PiiCipher.from_spec(PII_KEYS)
+        pool=pool, config=FundsConfig(**config), cipher=PiiCipher.from_spec(PII_KEYS)
     )
 
 

@@ -22,7 +22,8 @@ from services.funds.schemas import (
     PolicyPut,
     VoteCreate,
 )
-from shared.problems import Conflict, Unprocessable
+from shared.errors import Conflict
+from shared.errors import Invalid as Unprocessable
 from tests.funds.conftest import principal
 from tests.funds.helpers import ADMIN, make_application, make_fund, vote
 from tests.support import service_client

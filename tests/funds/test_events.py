@@ -7,6 +7,7 @@ import uuid
 
 from nats.errors import TimeoutError as NatsTimeout
 
+from services.funds.config import FundsConfig
 from shared.events import AssessmentRecorded, CaseClosed, Party, decode_event, encode_event, new_event
 from tests.funds.helpers import ADMIN, make_application, make_fund, member, vote
 from tests.support import eventually, service_client
@@ -146,8 +147,9 @@ async def test_no_fund_can_cover_it_opens_without_a_fund(make_settings, clean_st
 
 async def test_overdue_listing_and_one_event_per_application(make_settings, clean_streams):
     js = clean_streams
-    settings = await make_settings("funds", decision_hours=0.0003, emergency_decision_hours=0.0002)
-    async with service_client("funds", settings) as client:
+    settings = await make_settings("funds")
+    quick = FundsConfig(decision_hours=0.0003, emergency_decision_hours=0.0002)
+    async with service_client("funds", settings, quick) as client:
         fund = await make_fund(client)
         first = await make_application(client, fund)
         decided = await make_application(client, fund)

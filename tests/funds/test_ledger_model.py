@@ -32,7 +32,7 @@ from services.funds.schemas import (
 )
 from shared import db
 from shared.config import with_database
-from shared.problems import Conflict
+from shared.errors import Conflict
 from tests.conftest import fresh_database
 from tests.funds.conftest import principal, runtime
 

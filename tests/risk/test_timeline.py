@@ -214,7 +214,7 @@ async def test_old_high_assessments_and_new_incidents_make_a_case_due(client, se
     try:
         await conn.execute(
             "UPDATE cases SET last_assessed_at = last_assessed_at - make_interval(days => $1)",
-            settings.reassessment_days + 1,
+            client.app.state.runtime.config.reassessment_days + 1,
         )
     finally:
         await conn.close()

@@ -1,6 +1,7 @@
 import pytest
 
-from shared.config import ConfigError, load_settings
+from services.shelters.config import SheltersConfig
+from shared.config import ConfigError, load_config, load_settings
 
 
 def test_bad_value_names_the_variable():
@@ -11,10 +12,9 @@ def test_bad_value_names_the_variable():
 
 
 def test_values_are_decoded_from_strings():
-    s = load_settings(
-        {"AMPARO_PORT": "8001", "AMPARO_HOLD_HOURS": "2.5", "AMPARO_DATABASE_URL": "postgresql://u@h:5/x"}
-    )
-    assert s.port == 8001 and s.hold_hours == 2.5
+    s = load_settings({"AMPARO_PORT": "8001", "AMPARO_DATABASE_URL": "postgresql://u@h:5/x"})
+    assert s.port == 8001
+    assert load_config(SheltersConfig, {"AMPARO_HOLD_HOURS": "2.5"}).hold_hours == 2.5
     assert s.dsn("risk") == "postgresql://u@h:5/amparo_risk"
 
 

@@ -13,7 +13,8 @@ import pytest
 from litestar import get
 
 from shared.auth import requires
-from shared.runtime import Caller, Rt, ServiceSpec, build_app
+from shared.bootstrap import ServiceSpec, build_app
+from shared.http import Caller, Rt
 from tests.support import JWT_SECRET, auth, token
 
 
@@ -28,7 +29,9 @@ async def client(make_settings):
     from litestar.testing import AsyncTestClient
 
     settings = await make_settings("risk")
-    spec = ServiceSpec(name="risk", route_handlers=[probe], migrations=Path("services/risk/migrations"))
+    spec = ServiceSpec(
+        name="risk", description="", routes=[probe], migrations=Path("services/risk/migrations")
+    )
     async with AsyncTestClient(app=build_app(spec, settings)) as client:
         yield client
 
@@ -155,7 +158,10 @@ async def test_input_past_validation_is_a_400_not_a_500(make_settings):
 
     settings = await make_settings("risk")
     spec = ServiceSpec(
-        name="risk", route_handlers=[probe_text, probe_date], migrations=Path("services/risk/migrations")
+        name="risk",
+        description="",
+        routes=[probe_text, probe_date],
+        migrations=Path("services/risk/migrations"),
     )
     async with AsyncTestClient(app=build_app(spec, settings)) as client:
         body = assert_problem(

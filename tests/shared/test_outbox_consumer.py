@@ -30,8 +30,10 @@ def closed(reason: str = "risk_resolved"):
     return new_event(CaseClosed(reason=reason), producer="risk", case_id=uuid.uuid4())
 
 
-async def record_effect(conn, event) -> None:
-    await conn.execute("INSERT INTO effects (event_id, reason) VALUES ($1, $2)", event.id, event.data.reason)
+async def record_effect(ctx, event) -> None:
+    await ctx.conn.execute(
+        "INSERT INTO effects (event_id, reason) VALUES ($1, $2)", event.id, event.data.reason
+    )
 
 
 async def crash(_rows) -> None:
@@ -48,7 +50,7 @@ def consumer(pool, js, *, after_commit=None, handler=record_effect, max_deliver=
         js=js,
         stream="RISK",
         durable="test-effects",
-        handlers={CaseClosed.TYPE: handler},
+        handlers={CaseClosed: handler},
         max_deliver=max_deliver,
         ack_wait=1.0,
         backoff_base=0.05,
@@ -154,10 +156,10 @@ async def test_enqueue_outside_a_transaction_is_refused(pool):
 async def test_poison_message_is_dead_lettered_and_the_rest_flow(pool, clean_streams):
     js = clean_streams
 
-    async def handler(conn, event):
+    async def handler(ctx, event):
         if event.data.reason == "poison":
             raise ValueError("this one always fails")
-        await record_effect(conn, event)
+        await record_effect(ctx, event)
 
     events = [closed("ok-1"), closed("poison"), closed("ok-2")]
     async with pool.acquire() as conn, conn.transaction():
@@ -202,11 +204,11 @@ async def test_an_outage_longer_than_max_deliver_loses_nothing(pool, clean_strea
     js = clean_streams
     failures = {"left": 5}
 
-    async def flaky(conn, event):
+    async def flaky(ctx, event):
         if failures["left"] > 0:
             failures["left"] -= 1
             raise ConnectionRefusedError("database away")
-        await record_effect(conn, event)
+        await record_effect(ctx, event)
 
     event = closed("during-outage")
     async with pool.acquire() as conn, conn.transaction():

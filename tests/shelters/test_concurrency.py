@@ -12,18 +12,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from services.shelters import schemas, service, store
-from shared.config import load_settings
+from services.shelters.config import SheltersConfig
 from shared.crypto import PiiCipher, new_key_spec
 from shared.events import AssessmentRecorded, Party, new_event
 from tests.strategies import from_type
 
-SETTINGS = load_settings({}, jwt_secret="x" * 40)
+SETTINGS = SheltersConfig()
 OVERLAPS = """SELECT count(*) FROM bed_allocations a JOIN bed_allocations b
               ON a.bed_id = b.bed_id AND a.id < b.id AND a.active AND b.active AND a.during && b.during"""
 
 
 async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "Oaxaca") -> uuid.UUID:
-    rt = SimpleNamespace(pool=pool, settings=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec()))
+    rt = SimpleNamespace(pool=pool, config=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec()))
     admin = SimpleNamespace(check_country=lambda _c: None, sub="t", has_role=lambda *_: True)
     body = schemas.ShelterCreate(
         code=code,
@@ -118,10 +118,10 @@ async def test_availability_never_scans_past_placements(pool):
 
 
 async def test_simultaneous_requests_for_one_case_give_one_placement(pool):
-    from shared.problems import Conflict
+    from shared.errors import Conflict
 
     await make_shelter(pool, code="cuatro", country="MX", beds=6)
-    rt = SimpleNamespace(pool=pool, settings=SETTINGS, cipher=None)
+    rt = SimpleNamespace(pool=pool, config=SETTINGS, cipher=None)
     staff = SimpleNamespace(check_country=lambda _c: None, sub="t", has_role=lambda *_: True)
     body = schemas.PlacementCreate(case_id=uuid.uuid4(), country="GT", region="Quiché", level="extreme")
     results = await asyncio.gather(

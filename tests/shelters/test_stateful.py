@@ -24,14 +24,15 @@ from hypothesis.stateful import (
 )
 
 from services.shelters import domain, schemas, service, store
+from services.shelters.config import SheltersConfig
 from shared import db
-from shared.config import load_settings, with_database
+from shared.config import with_database
 from shared.crypto import PiiCipher, new_key_spec
+from shared.errors import Conflict
 from shared.events import Party
-from shared.problems import Conflict
 from tests.conftest import fresh_database
 
-SETTINGS = load_settings({}, jwt_secret="x" * 40, hold_hours=4.0)
+SETTINGS = SheltersConfig(hold_hours=4.0)
 ADMIN = SimpleNamespace(
     sub="admin",
     is_admin=True,
@@ -54,9 +55,7 @@ class PlacementMachine(RuleBasedStateMachine):
         self.loop = loop
         name = self.run(fresh_database(pg_url, "shelters"))
         self.pool = self.run(db.create_pool(with_database(pg_url, name), min_size=1, max_size=4))
-        self.rt = SimpleNamespace(
-            pool=self.pool, settings=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec())
-        )
+        self.rt = SimpleNamespace(pool=self.pool, config=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec()))
         for code, country, beds in (
             ("norte", "MX", [("A", 2, False), ("N", 1, True)]),
             ("sur", "GT", [("A", 2, False)]),

@@ -63,8 +63,8 @@ async def test_waitlist_order_and_promotion_when_beds_free_up(client):
     conn = await db.connect(settings.dsn("shelters"))
     try:
         async with conn.transaction():
-            later = datetime.now(UTC) + timedelta(hours=settings.hold_hours, minutes=1)
-            assert await service.expire_holds_tx(conn, settings, now=later) == 1
+            later = datetime.now(UTC) + timedelta(hours=client.app.state.runtime.config.hold_hours, minutes=1)
+            assert await service.expire_holds_tx(conn, client.app.state.runtime.config, now=later) == 1
     finally:
         await conn.close()
     assert await status_of(client, medium["id"]) == "expired"

@@ -1,0 +1,12 @@
+"""The risk service's own settings (``AMPARO_<FIELD>`` variables)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+
+class RiskConfig(msgspec.Struct, kw_only=True, frozen=True):
+    # Age after which a high or extreme assessment is due again.
+    reassessment_days: Annotated[int, msgspec.Meta(ge=1)] = 30
