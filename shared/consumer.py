@@ -220,12 +220,13 @@ class Consumer:
         failed: list[tuple[_Item, Exception]] = []
         async with self._pool.acquire() as conn, conn.transaction():
             progress = await self._lock_progress(conn, items)
-            blocked: set[uuid.UUID] = set()  # cases whose next event failed or waits here
+            blocked: set[uuid.UUID] = set()  # cases whose event failed in this batch
             ready: list[_Item] = []
-            for item in items:
+            # A batch may hold a case's events in any order (relays race): take them by number.
+            numbered = sorted((i for i in items if i.seq is not None), key=lambda i: (i.event.case_id, i.seq))
+            for item in [*(i for i in items if i.seq is None), *numbered]:
                 case_id = item.event.case_id
-                if item.seq is not None and (case_id in blocked or not self._in_turn(item, progress)):
-                    blocked.add(case_id)
+                if item.seq is not None and not self._in_turn(item, progress):
                     parked.append(item)
                     continue
                 if item.seq is not None:
@@ -261,8 +262,7 @@ class Consumer:
                             failed.append((item, exc))
                             if item.seq is not None:
                                 blocked.add(case_id)
-                progress = {k: v for k, v in progress.items() if k in applied}
-                progress.update(applied)
+                progress = applied
             await self._save_progress(conn, progress)
         return (done, parked, failed) if one_by_one else (done, parked)
 
