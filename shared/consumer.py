@@ -28,19 +28,17 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from shared import case_order
 from shared.events import Envelope, Payload, decode_event
 from shared.logging import bound_contextvars, get_logger
 
 log = get_logger(__name__)
-
-CASE_SEQ_HEADER = "Amparo-Case-Seq"  # written by shared.outbox's relay
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +181,7 @@ class Consumer:
             except Exception as exc:  # poison: it will never decode, don't retry it
                 await self._dead_letter(msg, exc, None, None)
                 continue
-            items.append(_Item(msg, event, _case_seq(msg) if event.case_id is not None else None))
+            items.append(_Item(msg, event, case_order.case_seq(msg) if event.case_id is not None else None))
         if not items:
             return
         try:
@@ -219,14 +217,18 @@ class Consumer:
         parked: list[_Item] = []
         failed: list[tuple[_Item, Exception]] = []
         async with self._pool.acquire() as conn, conn.transaction():
-            progress = await self._lock_progress(conn, items)
+            progress = await case_order.lock_progress(
+                conn, self.durable, list({i.event.case_id for i in items if i.seq is not None})
+            )
             blocked: set[uuid.UUID] = set()  # cases whose event failed in this batch
             ready: list[_Item] = []
             # A batch may hold a case's events in any order (relays race): take them by number.
             numbered = sorted((i for i in items if i.seq is not None), key=lambda i: (i.event.case_id, i.seq))
             for item in [*(i for i in items if i.seq is None), *numbered]:
                 case_id = item.event.case_id
-                if item.seq is not None and not self._in_turn(item, progress):
+                if item.seq is not None and not case_order.in_turn(
+                    self.durable, case_id, item.seq, item.msg, progress, self._order_wait
+                ):
                     parked.append(item)
                     continue
                 if item.seq is not None:
@@ -263,44 +265,8 @@ class Consumer:
                             if item.seq is not None:
                                 blocked.add(case_id)
                 progress = applied
-            await self._save_progress(conn, progress)
+            await case_order.save_progress(conn, self.durable, progress)
         return (done, parked, failed) if one_by_one else (done, parked)
-
-    def _in_turn(self, item: _Item, progress: dict[uuid.UUID, int]) -> bool:
-        last = progress.get(item.event.case_id, 0)
-        if item.seq <= last + 1:
-            return True  # next in turn, or a late or repeated one (processed_events decides)
-        waited = (datetime.now(UTC) - item.msg.metadata.timestamp).total_seconds()
-        if waited > self._order_wait:
-            log.warning("consumer.order_gap", consumer=self.durable, expected=last + 1, got=item.seq)
-            return True
-        return False
-
-    async def _lock_progress(self, conn: asyncpg.Connection, items: list[_Item]) -> dict[uuid.UUID, int]:
-        cases = sorted({item.event.case_id for item in items if item.seq is not None})
-        if not cases:
-            return {}
-        # Upsert-and-return locks each case's row (in case order, so replicas never deadlock)
-        # until commit: two replicas never apply events of one case at the same time.
-        rows = await conn.fetch(
-            "INSERT INTO consumer_progress AS p (consumer, case_id, seq) "
-            "SELECT $1, c, 0 FROM unnest($2::uuid[]) AS c "
-            "ON CONFLICT (consumer, case_id) DO UPDATE SET seq = p.seq RETURNING case_id, seq",
-            self.durable,
-            cases,
-        )
-        return {row["case_id"]: row["seq"] for row in rows}
-
-    async def _save_progress(self, conn: asyncpg.Connection, progress: dict[uuid.UUID, int]) -> None:
-        if progress:
-            await conn.execute(
-                "UPDATE consumer_progress AS p SET seq = GREATEST(p.seq, v.seq) "
-                "FROM unnest($2::uuid[], $3::bigint[]) AS v(case_id, seq) "
-                "WHERE p.consumer = $1 AND p.case_id = v.case_id",
-                self.durable,
-                list(progress),
-                list(progress.values()),
-            )
 
     async def _claim(self, conn: asyncpg.Connection, items: list[_Item]) -> set[uuid.UUID]:
         """Record the events as processed; returns the ids seen here for the first time."""
@@ -372,14 +338,7 @@ class Consumer:
         }
         await self._js.publish(f"deadletter.{self.stream}.{self.durable}", msg.data, headers=headers)
         if case_id is not None and seq is not None:
-            # Its case goes on without it (an operator replays or discards it).
-            await self._pool.execute(
-                "INSERT INTO consumer_progress AS p (consumer, case_id, seq) VALUES ($1, $2, $3) "
-                "ON CONFLICT (consumer, case_id) DO UPDATE SET seq = GREATEST(p.seq, EXCLUDED.seq)",
-                self.durable,
-                case_id,
-                seq,
-            )
+            await case_order.pass_over(self._pool, self.durable, case_id, seq)
         await msg.term()
         self.dead_lettered += 1
         log.error(
@@ -389,11 +348,3 @@ class Consumer:
             deliveries=meta.num_delivered,
             error=type(exc).__name__,
         )
-
-
-def _case_seq(msg) -> int | None:
-    raw = (msg.headers or {}).get(CASE_SEQ_HEADER)
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None

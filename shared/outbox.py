@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from shared.consumer import CASE_SEQ_HEADER, raise_if_cancelling
+from shared.case_order import CASE_SEQ_HEADER
+from shared.consumer import raise_if_cancelling
 from shared.events import Envelope, encode_event
 from shared.logging import get_logger
 

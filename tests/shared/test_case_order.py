@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.consumer import CASE_SEQ_HEADER, Consumer
+from shared.case_order import CASE_SEQ_HEADER
+from shared.consumer import Consumer
 from shared.events import CaseClosed, encode_event, new_event
 from shared.outbox import OutboxRelay, enqueue
 from tests.support import eventually
