@@ -63,6 +63,7 @@ _TRANSIENT = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
 )
