@@ -7,10 +7,12 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.risk.domain import instrument, scoring
 from services.risk.instruments import DIRECTORY, all_instruments
-from tests.risk.helpers import INSTRUMENT
+from tests.risk.helpers import INSTRUMENT, answers_st
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -51,3 +53,51 @@ def test_broken_instruments_are_refused():
     with pytest.raises(instrument.InstrumentError):
         instrument.instrument_from({**good, "surprise": 1}, name="gender-v1")
     assert instrument.instrument_from(good, name="gender-v1") == INSTRUMENT
+
+
+GOOD = msgspec.to_builtins(INSTRUMENT)
+
+
+@st.composite
+def instruments_st(draw) -> dict:
+    """gender-v1's indicators and rules with any weights, thresholds and capacity limits."""
+    weights = draw(
+        st.lists(st.integers(0, 12), min_size=len(GOOD["indicators"]), max_size=len(GOOD["indicators"]))
+    )
+    medium, high, extreme = sorted(draw(st.sets(st.integers(1, 80), min_size=3, max_size=3)))
+    scoring_rule = {
+        "capacity_percent_per_point": draw(st.integers(0, 20)),
+        "capacity_max_percent": draw(st.integers(0, 100)),
+        "scale_max": 3,
+    }
+    return {
+        **GOOD,
+        "indicators": [{**i, "weight": w} for i, w in zip(GOOD["indicators"], weights, strict=True)],
+        "levels": {"medium": medium, "high": high, "extreme": extreme},
+        "scoring": scoring_rule,
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=instruments_st(), answers=answers_st, data=st.data())
+def test_what_the_checks_accept_scores_monotonically(raw, answers, data):
+    """The checks exist for this: in any instrument they accept, answering a threat,
+    vulnerability or gender indicator never lowers the level, and a capacity never raises it."""
+    checked = instrument.instrument_from(raw, name="gender-v1")
+    ind = data.draw(st.sampled_from(checked.indicators))
+    more = {**answers, ind.code: True if ind.answer == "bool" else min(int(answers.get(ind.code, 0)) + 1, 3)}
+    before, after = scoring.score(checked, answers), scoring.score(checked, more)
+    if ind.group == "capacities":
+        assert scoring.rank(after.computed_level) <= scoring.rank(before.computed_level)
+    else:
+        assert scoring.rank(after.computed_level) >= scoring.rank(before.computed_level)
+    assert scoring.score(checked, answers) == before  # and the same answers, the same result
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=instruments_st(), data=st.data())
+def test_a_negative_weight_anywhere_is_refused(raw, data):
+    n = data.draw(st.integers(0, len(raw["indicators"]) - 1))
+    indicators = [{**i, "weight": -1} if k == n else i for k, i in enumerate(raw["indicators"])]
+    with pytest.raises(instrument.InstrumentError, match="negative"):
+        instrument.instrument_from({**raw, "indicators": indicators}, name="gender-v1")
