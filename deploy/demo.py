@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from services.risk import domain as risk
+from services.risk.domain import vocabulary as risk
 from shared.auth import issue_token
 
 # The registry's own vocabularies; the demo leaves out the fatal aggressions and "other".

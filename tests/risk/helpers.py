@@ -1,7 +1,10 @@
-"""Bodies and small helpers shared by the risk tests."""
+"""Bodies, answers and small helpers shared by the risk tests (synthetic data only)."""
 
 from __future__ import annotations
 
+from hypothesis import strategies as st
+
+from services.risk.domain.instrument import Indicator
 from services.risk.instruments import get
 
 INSTRUMENT = get("gender-v1")
@@ -43,6 +46,17 @@ def extreme_answers() -> dict:
     answers = high_answers()
     answers.update({"T03": True, "G01": True, "T06": True})
     return answers
+
+
+def _value(ind: Indicator) -> st.SearchStrategy:
+    return st.booleans() if ind.answer == "bool" else st.integers(0, INSTRUMENT.scoring.scale_max)
+
+
+# Any complete, valid set of answers to gender-v1.
+answers_st = st.fixed_dictionaries(
+    {i.code: _value(i) for i in INSTRUMENT.indicators if i.required},
+    optional={i.code: _value(i) for i in INSTRUMENT.indicators if not i.required},
+)
 
 
 def assessment_body(answers: dict | None = None, **over) -> dict:

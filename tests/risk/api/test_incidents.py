@@ -7,17 +7,10 @@ import uuid
 import pytest
 
 from tests.risk.helpers import assert_problem, case_body
-from tests.support import auth, service_client
+from tests.support import auth
 
 ANALYST = auth("risk_analyst", countries=("GT", "HN"), sub="ana")
 ADMIN = auth("admin")
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("risk")
-    async with service_client("risk", settings) as c:
-        yield c
 
 
 def incident(**over) -> dict:

@@ -6,24 +6,16 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.risk import domain
-from tests.risk.helpers import INSTRUMENT, assessment_body, case_body, high_answers
-from tests.risk.test_scoring import answers_st
-from tests.support import auth, service_client
+from services.risk.domain import scoring
+from tests.risk.helpers import INSTRUMENT, answers_st, assessment_body, case_body, high_answers
+from tests.support import auth
 
 ANALYST = auth("risk_analyst", countries=("GT",), sub="ana")
 STABLE = ("id", "answers", "scores", "computed_level", "level", "measures", "party", "excluded_regions",
           "supersedes", "recorded_at", "instrument_version")  # fmt: skip
-
-
-@pytest.fixture
-async def client(make_settings):
-    async with service_client("risk", await make_settings("risk")) as c:
-        yield c
 
 
 @settings(
@@ -40,9 +32,9 @@ async def test_history_is_an_unchanging_chain_scored_deterministically(client, s
         r = await client.post(url, json=assessment_body(answers), headers=ANALYST)
         assert r.status_code == 201, r.text
         a = r.json()
-        expected = domain.score(INSTRUMENT, answers)
+        expected = scoring.score(INSTRUMENT, answers)
         assert a["scores"] == expected.scores and a["computed_level"] == expected.computed_level
-        assert a["measures"] == domain.measures_for(INSTRUMENT, expected.computed_level, answers)
+        assert a["measures"] == scoring.measures_for(INSTRUMENT, expected.computed_level, answers)
         assert a["supersedes"] == (recorded[-1]["id"] if recorded else None)
         recorded.append(a)
 

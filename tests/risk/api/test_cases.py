@@ -7,17 +7,10 @@ import uuid
 import pytest
 
 from tests.risk.helpers import NAME, NOTES, ORG, PHONE, assert_problem, case_body
-from tests.support import auth, service_client
+from tests.support import auth
 
 ANALYST = auth("risk_analyst", countries=("GT", "HN"), sub="ana")
 ADMIN = auth("admin", sub="root")
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("risk")
-    async with service_client("risk", settings) as c:
-        yield c
 
 
 async def test_open_case_returns_no_personal_data_and_the_read_is_audited(client):

@@ -30,12 +30,6 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture
-async def client(make_settings):
-    async with service_client("risk", await make_settings("risk")) as c:
-        yield c
-
-
 async def test_openapi_documents_every_route(client):
     schema = (await client.get("/schema/openapi.json")).json()
     found = {

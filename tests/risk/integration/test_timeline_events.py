@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import msgspec
 import pytest
 
 from shared.events import (
@@ -26,26 +27,18 @@ from shared.events import (
     encode_event,
     new_event,
 )
-from tests.risk.helpers import NAME, assert_problem, assessment_body, case_body, required_answers
-from tests.support import auth, eventually, service_client
+from tests.risk.helpers import NAME, assessment_body, case_body, required_answers
+from tests.support import auth, eventually
 
 ANALYST = auth("risk_analyst", countries=("GT",), sub="ana")
 STAFF = auth("network_staff", countries=("GT",))
 
 
-@pytest.fixture
-async def settings(make_settings):
-    return await make_settings("risk")
-
-
-@pytest.fixture
-async def client(settings):
-    async with service_client("risk", settings) as c:
-        yield c
-
-
 async def publish(js, payload, case_id, producer):
-    event = new_event(payload, producer=producer, case_id=case_id)
+    return await send(js, new_event(payload, producer=producer, case_id=case_id))
+
+
+async def send(js, event):
     ack = await js.publish(event.subject, encode_event(event), headers={"Nats-Msg-Id": str(event.id)})
     assert not ack.duplicate
     return event
@@ -243,18 +236,78 @@ async def test_old_high_assessments_and_new_incidents_make_a_case_due(client, se
     assert low["id"]
 
 
-async def test_timeline_and_due_list_refuse_what_they_should(client):
-    case = (await client.post("/cases", json=case_body(), headers=ANALYST)).json()
-    assert_problem(await client.get(f"/cases/{uuid.uuid4()}/timeline", headers=STAFF), 404)
-    assert_problem(
-        await client.get(f"/cases/{case['id']}/timeline", headers=auth("network_staff", countries=("MX",))),
-        403,
+async def test_a_relocation_stamped_before_its_compromise_is_shown_after_it(client, clean_streams):
+    """Issue 9's bug: shelters wrote the relocation of each family before the compromise that
+    caused it, and stamped the compromise later; the timeline, sorted by time, showed the
+    relocation first. Each step keeps its cause, and no step is shown before it."""
+    js = clean_streams
+    case, _ = await open_assessed_case(client)
+    cid = uuid.UUID(case["id"])
+    old, new, shelter = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    compromise = new_event(
+        ShelterCompromised(shelter_id=shelter, country="GT", region="Petén", affected_case_ids=[cid]),
+        producer="shelters",
+        case_id=None,
     )
-    assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_admin")), 403)
-    assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_committee")), 403)
-    coordinator = auth("shelter_coordinator", countries=("GT",))
-    assert (await client.get(f"/cases/{case['id']}/timeline", headers=coordinator)).status_code == 200
-    assert_problem(await client.get("/reassessments/due", headers=STAFF), 403)
-    assert_problem(await client.get("/reassessments/due?country=MX", headers=ANALYST), 403)
-    assert_problem(await client.get("/reassessments/due?limit=abc", headers=ANALYST), 400)
-    assert_problem(await client.get("/cases/123/timeline", headers=ANALYST), 404)
+    before = compromise.occurred_at - timedelta(seconds=2)
+    party = Party(adults=1, children_ages=[4, 9])
+    requested = new_event(
+        PlacementRequested(placement_id=new, country="GT", party=party, level="high"),
+        producer="shelters",
+        case_id=cid,
+        causation=compromise,
+    )
+    held = new_event(
+        PlacementHeld(
+            placement_id=new, shelter_id=uuid.uuid4(), shelter_code="CASA-9", country="GT", region="Izabal",
+            beds=3, hold_expires_at=compromise.occurred_at + timedelta(hours=4), relocation_of=old,
+        ),
+        producer="shelters",
+        case_id=cid,
+        causation=requested,
+    )  # fmt: skip
+    # Written (and so delivered) before the compromise, and stamped earlier than it.
+    await send(js, msgspec.structs.replace(requested, occurred_at=before))
+    await send(js, msgspec.structs.replace(held, occurred_at=before + timedelta(milliseconds=5)))
+    await send(js, compromise)
+
+    body = await timeline_with(client, case["id"], 5)
+    types = [s["type"] for s in body["steps"]]
+    assert types == [
+        "amparo.risk.case.opened",
+        "amparo.risk.assessment.recorded",
+        ShelterCompromised.TYPE,
+        PlacementRequested.TYPE,
+        PlacementHeld.TYPE,
+    ]
+    assert body["current_step"] == PlacementHeld.TYPE
+    steps = body["steps"]
+    # The stamps are shown as the producer wrote them; no step took negative time.
+    assert steps[3]["occurred_at"] < steps[2]["occurred_at"]
+    assert all(s["since_previous_seconds"] >= 0 for s in steps)
+    assert body["reassessment_due"] is True
+
+
+async def test_a_reassessment_comes_after_the_assessment_it_supersedes(client, settings):
+    """Risk's own steps name their cause too: with the clock of the second assessment set
+    back, it still follows the first."""
+    case, first = await open_assessed_case(client)
+    second = (
+        await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(), headers=ANALYST)
+    ).json()
+    conn = await asyncpg.connect(settings.dsn("risk"))
+    try:
+        await conn.execute(
+            "UPDATE timeline SET occurred_at = occurred_at - interval '1 hour' WHERE step_id = "
+            "(SELECT event_id FROM assessments WHERE id = $1)",
+            uuid.UUID(second["id"]),
+        )
+    finally:
+        await conn.close()
+    steps = (await client.get(f"/cases/{case['id']}/timeline", headers=STAFF)).json()["steps"]
+    assert [s["type"] for s in steps] == [
+        "amparo.risk.case.opened",
+        "amparo.risk.assessment.recorded",
+        "amparo.risk.assessment.recorded",
+    ]
+    assert steps[1]["occurred_at"] > steps[2]["occurred_at"] and first["id"] != second["id"]

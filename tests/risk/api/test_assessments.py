@@ -5,12 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-import pytest
-
-from shared.crypto import CipherError, PiiCipher
-from shared.events import AssessmentRecorded, CaseOpened, decode_event
-from tests.conftest import PII_KEYS
 from tests.risk.helpers import (
     NAME,
     NOTES,
@@ -23,22 +17,11 @@ from tests.risk.helpers import (
     high_answers,
     required_answers,
 )
-from tests.support import auth, eventually, service_client
+from tests.support import auth
 
 ANALYST = auth("risk_analyst", countries=("GT",), sub="ana")
 ADMIN = auth("admin", sub="root")
 SECRETS = (NAME, ORG, PHONE, NOTES)
-
-
-@pytest.fixture
-async def settings(make_settings):
-    return await make_settings("risk")
-
-
-@pytest.fixture
-async def client(settings):
-    async with service_client("risk", settings) as c:
-        yield c
 
 
 async def open_case(client, **over) -> dict:
@@ -134,7 +117,9 @@ async def test_bad_assessments_name_what_is_wrong(client):
     wrong_version = assert_problem(
         await client.post(url, json=assessment_body(instrument_version="gender-v9"), headers=ANALYST), 422
     )
-    assert "gender-v9" in wrong_version["detail"] and wrong_version["known_versions"] == ["gender-v1"]
+    # The version sent is not repeated (errors never echo input); the known ones are listed.
+    assert "gender-v9" not in str(wrong_version) and wrong_version["known_versions"] == ["gender-v1"]
+    assert wrong_version["code"] == "assessment.unknown_instrument" and "gender-v1" in wrong_version["detail"]
 
     answers = {**high_answers(), "Q42": True, "T02": 3, "T01": "mucho"}
     assert_problem(await client.post(url, json=assessment_body(answers), headers=ANALYST), 400)
@@ -142,10 +127,12 @@ async def test_bad_assessments_name_what_is_wrong(client):
     answers = {**high_answers(), "Q42": True, "T02": 3, "T01": 7}
     del answers["G01"]
     bad = assert_problem(await client.post(url, json=assessment_body(answers), headers=ANALYST), 422)
-    assert bad["unknown_codes"] == ["Q42"] and bad["missing_required"] == ["G01"]
+    assert bad["unknown_count"] == 1 and bad["missing_required"] == ["G01"]
     assert bad["bad_values"] == ["T01 (0 to 3)", "T02 (true or false)"]
-    for code in ("Q42", "G01", "T01", "T02"):
+    assert bad["code"] == "assessment.answers_do_not_fit"
+    for code in ("G01", "T01", "T02"):  # the instrument's own codes are named
         assert code in bad["detail"]
+    assert "Q42" not in str(bad)  # a code the instrument does not have is the caller's text
 
     assert_problem(await client.post(url, json={"answers": high_answers()}, headers=ANALYST), 400)
     assert_problem(
@@ -166,7 +153,7 @@ async def test_bad_assessments_name_what_is_wrong(client):
 
     await client.post(f"/cases/{case['id']}/close", json={"reason": "relocated"}, headers=ANALYST)
     closed = assert_problem(await client.post(url, json=assessment_body(), headers=ANALYST), 409)
-    assert "closed" in closed["detail"]
+    assert "closed" in closed["detail"] and closed["code"] == "case.closed"
 
 
 async def test_assessments_are_scoped_by_country_and_role(client):
@@ -189,58 +176,5 @@ async def test_instruments_are_served_for_forms(client):
     assert t01["text_es"] and t01["text_en"] and t01["weight"] == 3
     assert {m["kind"] for m in full["measures"]} >= {"shelter", "self_care"}
     missing = assert_problem(await client.get("/instruments/gender-v0", headers=ANALYST), 404)
-    assert "gender-v1" in missing["detail"]
+    assert "gender-v1" in missing["detail"] and "gender-v0" not in str(missing)
     assert_problem(await client.get("/instruments", headers=auth("fund_admin")), 403)
-
-
-async def test_personal_data_is_ciphertext_in_the_database(client, settings):
-    case = await open_case(client)
-    await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(), headers=ANALYST)
-    conn = await asyncpg.connect(settings.dsn("risk"))
-    try:
-        personal = await conn.fetchval("SELECT personal FROM cases WHERE id = $1", uuid.UUID(case["id"]))
-        private = await conn.fetchval("SELECT private FROM assessments")
-        dump = await conn.fetchval(
-            "SELECT (SELECT string_agg(c::text, ' ') FROM cases c) || (SELECT string_agg(a::text, ' ') "
-            "FROM assessments a) || (SELECT string_agg(t::text, ' ') FROM timeline t)"
-        )
-        with pytest.raises(asyncpg.CheckViolationError, match="immutable"):
-            await conn.execute("UPDATE assessments SET level = 'low'")
-    finally:
-        await conn.close()
-    for blob in (personal, private):
-        assert blob[:2] == b"A1"
-        for secret in SECRETS:
-            assert secret.encode() not in blob
-            assert secret not in dump
-    cipher = PiiCipher.from_spec(PII_KEYS)
-    assert cipher.decrypt_obj(personal, aad=uuid.UUID(case["id"]).bytes)["full_name"] == NAME
-    with pytest.raises(CipherError):  # bound to its row: copied elsewhere it does not open
-        cipher.decrypt_obj(personal, aad=uuid.uuid4().bytes)
-
-
-async def test_published_events_carry_no_personal_data(client, clean_streams):
-    js = clean_streams
-    case = await open_case(client)
-    await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(), headers=ANALYST)
-    await client.post(f"/cases/{case['id']}/close", json={"reason": "risk_resolved"}, headers=ANALYST)
-
-    async def three():
-        return (await js.stream_info("RISK")).state.messages == 3
-
-    await eventually(three)
-    raws = [(await js.get_msg("RISK", seq)).data for seq in (1, 2, 3)]
-    for raw in raws:
-        for secret in SECRETS:
-            assert secret.encode() not in raw
-    events = [decode_event(raw) for raw in raws]
-    assert [e.type for e in events] == [
-        CaseOpened.TYPE,
-        AssessmentRecorded.TYPE,
-        "amparo.risk.case.closed",
-    ]
-    assert all(str(e.case_id) == case["id"] and e.producer == "risk" for e in events)
-    recorded = events[1].data
-    assert recorded.level == "high" and recorded.party.size == 3 and recorded.country == "GT"
-    assert recorded.excluded_regions == ["Alta Verapaz"] and "shelter" in recorded.measures
-    assert events[0].data.party.children_ages == [4, 9]

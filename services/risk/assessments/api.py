@@ -1,0 +1,64 @@
+"""HTTP routes of the instrument and assessments: thin handlers over ``assessments.service``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get, post
+from litestar.params import JSONBody, PathParameter
+
+from services.risk.assessments import service
+from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
+from services.risk.cases.api import CaseId
+from services.risk.domain.instrument import Instrument
+from shared.auth import requires
+from shared.http import Caller, Rt
+from shared.pagination import Limit, Offset, Page
+
+ANALYST = requires("risk_analyst")
+# The instrument is a public form: staff and the committee read what the levels mean.
+FORM_READERS = requires("risk_analyst", "network_staff", "fund_committee")
+
+
+@get("/instruments", operation_id="listInstruments", guards=[FORM_READERS], tags=["instruments"])
+async def list_instruments() -> list[InstrumentSummary]:
+    """The instrument versions this service scores."""
+    return service.list_instruments()
+
+
+@get("/instruments/{version:str}", operation_id="getInstrument", guards=[FORM_READERS], tags=["instruments"])
+async def get_instrument(
+    version: Annotated[str, PathParameter(description="the instrument version, e.g. gender-v1")],
+) -> Instrument:
+    """One instrument: indicators, weights, answer types, thresholds and measure rules."""
+    return service.get_instrument(version)
+
+
+@post(
+    "/cases/{case_id:uuid}/assessments",
+    operation_id="recordAssessment",
+    guards=[ANALYST],
+    tags=["assessments"],
+)
+async def record_assessment(
+    rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[AssessmentCreate]
+) -> AssessmentView:
+    """Score her answers, decide the level and the measures, and supersede the case's
+    previous assessment; shelters and funds act on the measures."""
+    return await service.record_assessment(rt, principal, case_id, data)
+
+
+@get(
+    "/cases/{case_id:uuid}/assessments",
+    operation_id="listAssessments",
+    guards=[ANALYST],
+    tags=["assessments"],
+)
+async def list_assessments(
+    rt: Rt, principal: Caller, case_id: CaseId, limit: Limit = 50, offset: Offset = 0
+) -> Page[AssessmentView]:
+    """The assessment history of a case, newest first, with notes (an audited read)."""
+    return await service.assessment_history(rt, principal, case_id, limit=limit, offset=offset)
+
+
+ROUTES = [list_instruments, get_instrument, record_assessment, list_assessments]

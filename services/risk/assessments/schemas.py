@@ -1,0 +1,84 @@
+"""Request and response bodies of the instrument and assessments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, ClassVar
+
+import msgspec
+
+from services.risk.cases.schemas import LongText, PartyIn, PartyView, Region
+from shared.events import Level, MeasureKind
+
+
+class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """The analyst's answers to one instrument version, and what she decides beyond them."""
+
+    EXAMPLE: ClassVar[dict] = {
+        "instrument_version": "gender-v1",
+        # Every required indicator, as the form sends them: threatened with her children,
+        # the aggressor armed, her address known.
+        "answers": {
+            "T01": 2,
+            "T02": False,
+            "T03": False,
+            "T07": True,
+            "V02": True,
+            "V03": False,
+            "G01": False,
+            "G02": False,
+            "G03": True,
+            "G07": True,
+        },
+        "excluded_regions": ["Izabal"],
+        "exclude_case_region": True,
+        "party": {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []},
+        "notes": "the aggressor knows where she lives (synthetic example)",
+    }
+
+    instrument_version: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    answers: Annotated[
+        dict[str, bool | int],
+        msgspec.Meta(max_length=500, description="indicator code -> true/false or 0-3 (see the instrument)"),
+    ]
+    # Regions where she must not be placed. The case's region (where she was attacked) is
+    # added unless exclude_case_region is false.
+    excluded_regions: Annotated[list[Region], msgspec.Meta(max_length=50)] = msgspec.field(
+        default_factory=list
+    )
+    exclude_case_region: bool = True
+    # Who travels with her now; the case's party when omitted.
+    party: PartyIn | None = None
+    notes: LongText = ""
+    level_override: Level | None = None
+    override_reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+
+class AssessmentView(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    instrument_version: str
+    answers: dict[str, bool | int]
+    scores: dict[str, int]
+    computed_level: Level
+    level: Level
+    overridden: bool
+    measures: list[MeasureKind]
+    party: PartyView
+    excluded_regions: list[str]
+    supersedes: uuid.UUID | None
+    superseded_by: uuid.UUID | None
+    recorded_by: str
+    recorded_at: datetime
+    # Present only in the history (GET), which is an audited read.
+    notes: str | None = None
+    override_reason: str | None = None
+
+
+class InstrumentSummary(msgspec.Struct, kw_only=True, frozen=True):
+    version: str
+    title_es: str
+    title_en: str
+    published_on: date
+    indicators: int

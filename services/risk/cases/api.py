@@ -1,0 +1,92 @@
+"""HTTP routes of cases: thin handlers over ``cases.service``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import get, post
+from litestar.params import JSONBody, PathParameter, QueryParameter
+
+from services.risk.cases import service
+from services.risk.cases.schemas import (
+    AuditEntry,
+    CaseClose,
+    CaseCreate,
+    CaseDetail,
+    CaseStatus,
+    CaseSummary,
+    DueCase,
+)
+from shared.auth import requires
+from shared.events import Level
+from shared.http import Caller, Rt
+from shared.pagination import Limit, Offset, Page
+
+ANALYST = requires("risk_analyst")
+CaseId = Annotated[uuid.UUID, PathParameter(description="the case's id")]
+CountryQuery = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+
+
+@post("/cases", operation_id="openCase", guards=[ANALYST], tags=["cases"])
+async def open_case(rt: Rt, principal: Caller, data: JSONBody[CaseCreate]) -> CaseSummary:
+    """Open a case for a defender at risk; her personal data is encrypted and never leaves
+    this service (the answer and the event carry none)."""
+    return await service.open_case(rt, principal, data)
+
+
+@get("/cases", operation_id="listCases", guards=[ANALYST], tags=["cases"])
+async def list_cases(
+    rt: Rt,
+    principal: Caller,
+    country: CountryQuery = None,
+    status: Annotated[CaseStatus | None, QueryParameter(description="open or closed")] = None,
+    level: Annotated[Level | None, QueryParameter(description="latest assessed level")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CaseSummary]:
+    """Cases in your countries, newest first, without personal data."""
+    return await service.list_cases(
+        rt, principal, country=country, status=status, level=level, limit=limit, offset=offset
+    )
+
+
+@get("/cases/{case_id:uuid}", operation_id="getCase", guards=[ANALYST], tags=["cases"])
+async def get_case(rt: Rt, principal: Caller, case_id: CaseId) -> CaseDetail:
+    """One case with the defender's personal data; the read is written to the audit log."""
+    return await service.read_case(rt, principal, case_id)
+
+
+@post(
+    "/cases/{case_id:uuid}/close", operation_id="closeCase", guards=[ANALYST], tags=["cases"], status_code=200
+)
+async def close_case(rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[CaseClose]) -> CaseSummary:
+    """Close a case with a reason code; shelters and funds hear of it."""
+    return await service.close_case(rt, principal, case_id, data.reason)
+
+
+@get("/reassessments/due", operation_id="listDueReassessments", guards=[ANALYST], tags=["assessments"])
+async def due_reassessments(
+    rt: Rt, principal: Caller, country: CountryQuery = None, limit: Limit = 50, offset: Offset = 0
+) -> Page[DueCase]:
+    """Open cases that need a new assessment (her placement ended, her shelter was
+    compromised, a new incident, or a high level grown old), longest waiting first."""
+    return await service.due_reassessments(rt, principal, country=country, limit=limit, offset=offset)
+
+
+@get("/audit", operation_id="listAudit", guards=[requires("admin")], tags=["audit"])
+async def audit(
+    rt: Rt,
+    case_id: Annotated[uuid.UUID | None, QueryParameter(description="one case's reads")] = None,
+    actor: Annotated[
+        str | None,
+        QueryParameter(max_length=200, pattern=r"^[^\x00]*$", description="who read (token subject)"),
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[AuditEntry]:
+    """Who read which defender's personal data, and when (newest first)."""
+    return await service.audit_log(rt, case_id=case_id, actor=actor, limit=limit, offset=offset)
+
+
+ROUTES = [open_case, list_cases, get_case, close_case, due_reassessments, audit]

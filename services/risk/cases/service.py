@@ -1,0 +1,228 @@
+"""Use cases of cases: intake, the audited read, closing, the lists and the cases due for a
+new assessment. Also what the other aggregates of risk share: the case in the caller's
+scope, the cipher, and risk's own events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from services.risk.cases import store
+from services.risk.cases.schemas import (
+    AuditEntry,
+    CaseCreate,
+    CaseDetail,
+    CaseSummary,
+    DueCase,
+    PartyView,
+    PersonalData,
+)
+from services.risk.domain import reassessment
+from services.risk.timeline import store as timeline
+from shared.auth import Principal
+from shared.crypto import PiiCipher
+from shared.errors import Conflict, NotFound
+from shared.events import CaseClosed, CaseOpened, Envelope, P, Party, new_event
+from shared.logging import get_logger
+from shared.outbox import enqueue
+from shared.pagination import Page
+from shared.runtime import Runtime
+
+log = get_logger(__name__)
+PRODUCER = "risk"
+
+
+def own_event(
+    payload: P,
+    *,
+    case_id: uuid.UUID,
+    at: datetime,
+    causation_id: uuid.UUID | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Envelope[P]:
+    """One of risk's own events. It carries the database time of the change it announces,
+    so the timeline and the re-assessment rule compare times from one clock."""
+    event = new_event(payload, producer=PRODUCER, case_id=case_id)
+    return msgspec.structs.replace(event, id=event_id or event.id, occurred_at=at, causation_id=causation_id)
+
+
+def cipher_of(rt: Runtime) -> PiiCipher:
+    # Never None here: a service with needs_pii_key refuses to start without its key.
+    assert rt.cipher is not None
+    return rt.cipher
+
+
+async def case_in_scope(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    case_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    personal: bool = False,
+) -> asyncpg.Record:
+    """The case, if the caller may see it (403 outside her countries, 404 when there is none)."""
+    row = await store.get_case(conn, case_id, for_update=for_update, personal=personal)
+    if row is None:
+        raise NotFound("no such case; GET /cases lists the cases you can see", code="case.not_found")
+    principal.check_country(row["country"])
+    return row
+
+
+def summary_of(row: asyncpg.Record) -> CaseSummary:
+    return CaseSummary(
+        id=row["id"],
+        country=row["country"],
+        region=row["region"],
+        line_of_defence=row["line_of_defence"],
+        party=PartyView.of(msgspec.convert(row["party"], Party)),
+        status=row["status"],
+        level=row["level"],
+        last_assessment_id=row["last_assessment_id"],
+        last_assessed_at=row["last_assessed_at"],
+        opened_at=row["opened_at"],
+        opened_by=row["opened_by"],
+        closed_at=row["closed_at"],
+        close_reason=row["close_reason"],
+    )
+
+
+async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> CaseSummary:
+    principal.check_country(body.country)
+    case_id = uuid.uuid4()
+    party = body.party.to_party()
+    contacts = body.personal.contacts
+    if isinstance(contacts, str):
+        contacts = [contacts] if contacts.strip() else []
+    # Associated data = the case id: the ciphertext copied to another row does not open.
+    personal = cipher_of(rt).encrypt_obj(
+        msgspec.structs.replace(body.personal, contacts=contacts), aad=case_id.bytes
+    )
+    async with rt.pool.acquire() as conn, conn.transaction():
+        row = await store.insert_case(
+            conn,
+            case_id=case_id,
+            country=body.country,
+            region=body.region,
+            line_of_defence=body.line_of_defence,
+            party=msgspec.to_builtins(party),
+            personal=personal,
+            opened_by=principal.sub,
+        )
+        payload = CaseOpened(
+            country=body.country, region=body.region, line_of_defence=body.line_of_defence, party=party
+        )
+        event = own_event(payload, case_id=case_id, at=row["opened_at"])
+        await enqueue(conn, event)
+        await timeline.add_event_step(
+            conn, case_id, event, f"case opened in {body.country} for a party of {party.size}"
+        )
+    log.info("case.opened", case_id=str(case_id), party_size=party.size)
+    return summary_of(row)
+
+
+async def list_cases(
+    rt: Runtime,
+    principal: Principal,
+    *,
+    country: str | None,
+    status: str | None,
+    level: str | None,
+    limit: int,
+    offset: int,
+) -> Page[CaseSummary]:
+    countries = principal.visible_countries(country)
+    async with rt.pool.acquire() as conn:
+        rows, total = await store.list_cases(
+            conn, countries=countries, status=status, level=level, limit=limit, offset=offset
+        )
+    return Page(items=[summary_of(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseDetail:
+    """The case with its personal data: the audit row commits with the read or not at all."""
+    async with rt.pool.acquire() as conn, conn.transaction():
+        row = await case_in_scope(conn, principal, case_id, personal=True)
+        await store.audit(conn, actor=principal.sub, action="case.personal_data.read", case_id=case_id)
+    personal = cipher_of(rt).decrypt_obj(row["personal"], PersonalData, aad=case_id.bytes)
+    return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal)
+
+
+async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reason: str) -> CaseSummary:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        row = await case_in_scope(conn, principal, case_id, for_update=True)
+        if row["status"] == "closed":
+            raise Conflict(
+                f"the case was already closed ({row['close_reason']})",
+                code="case.already_closed",
+                extra={"close_reason": row["close_reason"]},
+            )
+        row = await store.close_case(conn, case_id, reason)
+        event = own_event(CaseClosed(reason=reason), case_id=case_id, at=row["closed_at"])
+        await enqueue(conn, event)
+        await timeline.add_event_step(conn, case_id, event, f"case closed ({reason})")
+    log.info("case.closed", case_id=str(case_id), reason=reason)
+    return summary_of(row)
+
+
+# --- due for re-assessment -----------------------------------------------------------------------
+
+
+def _due(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None:
+    marks = [
+        reassessment.Mark(reason=reason, marked_at=at)
+        for reason, at in zip(row["mark_reasons"], row["mark_times"], strict=True)
+    ]
+    return reassessment.due(
+        status=row["status"],
+        level=row["level"],
+        last_assessed_at=row["last_assessed_at"],
+        marks=marks,
+        now=row["now"],
+        reassessment_days=reassessment_days,
+    )
+
+
+async def is_due(conn: asyncpg.Connection, case_id: uuid.UUID, reassessment_days: int) -> bool:
+    rows = await store.due_candidates(conn, ageing_levels=list(reassessment.AGEING_LEVELS), case_id=case_id)
+    return any(_due(r, reassessment_days) for r in rows)
+
+
+async def due_reassessments(
+    rt: Runtime, principal: Principal, *, country: str | None, limit: int, offset: int
+) -> Page[DueCase]:
+    """Open cases that need a new assessment, longest waiting first."""
+    countries = principal.visible_countries(country)
+    days = rt.config.reassessment_days
+    async with rt.pool.acquire() as conn:
+        rows = await store.due_candidates(
+            conn, ageing_levels=list(reassessment.AGEING_LEVELS), countries=countries
+        )
+    due = [
+        DueCase(
+            case_id=r["id"],
+            country=r["country"],
+            region=r["region"],
+            level=r["level"],
+            last_assessed_at=r["last_assessed_at"],
+            reasons=d.reasons,
+            due_since=d.since,
+        )
+        for r in rows
+        if (d := _due(r, days)) is not None
+    ]
+    due.sort(key=lambda c: (c.due_since, c.case_id))
+    return Page(items=due[offset : offset + limit], total=len(due), limit=limit, offset=offset)
+
+
+# --- the audit log ---------------------------------------------------------------------------------
+
+
+async def audit_log(
+    rt: Runtime, *, case_id: uuid.UUID | None, actor: str | None, limit: int, offset: int
+) -> Page[AuditEntry]:
+    async with rt.pool.acquire() as conn:
+        rows, total = await store.list_audit(conn, case_id=case_id, actor=actor, limit=limit, offset=offset)
+    return Page(items=[AuditEntry(**dict(r)) for r in rows], total=total, limit=limit, offset=offset)

@@ -1,0 +1,57 @@
+"""SQL of the timeline: one row per step of a case (the event's id is the step's id)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from shared.events import Envelope
+
+
+async def add_step(
+    conn: asyncpg.Connection,
+    *,
+    case_id: uuid.UUID,
+    step_id: uuid.UUID,
+    type: str,
+    occurred_at: datetime,
+    service: str,
+    summary: str,
+    causation_id: uuid.UUID | None = None,
+) -> None:
+    # A redelivered event (or a replayed stream) finds its step and adds nothing.
+    await conn.execute(
+        """INSERT INTO timeline (case_id, step_id, type, occurred_at, service, summary, causation_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+        case_id,
+        step_id,
+        type,
+        occurred_at,
+        service,
+        summary,
+        causation_id,
+    )
+
+
+async def add_event_step(conn: asyncpg.Connection, case_id: uuid.UUID, event: Envelope, summary: str) -> None:
+    await add_step(
+        conn,
+        case_id=case_id,
+        step_id=event.id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        service=event.producer,
+        summary=summary,
+        causation_id=event.causation_id,
+    )
+
+
+async def steps(conn: asyncpg.Connection, case_id: uuid.UUID) -> list[asyncpg.Record]:
+    # seq breaks ties in time: the order the steps were written.
+    return await conn.fetch(
+        """SELECT step_id, type, occurred_at, service, summary, causation_id FROM timeline
+           WHERE case_id = $1 ORDER BY occurred_at, seq""",
+        case_id,
+    )
