@@ -1,18 +1,9 @@
-"""The funds HTTP API on the real stack: the core flow and bad input."""
+"""The funds HTTP API on the real stack: a fund, an approved grant paid in a tranche and closed."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.funds.helpers import ADMIN, assert_problem, make_application, make_fund, member, vote
-from tests.support import auth, service_client
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("funds")
-    async with service_client("funds", settings) as c:
-        yield c
+from tests.support import auth
 
 
 async def test_fund_deposit_policy_members_and_totals(client):
