@@ -139,3 +139,52 @@ async def test_bad_input_gives_clear_problems(client):
     assert (await client.post(f"/applications/{aid}/close", json={}, headers=ADMIN)).status_code == 200
     assert_problem(await client.post(f"/applications/{aid}/close", json={}, headers=ADMIN), 409)
     assert_problem(await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": "after-close"}), 409)
+
+
+async def test_refusals_name_the_rule_never_what_was_sent(client):
+    fund = await make_fund(client, quorum=1, members=("m1",), countries=("GT",))
+    fid = fund["id"]
+    ghost = str(uuid.uuid4())
+    missing = assert_problem(await client.get(f"/funds/{ghost}", headers=ADMIN), 404)
+    assert ghost not in missing["detail"] and missing["code"] == "fund.not_found"
+    policy = {"ceiling": 555_555, "emergency_limit": 777_777}
+    above = assert_problem(await client.put(f"/funds/{fid}/policy", json=policy, headers=ADMIN), 422)
+    assert "555555" not in above["detail"] and "777777" not in above["detail"]
+    policy = {
+        "ceiling": 555_555,
+        "emergency_limit": 5,
+        "suggested": [{"purpose": "legal", "country": "CR", "amount": 5}],
+    }
+    elsewhere = assert_problem(await client.put(f"/funds/{fid}/policy", json=policy, headers=ADMIN), 422)
+    assert "CR" not in elsewhere["detail"] and elsewhere["field"] == "suggested[0]"
+    eur = assert_problem(
+        await client.post(f"/funds/{fid}/deposits", json={"amount": 5, "currency": "EUR"}, headers=ADMIN), 422
+    )
+    assert "EUR" not in eur["detail"] and eur["code"] == "fund.currency_mismatch"
+    honduras = {
+        "case_id": str(uuid.uuid4()),
+        "country": "HN",
+        "fund_id": fid,
+        "lines": [{"purpose": "legal", "amount": 5}],
+    }
+    not_served = assert_problem(await client.post("/applications", json=honduras, headers=ADMIN), 422)
+    assert fid not in not_served["detail"] and "HN" not in not_served["detail"]
+
+    app = await make_application(client, fund, amount=100_000)
+    over = assert_problem(await vote(client, app["id"], "m1", amount=100_001), 422)
+    assert "100001" not in over["detail"] and (over["code"], over["requested"]) == (
+        "committee.above_requested",
+        100_000,
+    )
+    assert (await vote(client, app["id"], "m1", amount=60_000)).json()["outcome"] == "approved"
+    url = f"/applications/{app['id']}/disbursements"
+    pay = {"amount": 61_234, "currency": "USD", "method": "bank_transfer", "payee_reference": "ACC-1234"}
+    too_much = assert_problem(
+        await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": "k"}), 409
+    )
+    assert "61234" not in too_much["detail"] and too_much["remaining"] == 60_000
+    long_key = "k" * 201
+    bad_key = assert_problem(
+        await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": long_key}), 400
+    )
+    assert long_key not in bad_key["detail"] and bad_key["code"] == "disbursement.idempotency_key_invalid"
