@@ -20,6 +20,7 @@ from services.funds.applications import store
 from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
 from services.funds.applications.views import application_or_404, view
 from services.funds.committee import store as committee_store
+from services.funds.config import FundsConfig
 from services.funds.domain import deadlines
 from services.funds.domain.money import unpaid_commitment
 from services.funds.domain.opening import (
@@ -31,7 +32,7 @@ from services.funds.domain.opening import (
     track_for,
 )
 from services.funds.domain.policy import suggested_amount
-from services.funds.domain.vocabulary import UNDECIDED
+from services.funds.domain.vocabulary import UNDECIDED, Track
 from services.funds.events import emit
 from services.funds.funds import store as funds_store
 from services.funds.funds.service import fund_or_404
@@ -58,14 +59,14 @@ UNPRICED_CURRENCY = "USD"
 
 async def _open(
     conn,
-    config: Any,
+    config: FundsConfig,
     *,
     case_id: uuid.UUID,
     assessment_id: uuid.UUID | None,
     fund_id: uuid.UUID | None,
     policy: Any | None,
     country: str,
-    track: str,
+    track: Track,
     currency: str,
     lines: list[tuple[str, int]],
     by: str,
@@ -93,7 +94,7 @@ async def _open(
     opened = ApplicationOpened(
         application_id=app_id,
         fund_id=fund_id,
-        track=track,  # type: ignore[arg-type]
+        track=track,
         country=country,
         lines=[GrantLine(purpose=p, amount=Money(a, currency)) for p, a in lines],
         requested=Money(requested, currency),
@@ -103,7 +104,9 @@ async def _open(
     return app_id
 
 
-async def open_from_assessment(conn, config: Any, event: Envelope[AssessmentRecorded]) -> uuid.UUID | None:
+async def open_from_assessment(
+    conn, config: FundsConfig, event: Envelope[AssessmentRecorded]
+) -> uuid.UUID | None:
     """Grant measures of a recorded assessment open one application per case and
     assessment, a line per purpose, priced by the chosen fund's policy; its
     ApplicationOpened names the assessment event as its cause."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import asyncpg
 
@@ -17,6 +16,7 @@ from services.funds.applications import store as applications_store
 from services.funds.applications.views import application_or_404, view
 from services.funds.committee import store
 from services.funds.committee.schemas import RecusalCreate, RecusalView, VoteCreate, VoteView
+from services.funds.config import FundsConfig
 from services.funds.domain import deadlines
 from services.funds.domain.committee import (
     Decision,
@@ -151,7 +151,7 @@ async def recuse(rt: Runtime, principal: Principal, app_id: uuid.UUID, body: Rec
 
 async def _apply(
     conn,
-    config: Any,
+    config: FundsConfig,
     app: asyncpg.Record,
     policy: asyncpg.Record,
     decision: Decision,
@@ -186,7 +186,7 @@ async def _apply(
 
 async def _commit(
     conn,
-    config: Any,
+    config: FundsConfig,
     app: asyncpg.Record,
     policy: asyncpg.Record,
     decision: Decision,

@@ -9,21 +9,26 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.funds.config import FundsConfig
 from services.funds.domain.committee import awaits_ratification
 from services.funds.domain.vocabulary import UNDECIDED
 
 
-def _hours(key: str, policy: Mapping[str, Any] | None, config: Any) -> float:
+def _hours(key: str, policy: Mapping[str, Any] | None, config: FundsConfig) -> float:
     own = policy.get(key) if policy is not None else None
     return own or getattr(config, key)
 
 
-def decision_due(opened_at: datetime, track: str, policy: Mapping[str, Any] | None, config: Any) -> datetime:
+def decision_due(
+    opened_at: datetime, track: str, policy: Mapping[str, Any] | None, config: FundsConfig
+) -> datetime:
     key = "emergency_decision_hours" if track == "emergency" else "decision_hours"
     return opened_at + timedelta(hours=_hours(key, policy, config))
 
 
-def ratification_due(approved_at: datetime, policy: Mapping[str, Any] | None, config: Any) -> datetime:
+def ratification_due(
+    approved_at: datetime, policy: Mapping[str, Any] | None, config: FundsConfig
+) -> datetime:
     return approved_at + timedelta(hours=_hours("ratification_hours", policy, config))
 
 

@@ -42,12 +42,10 @@ def test_an_uncovered_application_is_priced_by_the_richest_fund(cands):
     pricing = opening.pricing_fund(cands)
     if not cands:
         assert pricing is None
-    else:
-        assert pricing.available == max(c.available for c in cands)
-        # Whenever some fund can cover it, that fund prices it too.
-        chosen = opening.choose_fund(cands)
-        if chosen is not None and chosen.available == pricing.available:
-            assert chosen.created_at == pricing.created_at
+        return
+    richest = max(c.available for c in cands)
+    assert pricing.available == richest
+    assert pricing.created_at == min(c.created_at for c in cands if c.available == richest)
 
 
 @given(st.lists(st.sampled_from(MEASURES), max_size=10))
