@@ -184,11 +184,15 @@ class ApplicationApproved(Payload, frozen=True):
     approved: Money
     track: Literal["emergency", "ordinary"] = "ordinary"
     ratified: bool = True
+    # The committee vote that approved or ratified it (None: a recusal completed the tally).
+    vote_id: uuid.UUID | None = None
 
 
 class ApplicationRejected(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.funds.application.rejected"
     application_id: uuid.UUID
+    # The committee vote that rejected it (None: a recusal completed the tally).
+    vote_id: uuid.UUID | None = None
 
 
 class ApplicationInfoRequested(Payload, frozen=True):

@@ -6,28 +6,34 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from services.funds import handlers, service
-from services.funds.api import ROUTES
+from services.funds import handlers
+from services.funds.applications.api import ApplicationsController
+from services.funds.committee.api import CommitteeController
 from services.funds.config import FundsConfig
-from shared.bootstrap import Job, Runtime, ServiceSpec, Subscription, build_app
+from services.funds.deadlines.service import emit_overdue
+from services.funds.disbursements.api import DisbursementsController
+from services.funds.funds.api import FundsController
+from services.funds.reports.api import grants_report
+from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
 # Overdue applications are found by one indexed query; a short period keeps the
 # ApplicationOverdue event close to the deadline.
 OVERDUE_EVERY_SECONDS = 2.0
 
-
-async def overdue_job(rt: Runtime) -> None:
-    await service.emit_overdue(rt)
-
-
 SPEC = ServiceSpec(
     name="funds",
     description="Rapid-response funds, committee decisions, disbursements that never overspend or pay twice.",
-    routes=ROUTES,
+    routes=[
+        FundsController,
+        ApplicationsController,
+        CommitteeController,
+        DisbursementsController,
+        grants_report,
+    ],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("RISK", handlers.RISK)],
-    jobs=[Job(OVERDUE_EVERY_SECONDS, overdue_job)],
+    jobs=[Job(OVERDUE_EVERY_SECONDS, emit_overdue)],
     config=FundsConfig,
 )
 

@@ -1,27 +1,22 @@
-"""A service-layer runtime for the funds tests that do not need HTTP."""
+"""Fixtures of the funds tests: the service over HTTP, or its use cases on a fresh database."""
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
-from services.funds.config import FundsConfig
-from shared.auth import Principal
-from shared.crypto import PiiCipher
-from tests.conftest import PII_KEYS
-
-
-def principal(sub: str, *roles: str, countries=("GT", "HN", "MX")) -> Principal:
-    return Principal(sub=sub, roles=frozenset(roles), countries=frozenset(countries))
-
-
-def runtime(pool, **config) -> types.SimpleNamespace:
-    return types.SimpleNamespace(
-        pool=pool, config=FundsConfig(**config), cipher=PiiCipher.from_spec(PII_KEYS)
-    )
+from tests.funds.helpers import runtime
+from tests.support import service_client
 
 
 @pytest.fixture
 async def rt(service_db):
+    """A runtime for calling use cases directly (no HTTP, no NATS)."""
     return runtime(await service_db("funds"))
+
+
+@pytest.fixture
+async def client(make_settings):
+    """The funds service in-process, with its real database, NATS, relay and consumers."""
+    settings = await make_settings("funds")
+    async with service_client("funds", settings) as c:
+        yield c

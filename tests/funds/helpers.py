@@ -1,12 +1,29 @@
-"""Shared steps of the funds tests: a fund with money, a policy and a committee."""
+"""Shared steps of the funds tests: a fund with money, a policy and a committee; callers
+for the use cases without HTTP."""
 
 from __future__ import annotations
 
+import types
 import uuid
 
+from services.funds.config import FundsConfig
+from shared.auth import Principal
+from shared.crypto import PiiCipher
+from tests.conftest import PII_KEYS
 from tests.support import auth
 
 ADMIN = auth("fund_admin", sub="admin-1")
+
+
+def principal(sub: str, *roles: str, countries=("GT", "HN", "MX")) -> Principal:
+    return Principal(sub=sub, roles=frozenset(roles), countries=frozenset(countries))
+
+
+def runtime(pool, **config) -> types.SimpleNamespace:
+    """What a use case reads of the runtime: the pool, the config and the PII cipher."""
+    return types.SimpleNamespace(
+        pool=pool, config=FundsConfig(**config), cipher=PiiCipher.from_spec(PII_KEYS)
+    )
 
 
 def member(sub: str) -> dict[str, str]:

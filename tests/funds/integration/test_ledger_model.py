@@ -18,23 +18,19 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from services.funds import service
-from services.funds.schemas import (
-    ApplicationCreate,
-    CloseCreate,
-    DepositCreate,
-    DisbursementCreate,
-    FundCreate,
-    LineIn,
-    MemberAdd,
-    PolicyPut,
-    VoteCreate,
-)
+from services.funds.applications import service as applications
+from services.funds.applications.schemas import ApplicationCreate, CloseCreate, LineIn
+from services.funds.committee import service as committee
+from services.funds.committee.schemas import VoteCreate
+from services.funds.disbursements import service as disbursements
+from services.funds.disbursements.schemas import DisbursementCreate
+from services.funds.funds import service as funds
+from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut
 from shared import db
 from shared.config import with_database
 from shared.errors import Conflict
 from tests.conftest import fresh_database
-from tests.funds.conftest import principal, runtime
+from tests.funds.helpers import principal, runtime
 
 ADMIN = principal("admin", "fund_admin")
 M1 = principal("m1", "fund_committee")
@@ -56,13 +52,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     async def _new_fund(self) -> uuid.UUID:
         # A new fund per example: the ledger is append-only, there is nothing to truncate.
-        fund = await service.create_fund(
-            self.rt, ADMIN, FundCreate(name="M", currency="HNL", countries=["HN"])
-        )
-        await service.put_policy(
-            self.rt, ADMIN, fund.id, PolicyPut(ceiling=10**9, emergency_limit=1, quorum=1)
-        )
-        await service.add_member(self.rt, ADMIN, fund.id, MemberAdd(sub="m1"))
+        fund = await funds.create_fund(self.rt, ADMIN, FundCreate(name="M", currency="HNL", countries=["HN"]))
+        await funds.put_policy(self.rt, ADMIN, fund.id, PolicyPut(ceiling=10**9, emergency_limit=1, quorum=1))
+        await funds.add_member(self.rt, ADMIN, fund.id, MemberAdd(sub="m1"))
         return fund.id
 
     # --- the model -------------------------------------------------------------------
@@ -86,13 +78,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 50_000))
     def deposit(self, amount: int) -> None:
-        self.run(service.deposit(self.rt, ADMIN, self.fund_id, DepositCreate(amount=amount, currency="HNL")))
+        self.run(funds.deposit(self.rt, ADMIN, self.fund_id, DepositCreate(amount=amount, currency="HNL")))
         self.deposits += amount
 
     @rule(amount=st.integers(1, 60_000))
     def approve(self, amount: int) -> None:
         app = self.run(
-            service.create_application(
+            applications.create_application(
                 self.rt,
                 ADMIN,
                 ApplicationCreate(
@@ -105,7 +97,7 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         covered = amount <= self.available
         try:
-            self.run(service.vote(self.rt, M1, app.id, VoteCreate(decision="approve")))
+            self.run(committee.vote(self.rt, M1, app.id, VoteCreate(decision="approve")))
         except Conflict:
             assert not covered
             return
@@ -122,7 +114,9 @@ class LedgerMachine(RuleBasedStateMachine):
             amount=amount, currency="HNL", method="bank_transfer", payee_reference="HN-0001"
         )
         try:
-            view, created = self.run(service.disburse(self.rt, ADMIN, app_id, key, body))
+            view, created = self.run(
+                disbursements.disburse(self.rt, ADMIN, app_id, body, idempotency_key=key)
+            )
         except Conflict:
             assert amount > app["approved"] - app["paid"]
             return
@@ -135,14 +129,14 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule()
     def retry_last_tranche(self) -> None:
         app_id, key, body, first = self.last_tranche
-        view, created = self.run(service.disburse(self.rt, ADMIN, app_id, key, body))
+        view, created = self.run(disbursements.disburse(self.rt, ADMIN, app_id, body, idempotency_key=key))
         assert not created and view == first
 
     @precondition(lambda self: self.payable())
     @rule(data=st.data())
     def close(self, data) -> None:
         app_id = data.draw(st.sampled_from(self.payable()))
-        view = self.run(service.close(self.rt, ADMIN, app_id, CloseCreate()))
+        view = self.run(applications.close(self.rt, ADMIN, app_id, CloseCreate()))
         app = self.apps[app_id]
         assert view.released == app["approved"] - app["paid"]
         app["closed"] = True
@@ -151,7 +145,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def matches_the_model(self) -> None:
-        fund = self.run(service.get_fund(self.rt, ADMIN, self.fund_id))
+        fund = self.run(funds.get_fund(self.rt, ADMIN, self.fund_id))
         assert fund.balance == self.deposits - self.paid >= 0
         assert fund.committed == self.open_commitments >= 0
         assert fund.available == fund.balance - fund.committed == self.available >= 0

@@ -10,22 +10,17 @@ import uuid
 import asyncpg
 import pytest
 
-from services.funds import service
-from services.funds.schemas import (
-    ApplicationCreate,
-    CloseCreate,
-    DepositCreate,
-    DisbursementCreate,
-    FundCreate,
-    LineIn,
-    MemberAdd,
-    PolicyPut,
-    VoteCreate,
-)
-from shared.errors import Conflict
-from shared.errors import Invalid as Unprocessable
-from tests.funds.conftest import principal
-from tests.funds.helpers import ADMIN, make_application, make_fund, vote
+from services.funds.applications import service as applications
+from services.funds.applications import views
+from services.funds.applications.schemas import ApplicationCreate, CloseCreate, LineIn
+from services.funds.committee import service as committee
+from services.funds.committee.schemas import VoteCreate
+from services.funds.disbursements import service as disbursements
+from services.funds.disbursements.schemas import DisbursementCreate
+from services.funds.funds import service as funds
+from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut
+from shared.errors import Conflict, Invalid
+from tests.funds.helpers import ADMIN, make_application, make_fund, principal, vote
 from tests.support import service_client
 
 ADMIN_P = principal("admin-1", "fund_admin")
@@ -33,17 +28,17 @@ M1 = principal("m1", "fund_committee")
 
 
 async def fund_with_money(rt, amount: int, *, quorum: int = 1) -> uuid.UUID:
-    fund = await service.create_fund(rt, ADMIN_P, FundCreate(name="F", currency="GTQ", countries=["GT"]))
-    await service.deposit(rt, ADMIN_P, fund.id, DepositCreate(amount=amount, currency="GTQ"))
-    await service.put_policy(
+    fund = await funds.create_fund(rt, ADMIN_P, FundCreate(name="F", currency="GTQ", countries=["GT"]))
+    await funds.deposit(rt, ADMIN_P, fund.id, DepositCreate(amount=amount, currency="GTQ"))
+    await funds.put_policy(
         rt, ADMIN_P, fund.id, PolicyPut(ceiling=10**9, emergency_limit=10**6, quorum=quorum)
     )
-    await service.add_member(rt, ADMIN_P, fund.id, MemberAdd(sub="m1"))
+    await funds.add_member(rt, ADMIN_P, fund.id, MemberAdd(sub="m1"))
     return fund.id
 
 
 async def open_app(rt, fund_id: uuid.UUID, amount: int) -> uuid.UUID:
-    app = await service.create_application(
+    app = await applications.create_application(
         rt,
         ADMIN_P,
         ApplicationCreate(
@@ -61,7 +56,7 @@ async def outcomes(coros) -> list:
 
 
 async def check_ledger_consistency(rt, fund_id: uuid.UUID) -> None:
-    fund = await service.get_fund(rt, ADMIN_P, fund_id)
+    fund = await funds.get_fund(rt, ADMIN_P, fund_id)
     async with rt.pool.acquire() as conn:
         sums = dict(
             await conn.fetch(
@@ -90,13 +85,13 @@ async def check_ledger_consistency(rt, fund_id: uuid.UUID) -> None:
 async def test_simultaneous_approvals_never_overspend(rt):
     fund_id = await fund_with_money(rt, 10_500)
     apps = [await open_app(rt, fund_id, 1_000) for _ in range(30)]
-    results = await outcomes(service.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps)
+    results = await outcomes(committee.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps)
     approved = [r for r in results if not isinstance(r, Exception)]
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(approved) == 10 and all(r.outcome == "approved" for r in approved)
     assert len(refused) == 20 and all(isinstance(r, Conflict) for r in refused), refused[:1]
     assert "available" in refused[0].detail
-    fund = await service.get_fund(rt, ADMIN_P, fund_id)
+    fund = await funds.get_fund(rt, ADMIN_P, fund_id)
     assert (fund.balance, fund.committed, fund.available) == (10_500, 10_000, 500)
     # Refused approvals left nothing behind: no vote, still pending.
     async with rt.pool.acquire() as conn:
@@ -108,20 +103,20 @@ async def test_simultaneous_approvals_never_overspend(rt):
 async def test_simultaneous_tranches_never_pay_more_than_approved(rt):
     fund_id = await fund_with_money(rt, 100_000)
     app_id = await open_app(rt, fund_id, 5_000)
-    await service.vote(rt, M1, app_id, VoteCreate(decision="approve"))
+    await committee.vote(rt, M1, app_id, VoteCreate(decision="approve"))
 
     def tranche(key: str, amount: int = 700):
         body = DisbursementCreate(
             amount=amount, currency="GTQ", method="mobile_money", payee_reference="W-5550123"
         )
-        return service.disburse(rt, ADMIN_P, app_id, key, body)
+        return disbursements.disburse(rt, ADMIN_P, app_id, body, idempotency_key=key)
 
     results = await outcomes(tranche(f"k{i}") for i in range(25))
     paid = [r for r in results if not isinstance(r, Exception)]
     assert len(paid) == 7 and all(created for _, created in paid)
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
     assert sorted(v.tranche for v, _ in paid) == list(range(1, 8))
-    app = await service.get_application(rt, ADMIN_P, app_id)
+    app = await views.get_application(rt, ADMIN_P, app_id)
     assert app.paid == 4_900 and app.approved == 5_000
     await check_ledger_consistency(rt, fund_id)
 
@@ -129,11 +124,13 @@ async def test_simultaneous_tranches_never_pay_more_than_approved(rt):
 async def test_same_key_many_times_at_once_pays_once(rt):
     fund_id = await fund_with_money(rt, 100_000)
     app_id = await open_app(rt, fund_id, 5_000)
-    await service.vote(rt, M1, app_id, VoteCreate(decision="approve"))
+    await committee.vote(rt, M1, app_id, VoteCreate(decision="approve"))
     body = DisbursementCreate(
         amount=3_000, currency="GTQ", method="bank_transfer", payee_reference="GT12-0099"
     )
-    results = await outcomes(service.disburse(rt, ADMIN_P, app_id, "same-key", body) for _ in range(20))
+    results = await outcomes(
+        disbursements.disburse(rt, ADMIN_P, app_id, body, idempotency_key="same-key") for _ in range(20)
+    )
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(created for _, created in results) == 1
     assert len({v.id for v, _ in results}) == 1 and len({v.made_at for v, _ in results}) == 1
@@ -141,8 +138,8 @@ async def test_same_key_many_times_at_once_pays_once(rt):
     other = DisbursementCreate(
         amount=1_000, currency="GTQ", method="bank_transfer", payee_reference="GT12-0099"
     )
-    with pytest.raises(Unprocessable, match="Idempotency-Key"):
-        await service.disburse(rt, ADMIN_P, app_id, "same-key", other)
+    with pytest.raises(Invalid, match="Idempotency-Key"):
+        await disbursements.disburse(rt, ADMIN_P, app_id, other, idempotency_key="same-key")
     async with rt.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM disbursements") == 1
         assert await conn.fetchval("SELECT count(*) FROM ledger_entries WHERE kind = 'disbursement'") == 1
@@ -152,16 +149,16 @@ async def test_same_key_many_times_at_once_pays_once(rt):
 async def test_approvals_tranches_and_closes_interleaved(rt):
     fund_id = await fund_with_money(rt, 20_000)
     apps = [await open_app(rt, fund_id, 4_000) for _ in range(8)]
-    await outcomes(service.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps[:4])
+    await outcomes(committee.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps[:4])
     body = DisbursementCreate(
         amount=1_500, currency="GTQ", method="partner_cash", payee_reference="PARTNER-07"
     )
 
-    work = [service.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps[4:]]
+    work = [committee.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps[4:]]
     for a in apps[:4]:
-        work += [service.disburse(rt, ADMIN_P, a, f"{a}-{i}", body) for i in range(4)]
-        work += [service.disburse(rt, ADMIN_P, a, f"{a}-0", body) for _ in range(3)]
-    work += [service.close(rt, ADMIN_P, apps[0], CloseCreate())]
+        work += [disbursements.disburse(rt, ADMIN_P, a, body, idempotency_key=f"{a}-{i}") for i in range(4)]
+        work += [disbursements.disburse(rt, ADMIN_P, a, body, idempotency_key=f"{a}-0") for _ in range(3)]
+    work += [applications.close(rt, ADMIN_P, apps[0], CloseCreate())]
     results = await outcomes(work)
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, Conflict)]
     assert not unexpected, unexpected

@@ -1,0 +1,87 @@
+"""Routes of applications: open by hand, list, read, assign a fund, close."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from services.funds.applications import service, views
+from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
+from services.funds.domain.vocabulary import Status
+from services.funds.schemas import CountryQuery
+from shared.auth import requires
+from shared.http import Caller, Rt
+from shared.pagination import Limit, Offset, Page
+
+READERS = requires("fund_committee", "fund_admin")
+ADMINS = requires("fund_admin")
+
+
+class ApplicationsController(Controller):
+    path = "/applications"
+    tags = ["applications"]
+
+    @post(operation_id="createApplication", guards=[READERS])
+    async def create(self, rt: Rt, principal: Caller, data: JSONBody[ApplicationCreate]) -> ApplicationView:
+        """Open an application by hand for a case (its id and country only, never personal
+        data); committee members may apply only to a fund whose committee they sit on."""
+        return await service.create_application(rt, principal, data)
+
+    @get(operation_id="listApplications", guards=[READERS])
+    async def list_applications(
+        self,
+        rt: Rt,
+        principal: Caller,
+        country: CountryQuery = None,
+        case_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[Status | None] = None,
+        overdue: FromQuery[bool | None] = None,
+        flagged: FromQuery[bool | None] = None,
+        fund_id: FromQuery[uuid.UUID | None] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[ApplicationView]:
+        """Applications of the caller's countries; `overdue=true`: undecided past their
+        deadline; `flagged=true`: emergency approvals not ratified in time (or refused on
+        ratification)."""
+        return await views.list_applications(
+            rt,
+            principal,
+            country=country,
+            case_id=case_id,
+            status=status,
+            overdue=overdue,
+            flagged=flagged,
+            fund_id=fund_id,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{application_id:uuid}", operation_id="getApplication", guards=[READERS])
+    async def get_application(
+        self, rt: Rt, principal: Caller, application_id: FromPath[uuid.UUID]
+    ) -> ApplicationView:
+        """One application with its lines, money paid and released, the committee's tally and deadlines."""
+        return await views.get_application(rt, principal, application_id)
+
+    @post(
+        "/{application_id:uuid}/fund", operation_id="assignApplicationFund", guards=[ADMINS], status_code=200
+    )
+    async def assign_fund(
+        self, rt: Rt, principal: Caller, application_id: FromPath[uuid.UUID], data: JSONBody[FundAssign]
+    ) -> ApplicationView:
+        """Assign a fund to an application opened without one (no fund could cover it), before any vote."""
+        return await service.assign_fund(rt, principal, application_id, data)
+
+    @post("/{application_id:uuid}/close", operation_id="closeApplication", guards=[ADMINS], status_code=200)
+    async def close(
+        self,
+        rt: Rt,
+        principal: Caller,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[CloseCreate | None] = None,
+    ) -> ApplicationView:
+        """Close the application; whatever was committed and not paid goes back to the fund."""
+        return await service.close(rt, principal, application_id, data or CloseCreate())

@@ -1,0 +1,92 @@
+"""Bodies of applications: opening one by hand, assigning a fund, closing, and the read model."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar
+
+import msgspec
+
+from services.funds.domain.vocabulary import Purpose, Track
+from services.funds.schemas import ReasonCode, Request
+from shared.events import Country
+
+
+class LineIn(Request):
+    EXAMPLE: ClassVar[dict] = {"purpose": "legal", "amount": 30_000}
+
+    purpose: Purpose
+    amount: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000, description="integer minor units")]
+
+
+class ApplicationCreate(Request):
+    EXAMPLE: ClassVar[dict] = {
+        "case_id": "6f1c2a9e-3b7d-4c1e-9a55-0d2f8e7b1c34",
+        "country": "GT",
+        "fund_id": "0b8e5d2a-7c41-4f0e-8d3a-51c9e2f7a610",
+        "track": "ordinary",
+        "lines": [{"purpose": "legal", "amount": 30_000}, {"purpose": "relocation", "amount": 120_000}],
+    }
+
+    case_id: uuid.UUID
+    country: Country
+    fund_id: uuid.UUID
+    lines: Annotated[list[LineIn], msgspec.Meta(min_length=1, max_length=8)]
+    track: Track = "ordinary"
+
+
+class FundAssign(Request):
+    EXAMPLE: ClassVar[dict] = {"fund_id": "0b8e5d2a-7c41-4f0e-8d3a-51c9e2f7a610"}
+
+    fund_id: uuid.UUID
+
+
+class CloseCreate(Request):
+    EXAMPLE: ClassVar[dict] = {"reason_code": "completed"}
+
+    reason_code: ReasonCode = "completed"
+
+
+class LineView(msgspec.Struct, kw_only=True):
+    purpose: str
+    amount: int
+    approved: int | None
+
+
+class Tally(msgspec.Struct, kw_only=True):
+    members: int
+    recused: int
+    eligible: int
+    required: int
+    approvals: int
+    rejections: int
+    info_requests: int
+
+
+class ApplicationView(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    assessment_id: uuid.UUID | None
+    fund_id: uuid.UUID | None
+    country: str
+    track: str
+    status: str
+    currency: str
+    lines: list[LineView]
+    requested: int
+    approved: int | None
+    paid: int
+    released: int
+    ratified: bool | None
+    flagged: bool
+    flag_reason: str | None
+    overdue: bool
+    opened_at: datetime
+    due_at: datetime
+    decided_at: datetime | None
+    ratification_due_at: datetime | None
+    ratified_at: datetime | None
+    first_paid_at: datetime | None
+    closed_at: datetime | None
+    tally: Tally

@@ -1,0 +1,1 @@
+"""Decision deadlines: the periodic job that announces overdue applications."""

@@ -1,0 +1,1 @@
+"""Paying approved grants in tranches, once per Idempotency-Key."""

@@ -1,0 +1,136 @@
+"""Paying a tranche of an approved grant, once per Idempotency-Key.
+
+The key is looked up under the application's lock (a twin request that held the lock has
+committed and is visible by then); ``UNIQUE (application_id, idempotency_key)`` catches a
+twin that still slips through. A refused tranche stores nothing, so the same key may be
+retried once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import msgspec
+
+from services.funds.applications.views import application_or_404
+from services.funds.disbursements import store
+from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView
+from services.funds.domain.idempotency import check_same_request, fingerprint
+from services.funds.domain.money import check_tranche
+from services.funds.events import emit
+from services.funds.funds import store as funds_store
+from shared.auth import Principal
+from shared.errors import Conflict, Invalid
+from shared.events import DisbursementMade, Money
+from shared.logging import get_logger
+from shared.runtime import Runtime
+
+log = get_logger(__name__)
+
+
+async def disburse(
+    rt: Runtime, principal: Principal, app_id: uuid.UUID, body: DisbursementCreate, *, idempotency_key: str
+) -> tuple[DisbursementView, bool]:
+    """Pay one tranche. Returns (answer, created); a retry with the same key and body gets
+    the stored answer and ``created=False``; nothing is paid twice."""
+    fp = fingerprint(body)
+    try:
+        return await _disburse(rt, principal, app_id, idempotency_key, fp, body)
+    except asyncpg.UniqueViolationError:
+        # A twin request with the same key committed between our check and our insert.
+        async with rt.pool.acquire() as conn:
+            stored = await store.disbursement_by_key(conn, app_id, idempotency_key)
+        if stored is None:
+            raise
+        return _replay(stored, fp), False
+
+
+def _replay(stored: asyncpg.Record, fp: str) -> DisbursementView:
+    check_same_request(stored["fingerprint"], fp)
+    return msgspec.convert(stored["response"], DisbursementView, strict=False)
+
+
+async def _disburse(
+    rt: Runtime, principal: Principal, app_id: uuid.UUID, key: str, fp: str, body: DisbursementCreate
+) -> tuple[DisbursementView, bool]:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        app = await application_or_404(conn, principal, app_id, lock=True)
+        stored = await store.disbursement_by_key(conn, app_id, key)
+        if stored is not None:
+            return _replay(stored, fp), False
+        if app["status"] != "approved":
+            raise Conflict(
+                f"the application is {app['status']}; only approved applications are paid",
+                code="disbursement.not_approved",
+            )
+        if body.currency != app["currency"]:
+            raise Invalid(
+                f"this grant is in {app['currency']}; pay the tranche in {app['currency']}",
+                code="disbursement.currency_mismatch",
+                extra={"field": "currency", "currency": app["currency"]},
+            )
+        paid, _released = await funds_store.money_of_one(conn, app_id)
+        remaining = check_tranche(app["approved"], paid, body.amount)
+        fund = await funds_store.get_fund(conn, app["fund_id"], lock=True)
+        now = datetime.now(UTC)
+        disbursement_id = uuid.uuid4()
+        tranche = await store.tranche_count(conn, app_id) + 1
+        view = DisbursementView(
+            id=disbursement_id,
+            application_id=app_id,
+            fund_id=fund["id"],
+            tranche=tranche,
+            amount=body.amount,
+            currency=app["currency"],
+            method=body.method,
+            payee_reference=body.payee_reference,
+            paid_total=paid + body.amount,
+            approved=app["approved"],
+            remaining=remaining,
+            made_at=now,
+        )
+        await store.insert_disbursement(
+            conn,
+            {
+                "id": disbursement_id,
+                "application_id": app_id,
+                "idempotency_key": key,
+                "fingerprint": fp,
+                "tranche": tranche,
+                "amount": body.amount,
+                "method": body.method,
+                "payee_reference": body.payee_reference,
+                "response": msgspec.to_builtins(view),
+                "made_by": principal.sub,
+                "made_at": now,
+            },
+        )
+        try:
+            await funds_store.append_ledger(
+                conn,
+                fund["id"],
+                "disbursement",
+                body.amount,
+                principal.sub,
+                application_id=app_id,
+                disbursement_id=disbursement_id,
+            )
+        except asyncpg.CheckViolationError:
+            raise Conflict(
+                "the fund or the grant cannot cover this tranche; nothing was paid",
+                code="disbursement.not_covered",
+            ) from None
+        await store.set_first_paid(conn, app_id, now)
+        made = DisbursementMade(
+            application_id=app_id,
+            disbursement_id=disbursement_id,
+            amount=Money(body.amount, app["currency"]),
+            tranche=tranche,
+            paid_total=Money(paid + body.amount, app["currency"]),
+            method=body.method,
+        )
+        await emit(conn, made, app["case_id"])
+    log.info("disbursement.made", application_id=str(app_id), tranche=tranche, amount=body.amount)
+    return view, True

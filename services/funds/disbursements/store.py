@@ -1,0 +1,48 @@
+"""SQL of disbursements (asyncpg, ``$n`` parameters)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+Conn = asyncpg.Connection
+
+
+async def disbursement_by_key(conn: Conn, app_id: uuid.UUID, key: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT fingerprint, response FROM disbursements WHERE application_id = $1 AND idempotency_key = $2",
+        app_id,
+        key,
+    )
+
+
+async def tranche_count(conn: Conn, app_id: uuid.UUID) -> int:
+    return await conn.fetchval("SELECT count(*) FROM disbursements WHERE application_id = $1", app_id)
+
+
+async def insert_disbursement(conn: Conn, row: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO disbursements (id, application_id, idempotency_key, fingerprint, tranche, amount,
+                                      method, payee_reference, response, made_by, made_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)""",
+        row["id"],
+        row["application_id"],
+        row["idempotency_key"],
+        row["fingerprint"],
+        row["tranche"],
+        row["amount"],
+        row["method"],
+        row["payee_reference"],
+        row["response"],
+        row["made_by"],
+        row["made_at"],
+    )
+
+
+async def set_first_paid(conn: Conn, app_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE applications SET first_paid_at = coalesce(first_paid_at, $2) WHERE id = $1", app_id, at
+    )

@@ -1,0 +1,2 @@
+"""Fund administration: funds, grant policies, committee membership, deposits and the
+append-only ledger every movement of money is written to."""

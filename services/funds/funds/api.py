@@ -1,0 +1,77 @@
+"""Routes of fund administration: funds, deposits, policies, committee members, the ledger."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post, put
+from litestar.params import FromPath, JSONBody
+
+from services.funds.funds import service
+from services.funds.funds.schemas import (
+    DepositCreate,
+    DepositView,
+    FundCreate,
+    FundView,
+    LedgerEntryView,
+    MemberAdd,
+    MemberView,
+    PolicyPut,
+)
+from services.funds.schemas import CountryQuery
+from shared.auth import requires
+from shared.http import Caller, Rt
+from shared.pagination import Limit, Offset, Page
+
+READERS = requires("fund_committee", "fund_admin")
+ADMINS = requires("fund_admin")
+
+
+class FundsController(Controller):
+    path = "/funds"
+    tags = ["funds"]
+
+    @post(operation_id="createFund", guards=[ADMINS])
+    async def create_fund(self, rt: Rt, principal: Caller, data: JSONBody[FundCreate]) -> FundView:
+        """Create a fund with the currency it keeps its money in and the countries it serves."""
+        return await service.create_fund(rt, principal, data)
+
+    @get(operation_id="listFunds", guards=[READERS])
+    async def list_funds(
+        self, rt: Rt, principal: Caller, country: CountryQuery = None, limit: Limit = 50, offset: Offset = 0
+    ) -> Page[FundView]:
+        """Funds serving the caller's countries, with balance, committed and available money."""
+        return await service.list_funds(rt, principal, country, limit, offset)
+
+    @get("/{fund_id:uuid}", operation_id="getFund", guards=[READERS])
+    async def get_fund(self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID]) -> FundView:
+        """One fund: totals derived from its ledger, its grant policy and its committee."""
+        return await service.get_fund(rt, principal, fund_id)
+
+    @get("/{fund_id:uuid}/ledger", operation_id="getFundLedger", guards=[READERS])
+    async def ledger(
+        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], limit: Limit = 50, offset: Offset = 0
+    ) -> Page[LedgerEntryView]:
+        """The fund's append-only ledger (deposits, commitments, releases, disbursements), oldest first."""
+        return await service.fund_ledger(rt, principal, fund_id, limit, offset)
+
+    @post("/{fund_id:uuid}/deposits", operation_id="depositIntoFund", guards=[ADMINS])
+    async def deposit(
+        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], data: JSONBody[DepositCreate]
+    ) -> DepositView:
+        """Record money received by the fund (minor units, in the fund's currency)."""
+        return await service.deposit(rt, principal, fund_id, data)
+
+    @put("/{fund_id:uuid}/policy", operation_id="putFundPolicy", guards=[ADMINS])
+    async def put_policy(
+        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], data: JSONBody[PolicyPut]
+    ) -> FundView:
+        """Set the grant policy: ceiling per grant, suggested amounts, emergency limit, quorum, deadlines."""
+        return await service.put_policy(rt, principal, fund_id, data)
+
+    @post("/{fund_id:uuid}/members", operation_id="addFundMember", guards=[ADMINS])
+    async def add_member(
+        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], data: JSONBody[MemberAdd]
+    ) -> MemberView:
+        """Seat a member on the fund's committee (the token subject of a fund_committee user); idempotent."""
+        return await service.add_member(rt, principal, fund_id, data)

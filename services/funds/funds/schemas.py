@@ -1,0 +1,130 @@
+"""Bodies of fund administration: funds, deposits, policies, committee members, the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, ClassVar
+
+import msgspec
+
+from services.funds.domain.vocabulary import Purpose
+from services.funds.schemas import Amount, Request
+from shared.events import Country, Currency
+
+Hours = Annotated[float, msgspec.Meta(gt=0, le=24 * 365)]
+Sub = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S+$")]
+
+
+class FundCreate(Request):
+    EXAMPLE: ClassVar[dict] = {
+        "name": "Fondo de respuesta rápida",
+        "currency": "USD",
+        "countries": ["GT", "HN"],
+    }
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    currency: Annotated[Currency, msgspec.Meta(description="ISO 4217; one the network keeps funds in")]
+    countries: Annotated[list[Country], msgspec.Meta(min_length=1, max_length=20)]
+
+
+class DepositCreate(Request):
+    EXAMPLE: ClassVar[dict] = {"amount": 500_000, "currency": "USD"}
+
+    amount: Amount
+    currency: Currency
+
+
+class SuggestedAmount(Request):
+    EXAMPLE: ClassVar[dict] = {"purpose": "relocation", "amount": 120_000, "country": "GT"}
+
+    purpose: Purpose
+    amount: Amount
+    # None: the amount for every country the fund serves without a specific one.
+    country: Country | None = None
+
+
+class PolicyPut(Request):
+    EXAMPLE: ClassVar[dict] = {
+        "ceiling": 800_000,
+        "emergency_limit": 200_000,
+        "quorum": 2,
+        "suggested": [
+            {"purpose": "relocation", "amount": 150_000},
+            {"purpose": "relocation", "country": "GT", "amount": 120_000},
+            {"purpose": "legal", "amount": 30_000},
+        ],
+        "decision_hours": 72.0,
+        "emergency_decision_hours": 24.0,
+        "ratification_hours": None,
+    }
+
+    ceiling: Amount
+    emergency_limit: Amount
+    quorum: Annotated[int, msgspec.Meta(ge=1, le=25)] = 2
+    suggested: Annotated[list[SuggestedAmount], msgspec.Meta(max_length=200)] = []
+    # None: the service's config (AMPARO_DECISION_HOURS, ...).
+    decision_hours: Hours | None = None
+    emergency_decision_hours: Hours | None = None
+    ratification_hours: Hours | None = None
+
+
+class MemberAdd(Request):
+    EXAMPLE: ClassVar[dict] = {"sub": "ana.committee"}
+
+    sub: Sub
+
+
+class Policy(msgspec.Struct, kw_only=True):
+    ceiling: int
+    emergency_limit: int
+    quorum: int
+    suggested: list[SuggestedAmount]
+    decision_hours: float | None
+    emergency_decision_hours: float | None
+    ratification_hours: float | None
+    updated_at: datetime
+
+
+class FundView(msgspec.Struct, kw_only=True):
+    id: uuid.UUID
+    name: str
+    currency: str
+    countries: list[str]
+    balance: int
+    committed: int
+    available: int
+    deposited: int
+    disbursed: int
+    policy: Policy | None
+    members: list[str]
+    created_at: datetime
+
+
+class LedgerEntryView(msgspec.Struct, kw_only=True):
+    id: int
+    fund_id: uuid.UUID
+    kind: str
+    amount: int
+    currency: str
+    application_id: uuid.UUID | None
+    disbursement_id: uuid.UUID | None
+    recorded_at: datetime
+
+
+class DepositView(msgspec.Struct, kw_only=True):
+    id: int
+    fund_id: uuid.UUID
+    amount: int
+    currency: str
+    balance: int
+    committed: int
+    available: int
+    recorded_at: datetime
+
+
+class MemberView(msgspec.Struct, kw_only=True):
+    id: str
+    fund_id: uuid.UUID
+    sub: str
+    members: list[str]

@@ -1,0 +1,184 @@
+"""Use cases of fund administration. A deposit takes the fund's row lock, like every
+other change of a fund's money (see ``applications.service`` for the lock order)."""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+import msgspec
+
+from services.funds.domain.policy import check_policy
+from services.funds.domain.vocabulary import FUND_CURRENCIES
+from services.funds.funds import store
+from services.funds.funds.schemas import (
+    DepositCreate,
+    DepositView,
+    FundCreate,
+    FundView,
+    LedgerEntryView,
+    MemberAdd,
+    MemberView,
+    Policy,
+    PolicyPut,
+    SuggestedAmount,
+)
+from shared.auth import Principal
+from shared.errors import Invalid, NotAllowed, NotFound
+from shared.logging import get_logger
+from shared.pagination import Page
+from shared.runtime import Runtime
+
+log = get_logger(__name__)
+
+
+async def fund_or_404(
+    conn, principal: Principal, fund_id: uuid.UUID, *, lock: bool = False
+) -> asyncpg.Record:
+    """The fund, if it exists and serves one of the caller's countries."""
+    fund = await store.get_fund(conn, fund_id, lock=lock)
+    if fund is None:
+        raise NotFound("there is no such fund", code="fund.not_found")
+    if not principal.is_admin and not set(fund["countries"]) & set(principal.countries):
+        raise NotAllowed(
+            "your token covers none of the countries this fund serves", code="fund.not_in_your_countries"
+        )
+    return fund
+
+
+async def fund_views(conn, funds: list[asyncpg.Record]) -> list[FundView]:
+    ids = [f["id"] for f in funds]
+    members = await store.members_of(conn, ids)
+    policies = await store.policies_of(conn, ids)
+    views = []
+    for f in funds:
+        t = store.totals(f)
+        p = policies.get(f["id"])
+        views.append(
+            FundView(
+                id=f["id"],
+                name=f["name"],
+                currency=f["currency"],
+                countries=list(f["countries"]),
+                balance=t.balance,
+                committed=t.committed,
+                available=t.available,
+                deposited=t.deposited,
+                disbursed=t.disbursed_total,
+                policy=None if p is None else _policy_view(p),
+                members=members[f["id"]],
+                created_at=f["created_at"],
+            )
+        )
+    return views
+
+
+def _policy_view(p: asyncpg.Record) -> Policy:
+    return Policy(
+        ceiling=p["ceiling"],
+        emergency_limit=p["emergency_limit"],
+        quorum=p["quorum"],
+        suggested=msgspec.convert(p["suggested"], list[SuggestedAmount]),
+        decision_hours=p["decision_hours"],
+        emergency_decision_hours=p["emergency_decision_hours"],
+        ratification_hours=p["ratification_hours"],
+        updated_at=p["updated_at"],
+    )
+
+
+async def create_fund(rt: Runtime, principal: Principal, body: FundCreate) -> FundView:
+    if body.currency not in FUND_CURRENCIES:
+        raise Invalid(
+            "the network keeps no fund in this currency",
+            code="fund.currency_not_kept",
+            extra={"field": "currency", "allowed": sorted(FUND_CURRENCIES)},
+        )
+    countries = sorted(set(body.countries))
+    for c in countries:
+        principal.check_country(c)
+    fund_id = uuid.uuid4()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        await store.insert_fund(conn, fund_id, body.name, body.currency, countries)
+        (view,) = await fund_views(conn, [await store.get_fund(conn, fund_id)])
+    log.info("fund.created", fund_id=str(fund_id))
+    return view
+
+
+async def list_funds(
+    rt: Runtime, principal: Principal, country: str | None, limit: int, offset: int
+) -> Page[FundView]:
+    countries = principal.visible_countries(country)
+    async with rt.pool.acquire() as conn:
+        rows, total = await store.list_funds(conn, countries, limit, offset)
+        return Page(items=await fund_views(conn, rows), total=total, limit=limit, offset=offset)
+
+
+async def get_fund(rt: Runtime, principal: Principal, fund_id: uuid.UUID) -> FundView:
+    async with rt.pool.acquire() as conn:
+        (view,) = await fund_views(conn, [await fund_or_404(conn, principal, fund_id)])
+        return view
+
+
+async def fund_ledger(
+    rt: Runtime, principal: Principal, fund_id: uuid.UUID, limit: int, offset: int
+) -> Page[LedgerEntryView]:
+    async with rt.pool.acquire() as conn:
+        fund = await fund_or_404(conn, principal, fund_id)
+        rows, total = await store.ledger_page(conn, fund_id, limit, offset)
+    items = [
+        LedgerEntryView(
+            id=r["id"],
+            fund_id=r["fund_id"],
+            kind=r["kind"],
+            amount=r["amount"],
+            currency=fund["currency"],
+            application_id=r["application_id"],
+            disbursement_id=r["disbursement_id"],
+            recorded_at=r["recorded_at"],
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+async def deposit(rt: Runtime, principal: Principal, fund_id: uuid.UUID, body: DepositCreate) -> DepositView:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        fund = await fund_or_404(conn, principal, fund_id, lock=True)
+        if body.currency != fund["currency"]:
+            raise Invalid(
+                f"this fund keeps its money in {fund['currency']}: convert the deposit first and "
+                f"deposit the amount in {fund['currency']} minor units",
+                code="fund.currency_mismatch",
+                extra={"field": "currency", "currency": fund["currency"]},
+            )
+        entry = await store.append_ledger(conn, fund_id, "deposit", body.amount, principal.sub)
+        t = store.totals(await store.get_fund(conn, fund_id))
+    log.info("fund.deposit", fund_id=str(fund_id), amount=body.amount)
+    return DepositView(
+        id=entry["id"],
+        fund_id=fund_id,
+        amount=body.amount,
+        currency=fund["currency"],
+        balance=t.balance,
+        committed=t.committed,
+        available=t.available,
+        recorded_at=entry["recorded_at"],
+    )
+
+
+async def put_policy(rt: Runtime, principal: Principal, fund_id: uuid.UUID, body: PolicyPut) -> FundView:
+    suggested = [(s.purpose, s.country, s.amount) for s in body.suggested]
+    async with rt.pool.acquire() as conn, conn.transaction():
+        fund = await fund_or_404(conn, principal, fund_id, lock=True)
+        check_policy(body.ceiling, body.emergency_limit, suggested, fund["countries"])
+        await store.put_policy(conn, fund_id, msgspec.to_builtins(body), principal.sub)
+        (view,) = await fund_views(conn, [fund])
+    return view
+
+
+async def add_member(rt: Runtime, principal: Principal, fund_id: uuid.UUID, body: MemberAdd) -> MemberView:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        await fund_or_404(conn, principal, fund_id, lock=True)
+        await store.add_member(conn, fund_id, body.sub, principal.sub)
+        members = (await store.members_of(conn, [fund_id]))[fund_id]
+    return MemberView(id=body.sub, fund_id=fund_id, sub=body.sub, members=members)
