@@ -1,61 +1,13 @@
-"""Pure rules of the shelters service: bed matching, lifecycle transitions, waitlist order."""
+"""Which shelter a party goes to: one shelter for the whole party, never an excluded
+region, and the reason for the choice (rule codes, never an address)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
-LEVEL_RANK = {"low": 1, "medium": 2, "high": 3, "extreme": 4}
-ACTIVE = ("requested", "held", "confirmed", "checked_in")
-# Beds are kept by these states (the allocation rows are active).
-KEEPS_BEDS = ("held", "confirmed", "checked_in")
-# Children up to this age sleep in child-sized beds; older ones need a regular bed.
-CHILD_BED_MAX_AGE = 12
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "requested": frozenset({"held", "cancelled"}),
-    "held": frozenset({"confirmed", "cancelled", "expired"}),
-    "confirmed": frozenset({"checked_in", "cancelled"}),
-    "checked_in": frozenset({"ended"}),
-    "ended": frozenset(),
-    "cancelled": frozenset(),
-    "expired": frozenset(),
-}
-
-
-def can_transition(current: str, target: str) -> bool:
-    return target in TRANSITIONS.get(current, frozenset())
-
-
-@dataclass(frozen=True)
-class Need:
-    """What a party needs in beds."""
-
-    adults: int
-    children_ages: tuple[int, ...] = ()
-    accessible: bool = False
-
-    @cached_property
-    def size(self) -> int:
-        return self.adults + len(self.children_ages)
-
-    @cached_property
-    def young_children(self) -> int:
-        return sum(1 for age in self.children_ages if age <= CHILD_BED_MAX_AGE)
-
-    @cached_property
-    def regular_needed(self) -> int:
-        """People who need a regular (not child-sized) bed."""
-        return self.size - self.young_children
-
-
-@dataclass(frozen=True)
-class BedSlot:
-    id: uuid.UUID
-    child_sized: bool
-    accessible: bool
+from services.shelters.domain.beds import BedSlot, Need, fits_counts
 
 
 @dataclass(frozen=True)
@@ -99,50 +51,6 @@ class Match:
     country: str
     region: str
     reason: str
-    bed_ids: tuple[uuid.UUID, ...] = ()  # empty until beds are picked under the lock
-
-
-def pick_beds(need: Need, beds: Iterable[BedSlot]) -> list[uuid.UUID] | None:
-    """Beds for the whole party, or None. All or none.
-
-    Order matters: the one accessible bed first, then people who need regular beds
-    (sparing accessible ones), young children last because any bed fits them
-    (child-sized beds first). This greedy order is optimal for these bed kinds.
-    """
-    pool = sorted(beds, key=lambda b: (b.child_sized, b.accessible, str(b.id)))
-    regular = [b for b in pool if not b.child_sized]
-    child = [b for b in pool if b.child_sized]
-    chosen: list[BedSlot] = []
-    regular_needed = need.regular_needed
-    if need.accessible:
-        accessible = [b for b in regular if b.accessible]
-        if not accessible:
-            return None
-        chosen.append(accessible[0])
-        regular.remove(accessible[0])
-        regular_needed -= 1
-    # regular is sorted non-accessible first: accessible beds are used last.
-    if regular_needed > len(regular):
-        return None
-    chosen.extend(regular[:regular_needed])
-    leftover = regular[regular_needed:]
-    young = need.young_children
-    flexible = child + leftover
-    if young > len(flexible):
-        return None
-    chosen.extend(flexible[:young])
-    return [b.id for b in chosen]
-
-
-def fits_counts(need: Need, *, regular: int, regular_accessible: int, child: int) -> bool:
-    """Whether ``pick_beds`` would find beds, from free-bed counts alone (``regular``
-    includes ``regular_accessible``). Availability asks this for every shelter on every
-    request, so it must not build a bed list."""
-    if need.accessible and regular_accessible < 1:
-        return False
-    if need.regular_needed > regular:
-        return False
-    return need.young_children <= child + regular - need.regular_needed
 
 
 def is_excluded(country: str, region: str, excluded: Iterable[str]) -> bool:
@@ -229,8 +137,3 @@ def choose_shelter(
         region=best.region,
         reason="; ".join(parts),
     )
-
-
-def waitlist_key(level: str, requested_at) -> tuple:
-    """Extreme first, then who has waited longest."""
-    return (-LEVEL_RANK[level], requested_at)

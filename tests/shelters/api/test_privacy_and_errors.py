@@ -19,14 +19,7 @@ from tests.shelters.helpers import (
     placement_body,
     shelter_body,
 )
-from tests.support import auth, service_client
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
+from tests.support import auth
 
 
 async def test_address_only_for_coordinators_and_admins(client):
