@@ -40,9 +40,12 @@ async def availability(
     async with rt.pool.acquire() as conn:
         rows = await store.availability(conn, start=start, end=end, countries=countries, region=region)
     need = avail.query_need(adults, children, accessible)
+    fits = avail.party_fit(need)
     shelters: list[schemas.ShelterAvailability] = []
     for r in rows:
-        free = avail.FreeBeds(r["free_r"], r["free_ra"], r["free_c"], r["free_ca"])
+        regular, child, free_accessible = avail.free_by_kind(
+            r["free_r"], r["free_ra"], r["free_c"], r["free_ca"]
+        )
         shelters.append(
             schemas.ShelterAvailability(
                 shelter_id=r["id"],
@@ -53,10 +56,10 @@ async def availability(
                 accessible=r["accessible"],
                 beds=r["beds"],
                 free=r["free"],
-                free_regular=free.all_regular,
-                free_child=free.all_child,
-                free_accessible=free.all_accessible,
-                fits_party=avail.party_fits(need, shelter_accessible=r["accessible"], free=free),
+                free_regular=regular,
+                free_child=child,
+                free_accessible=free_accessible,
+                fits_party=fits(r["accessible"], regular, r["free_ra"], child),
             )
         )
     totals = avail.by_country((s.country, s.beds, s.free, s.fits_party) for s in shelters)

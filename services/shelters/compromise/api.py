@@ -18,11 +18,11 @@ from shared.http import Caller, Rt
     status_code=200,
     tags=["shelters"],
 )
-async def compromise_shelter(
+async def compromise(
     rt: Rt, principal: Caller, shelter_id: uuid.UUID, data: schemas.Compromise
 ) -> schemas.CompromiseResult:
     """The shelter is no longer safe: stop taking people and relocate everyone in it."""
     return await service.compromise(rt, principal, shelter_id, data)
 
 
-ROUTES = [compromise_shelter]
+ROUTES = [compromise]

@@ -3,36 +3,18 @@ and the totals per country. The free-bed counts come from one SQL query."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from services.shelters.domain.beds import Need, fits_counts
+from services.shelters.domain.beds import Need, fit_by_counts
 
 
-class FreeBeds(NamedTuple):
-    """A shelter's beds free for the whole period, by kind (each bed in exactly one)."""
-
-    regular: int  # not child-sized, not accessible
-    regular_accessible: int
-    child: int  # child-sized, not accessible
-    child_accessible: int
-
-    @property
-    def total(self) -> int:
-        return self.regular + self.regular_accessible + self.child + self.child_accessible
-
-    @property
-    def all_regular(self) -> int:
-        return self.regular + self.regular_accessible
-
-    @property
-    def all_child(self) -> int:
-        return self.child + self.child_accessible
-
-    @property
-    def all_accessible(self) -> int:
-        return self.regular_accessible + self.child_accessible
+def free_by_kind(
+    plain: int, plain_accessible: int, child: int, child_accessible: int
+) -> tuple[int, int, int]:
+    """``(regular, child, accessible)`` free beds, from the four kinds a bed is one of
+    (plain, plain accessible, child-sized, child-sized accessible)."""
+    return plain + plain_accessible, child + child_accessible, plain_accessible + child_accessible
 
 
 def query_need(adults: int, children: int, accessible: bool) -> Need:
@@ -41,13 +23,17 @@ def query_need(adults: int, children: int, accessible: bool) -> Need:
     return Need(adults=adults, children_ages=(0,) * children, accessible=accessible)
 
 
-def party_fits(need: Need, *, shelter_accessible: bool, free: FreeBeds) -> bool:
-    """The whole party fits in the free beds, as a hold would find them (``pick_beds``)."""
-    if need.accessible and not shelter_accessible:
-        return False
-    return fits_counts(
-        need, regular=free.all_regular, regular_accessible=free.regular_accessible, child=free.all_child
-    )
+def party_fit(need: Need) -> Callable[[bool, int, int, int], bool]:
+    """``fits(shelter_accessible, regular, regular_accessible, child)``: the whole party
+    fits in a shelter's free beds as a hold would find them (``pick_beds``). Built once
+    per query: it is asked of every shelter."""
+    fits = fit_by_counts(need)
+    needs_accessible = need.accessible
+
+    def party_fits(shelter_accessible: bool, regular: int, regular_accessible: int, child: int) -> bool:
+        return (shelter_accessible or not needs_accessible) and fits(regular, regular_accessible, child)
+
+    return party_fits
 
 
 @dataclass

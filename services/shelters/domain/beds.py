@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -52,19 +52,23 @@ def pick_beds(need: Need, beds: Iterable[BedSlot]) -> list[uuid.UUID] | None:
     child = [b for b in pool if b.child_sized]
     chosen: list[BedSlot] = []
     regular_needed = need.regular_needed
+    young = need.young_children
     if need.accessible:
         accessible = [b for b in regular if b.accessible]
         if not accessible:
             return None
         chosen.append(accessible[0])
         regular.remove(accessible[0])
-        regular_needed -= 1
+        # Whoever needs it sleeps there: someone who needs a regular bed, else a child.
+        if regular_needed:
+            regular_needed -= 1
+        else:
+            young -= 1
     # regular is sorted non-accessible first: accessible beds are used last.
     if regular_needed > len(regular):
         return None
     chosen.extend(regular[:regular_needed])
     leftover = regular[regular_needed:]
-    young = need.young_children
     flexible = child + leftover
     if young > len(flexible):
         return None
@@ -72,12 +76,21 @@ def pick_beds(need: Need, beds: Iterable[BedSlot]) -> list[uuid.UUID] | None:
     return [b.id for b in chosen]
 
 
-def fits_counts(need: Need, *, regular: int, regular_accessible: int, child: int) -> bool:
-    """Whether ``pick_beds`` would find beds, from free-bed counts alone (``regular``
-    includes ``regular_accessible``). Availability asks this for every shelter on every
-    request, so it must not build a bed list."""
-    if need.accessible and regular_accessible < 1:
-        return False
-    if need.regular_needed > regular:
-        return False
-    return need.young_children <= child + regular - need.regular_needed
+def fit_by_counts(need: Need) -> Callable[[int, int, int], bool]:
+    """``fits(regular, regular_accessible, child)``: whether ``pick_beds`` would find beds
+    for this party among free beds counted by kind (``regular`` includes the accessible
+    ones). Matching and availability ask it of every shelter on every request, so it is
+    built once per party and builds no bed list."""
+    accessible = need.accessible
+    regular_needed = need.regular_needed
+    young = need.young_children
+
+    def fits(regular: int, regular_accessible: int, child: int) -> bool:
+        if accessible and regular_accessible < 1:
+            return False
+        if regular_needed > regular:
+            return False
+        # Young children take child-sized beds first, then the regular beds left over.
+        return young <= child + regular - regular_needed
+
+    return fits

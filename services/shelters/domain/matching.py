@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from services.shelters.domain.beds import BedSlot, Need, fits_counts
+from services.shelters.domain.beds import BedSlot, Need, fit_by_counts
 
 
 @dataclass(frozen=True)
@@ -91,15 +91,14 @@ def choose_shelter(
     """
     options: list[tuple[tuple, Candidate]] = []
     considered = 0
+    fits = fit_by_counts(need)
     for c in candidates:
         if is_excluded(c.country, c.region, excluded):
             continue
         if need.accessible and not c.accessible:
             continue
         considered += 1
-        if not fits_counts(
-            need, regular=c.free_regular, regular_accessible=c.free_regular_accessible, child=c.free_child
-        ):
+        if not fits(c.free_regular, c.free_regular_accessible, c.free_child):
             continue
         cross_border = c.country != home_country
         same_region = c.country == home_country and c.region.casefold() == home_region.casefold()

@@ -1,4 +1,5 @@
-"""Properties of the availability arithmetic: the fit answer and the country totals."""
+"""Properties of the availability arithmetic: free beds by kind, the fit answer and the
+country totals."""
 
 from __future__ import annotations
 
@@ -10,18 +11,13 @@ from hypothesis import strategies as st
 from services.shelters.domain import availability
 from services.shelters.domain.beds import BedSlot, pick_beds
 
-free_st = st.builds(
-    availability.FreeBeds,
-    st.integers(0, 8),
-    st.integers(0, 3),
-    st.integers(0, 6),
-    st.integers(0, 2),
-)
+# Free beds of the four kinds: plain, plain accessible, child-sized, child-sized accessible.
+kinds_st = st.tuples(st.integers(0, 8), st.integers(0, 3), st.integers(0, 6), st.integers(0, 2))
 
 
-def beds_of(free: availability.FreeBeds) -> list[BedSlot]:
-    kinds = [(False, False)] * free.regular + [(False, True)] * free.regular_accessible
-    kinds += [(True, False)] * free.child + [(True, True)] * free.child_accessible
+def beds_of(plain: int, plain_accessible: int, child: int, child_accessible: int) -> list[BedSlot]:
+    kinds = [(False, False)] * plain + [(False, True)] * plain_accessible
+    kinds += [(True, False)] * child + [(True, True)] * child_accessible
     return [BedSlot(id=uuid.UUID(int=i), child_sized=c, accessible=a) for i, (c, a) in enumerate(kinds)]
 
 
@@ -30,24 +26,27 @@ def beds_of(free: availability.FreeBeds) -> list[BedSlot]:
     children=st.integers(0, 6),
     accessible=st.booleans(),
     shelter_accessible=st.booleans(),
-    free=free_st,
+    kinds=kinds_st,
 )
-def test_fits_party_is_what_a_hold_would_find(adults, children, accessible, shelter_accessible, free):
+def test_fits_party_is_what_a_hold_would_find(adults, children, accessible, shelter_accessible, kinds):
     """The answer counts children as young (their ages are unknown here); with young
     children that is exactly whether a hold would pick beds for the party there."""
     need = availability.query_need(adults, children, accessible)
     assert need.size == adults + children and need.young_children == children
-    fits = availability.party_fits(need, shelter_accessible=shelter_accessible, free=free)
-    could_hold = pick_beds(need, beds_of(free)) is not None and (shelter_accessible or not accessible)
+    regular, child, _ = availability.free_by_kind(*kinds)
+    fits = availability.party_fit(need)(shelter_accessible, regular, kinds[1], child)
+    could_hold = pick_beds(need, beds_of(*kinds)) is not None and (shelter_accessible or not accessible)
     assert fits == could_hold
 
 
-@given(free_st)
-def test_every_free_bed_is_counted_once_by_kind(free):
-    beds = beds_of(free)
-    assert free.total == len(beds) == free.all_regular + free.all_child
-    assert free.all_regular == sum(not b.child_sized for b in beds)
-    assert free.all_accessible == sum(b.accessible for b in beds)
+@given(kinds_st)
+def test_every_free_bed_is_counted_once_by_kind(kinds):
+    beds = beds_of(*kinds)
+    regular, child, accessible = availability.free_by_kind(*kinds)
+    assert regular + child == len(beds)
+    assert regular == sum(not b.child_sized for b in beds)
+    assert child == sum(b.child_sized for b in beds)
+    assert accessible == sum(b.accessible for b in beds)
 
 
 shelter_st = st.tuples(

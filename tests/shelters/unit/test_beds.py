@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.shelters.domain.beds import BedSlot, Need, fits_counts, pick_beds
+from services.shelters.domain.beds import BedSlot, Need, fit_by_counts, pick_beds
 from tests.shelters.unit.strategies import beds_st, feasible, need_st
 
 
@@ -41,13 +41,18 @@ def test_counting_free_beds_agrees_with_picking_them(adults, ages, accessible, f
     kinds += [(True, False)] * child + [(True, True)] * child_accessible
     beds = [BedSlot(id=uuid.UUID(int=i), child_sized=c, accessible=a) for i, (c, a) in enumerate(kinds)]
     need = Need(adults=adults, children_ages=tuple(ages), accessible=accessible)
-    counted = fits_counts(
-        need,
-        regular=plain + plain_accessible,
-        regular_accessible=plain_accessible,
-        child=child + child_accessible,
-    )
+    counted = fit_by_counts(need)(plain + plain_accessible, plain_accessible, child + child_accessible)
     assert counted == (pick_beds(need, beds) is not None)
+
+
+def test_a_party_of_young_children_needing_access_gets_the_accessible_bed():
+    """Found by the availability property (a query may have no adults): the accessible
+    regular bed went to nobody, so three young children did not fit in three beds."""
+    beds = [BedSlot(uuid.UUID(int=1), child_sized=False, accessible=True)]
+    beds += [BedSlot(uuid.UUID(int=i), child_sized=True, accessible=True) for i in (2, 3)]
+    need = Need(adults=0, children_ages=(2, 5, 9), accessible=True)
+    assert sorted(pick_beds(need, beds)) == [b.id for b in beds]
+    assert fit_by_counts(need)(1, 1, 2)
 
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
