@@ -199,6 +199,10 @@ async def on_assessment(conn, config: SheltersConfig, event: Envelope[Assessment
     if "shelter" not in data.measures or event.case_id is None:
         return
     excluded = [_clean(r) for r in data.excluded_regions]
+    needs = [_clean(n) for n in data.party.accessibility_needs]
+    party = Party(
+        adults=data.party.adults, children_ages=list(data.party.children_ages), accessibility_needs=needs
+    )
     existing = await store.active_placement_for_case(conn, event.case_id)
     if existing is not None:
         if existing["status"] == "requested":
@@ -207,9 +211,9 @@ async def on_assessment(conn, config: SheltersConfig, event: Envelope[Assessment
                 existing["id"],
                 level=data.level,
                 level_rank=waitlist.rank(data.level),
-                adults=data.party.adults,
-                children_ages=list(data.party.children_ages),
-                accessibility_needs=list(data.party.accessibility_needs),
+                adults=party.adults,
+                children_ages=party.children_ages,
+                accessibility_needs=needs,
                 excluded_regions=excluded,
             )
         log.info("placement.already_active", placement_id=str(existing["id"]), status=existing["status"])
@@ -220,7 +224,7 @@ async def on_assessment(conn, config: SheltersConfig, event: Envelope[Assessment
         case_id=event.case_id,
         country=data.country,
         region=_clean(data.region),
-        party=data.party,
+        party=party,
         level=data.level,
         excluded_regions=excluded,
         source="assessment",

@@ -125,3 +125,30 @@ async def test_any_assessment_event_is_handled(pool, payload):
         "SELECT count(*) FROM placements WHERE case_id = $1 AND status IN ('requested', 'held')", case_id
     )
     assert active == (1 if "shelter" in payload.measures else 0)
+
+
+async def test_an_assessment_with_nul_in_its_texts_is_handled(pool):
+    """Found by the property above: events are not validated like HTTP bodies, and
+    PostgreSQL text cannot hold NUL (an accessibility need with one was a dead letter)."""
+    await make_shelter(pool, code="nul", country="GT", beds=3)
+    payload = AssessmentRecorded(
+        assessment_id=uuid.uuid4(),
+        instrument_version="2024.1",
+        computed_level="high",
+        level="high",
+        scores={},
+        measures=["shelter"],
+        country="GT",
+        region="Pet\x00én",
+        excluded_regions=["Qui\x00ché"],
+        party=Party(adults=1, accessibility_needs=["wheel\x00chair"]),
+    )
+    case_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        await service.on_assessment(conn, CONFIG, new_event(payload, producer="risk", case_id=case_id))
+    row = await pool.fetchrow("SELECT region, excluded_regions, accessibility_needs FROM placements")
+    assert (row["region"], row["excluded_regions"], row["accessibility_needs"]) == (
+        "Petén",
+        ["Quiché"],
+        ["wheelchair"],
+    )
