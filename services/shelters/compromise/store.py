@@ -6,12 +6,16 @@ import uuid
 
 import asyncpg
 
+from services.shelters.domain.lifecycle import KEEPS_BEDS
+
 
 async def active_in_shelter(conn: asyncpg.Connection, shelter_id: uuid.UUID) -> list[asyncpg.Record]:
+    """Everyone the shelter keeps beds for (arrived or not), highest risk first, locked."""
     return await conn.fetch(
-        """SELECT * FROM placements WHERE shelter_id = $1 AND status IN ('held', 'confirmed', 'checked_in')
+        """SELECT * FROM placements WHERE shelter_id = $1 AND status = ANY($2::text[])
            ORDER BY level_rank DESC, requested_at FOR UPDATE""",
         shelter_id,
+        list(KEEPS_BEDS),
     )
 
 

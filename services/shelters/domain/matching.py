@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from services.shelters.domain.beds import BedSlot, Need, fit_by_counts
+from services.shelters.domain.beds import Need, fit_by_counts
 
 
 @dataclass(frozen=True)
@@ -26,18 +26,6 @@ class Candidate:
     free_regular: int  # regular (not child-sized) beds, accessible ones included
     free_regular_accessible: int
     free_child: int
-    free_beds: tuple[BedSlot, ...] = ()  # only when built from beds
-
-    @classmethod
-    def from_beds(cls, *, free_beds: Iterable[BedSlot], **fields) -> Candidate:
-        beds = tuple(free_beds)
-        return cls(
-            **fields,
-            free_regular=sum(not b.child_sized for b in beds),
-            free_regular_accessible=sum(b.accessible and not b.child_sized for b in beds),
-            free_child=sum(b.child_sized for b in beds),
-            free_beds=beds,
-        )
 
     @property
     def free_total(self) -> int:
