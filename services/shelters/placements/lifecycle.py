@@ -12,7 +12,7 @@ import asyncpg
 
 from services.shelters import events
 from services.shelters.config import SheltersConfig
-from services.shelters.domain import lifecycle
+from services.shelters.domain import lifecycle as rules
 from services.shelters.placements import schemas, store
 from services.shelters.placements.service import check_visible, not_found, placement_out, utcnow
 from services.shelters.waitlist.service import promote_tx
@@ -36,7 +36,7 @@ EXPIRY_BATCH = 200
 
 
 def _wrong_state(p: asyncpg.Record, action: str, target: str) -> Conflict:
-    allowed = lifecycle.states_before(target)
+    allowed = rules.states_before(target)
     return Conflict(
         f"cannot {action} this placement: it is '{p['status']}', "
         f"and only a placement that is {' or '.join(allowed)} can be {target.replace('_', ' ')}",
@@ -57,7 +57,7 @@ async def _change_end_tx(conn, p: asyncpg.Record, body: schemas.Confirm, now: da
     """Move the end of the stay; the beds must be free until then (else 409)."""
     if body.expected_end is not None and body.stay_days is not None:
         raise Invalid("give either 'expected_end' or 'stay_days', not both", code="stay.both_given")
-    end = lifecycle.stay_end(
+    end = rules.stay_end(
         p["starts_at"], p["expected_end"], expected_end=body.expected_end, stay_days=body.stay_days
     )
     if end <= now:
@@ -83,9 +83,9 @@ async def confirm(
     async def work(conn) -> asyncpg.Record:
         now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
-        if not lifecycle.can_transition(p["status"], "confirmed"):
+        if not rules.can_transition(p["status"], "confirmed"):
             raise _wrong_state(p, "confirm", "confirmed")
-        if lifecycle.hold_expired(p["hold_expires_at"], now):
+        if rules.hold_expired(p["hold_expires_at"], now):
             raise Conflict(
                 f"the hold expired at {p['hold_expires_at'].isoformat()}; request a new placement",
                 code="placement.hold_expired",
@@ -139,7 +139,7 @@ async def check_in(rt, principal: Principal, placement_id: uuid.UUID) -> schemas
     async def work(conn) -> asyncpg.Record:
         now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
-        if not lifecycle.can_transition(p["status"], "checked_in"):
+        if not rules.can_transition(p["status"], "checked_in"):
             raise _wrong_state(p, "check in", "checked_in")
         await store.set_status(conn, placement_id, "checked_in", now)
         arrived = events.new(
@@ -184,7 +184,7 @@ async def check_out(rt, principal: Principal, placement_id: uuid.UUID) -> schema
     async def work(conn) -> asyncpg.Record:
         now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
-        if not lifecycle.can_transition(p["status"], "ended"):
+        if not rules.can_transition(p["status"], "ended"):
             raise _wrong_state(p, "check out", "ended")
         ended = await end_tx(conn, p, now, reason="checked_out", causation=None)
         await promote_tx(conn, rt.config, causation=ended)
@@ -214,7 +214,7 @@ async def cancel(
     async def work(conn) -> asyncpg.Record:
         now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
-        if not lifecycle.can_transition(p["status"], "cancelled"):
+        if not rules.can_transition(p["status"], "cancelled"):
             raise _wrong_state(p, "cancel", "cancelled")
         freed_by = await cancel_tx(conn, p, now, body.reason, None)
         if freed_by is not None:
@@ -262,7 +262,7 @@ async def extend_overstays_tx(conn, *, now: datetime | None = None) -> int:
     """A family still checked in after its expected end keeps its beds one day at a time,
     so no hold is ever placed on a bed somebody is sleeping in."""
     now = now or utcnow()
-    until = lifecycle.overstay_until(now)
+    until = rules.overstay_until(now)
     extended = 0
     for r in await store.overstays(conn, until):
         try:
