@@ -13,7 +13,7 @@ import asyncpg
 import uvicorn
 from litestar import Litestar, get
 
-from services.shelters.store import AVAILABILITY_SQL
+from services.shelters.capacity.store import AVAILABILITY_SQL
 
 DSN = os.environ["BENCH_DSN"]
 # The very SQL /availability runs: the ratio then measures what the service adds around

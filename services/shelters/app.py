@@ -7,9 +7,13 @@ from pathlib import Path
 from litestar import Litestar
 
 from services.shelters import handlers
-from services.shelters.api import ROUTES
+from services.shelters.capacity.api import ROUTES as CAPACITY
+from services.shelters.compromise.api import ROUTES as COMPROMISE
 from services.shelters.config import SheltersConfig
-from services.shelters.service import expire_holds
+from services.shelters.placements.api import ROUTES as PLACEMENTS
+from services.shelters.placements.lifecycle import expire_holds
+from services.shelters.registry.api import ROUTES as REGISTRY
+from services.shelters.waitlist.api import ROUTES as WAITLIST
 from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
@@ -19,7 +23,7 @@ HOLD_EXPIRY_EVERY_SECONDS = 30.0
 SPEC = ServiceSpec(
     name="shelters",
     description="Shelters, beds, availability, holds that never double-book, the waitlist.",
-    routes=ROUTES,
+    routes=[*REGISTRY, *COMPROMISE, *PLACEMENTS, *WAITLIST, *CAPACITY],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("RISK", handlers.RISK)],
     jobs=[Job(HOLD_EXPIRY_EVERY_SECONDS, expire_holds)],

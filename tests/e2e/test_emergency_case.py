@@ -253,8 +253,16 @@ def test_compromised_shelter_relocates_the_family_and_makes_the_case_due(stack: 
             timeout=30,
         )
         assert any("compromised" in reason for reason in due[0]["reasons"])
-        timeline = ok(analyst.get(f"/cases/{case_id}/timeline"))
-        assert "amparo.shelters.shelter.compromised" in [s["type"] for s in timeline["steps"]]
+        # The compromise comes before the relocation it caused (it used to come after).
+        held, compromised = "amparo.shelters.placement.held", "amparo.shelters.shelter.compromised"
+
+        def both_steps():
+            types = [s["type"] for s in ok(analyst.get(f"/cases/{case_id}/timeline"))["steps"]]
+            return types if types.count(held) == 2 and compromised in types else None
+
+        types = poll(both_steps, timeout=30)
+        relocation_held = len(types) - 1 - types[::-1].index(held)
+        assert types.index(held) < types.index(compromised) < relocation_held, types
 
 
 @pytest.mark.parametrize("victim", ["shelters", "funds", "risk"])

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
+from services.shelters.config import SheltersConfig
+from services.shelters.registry.schemas import BedBatch, ShelterCreate
+from services.shelters.registry.service import create_shelter as create_shelter_use_case
+from shared.auth import Principal
+from shared.crypto import PiiCipher, new_key_spec
+from shared.events import Envelope, decode_event
 from tests.support import auth
 
 COORD = auth("shelter_coordinator", sub="coord")
@@ -54,3 +61,30 @@ def assert_problem(response, status: int) -> dict:
     body = response.json()
     assert body["status"] == status and body["detail"]
     return body
+
+
+# For calling use cases directly (integration tests): a runtime with only what they use.
+CONFIG = SheltersConfig()
+ADMIN_PRINCIPAL = Principal(sub="admin", roles=frozenset({"admin"}), countries=frozenset())
+
+
+def runtime(pool, config: SheltersConfig = CONFIG) -> SimpleNamespace:
+    return SimpleNamespace(pool=pool, config=config, cipher=PiiCipher.from_spec(new_key_spec()))
+
+
+async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "Oaxaca") -> uuid.UUID:
+    body = ShelterCreate(
+        code=code,
+        kind="shelter",
+        country=country,
+        region=region,
+        address="Calle 1",
+        beds=[BedBatch(room="A", count=beds)] if beds else [],
+    )
+    return (await create_shelter_use_case(runtime(pool), ADMIN_PRINCIPAL, body)).id
+
+
+async def outbox_events(conn) -> list[Envelope]:
+    """The events a use case wrote, in the order it wrote them."""
+    rows = await conn.fetch("SELECT payload FROM outbox ORDER BY created_at")
+    return [decode_event(bytes(r["payload"])) for r in rows]

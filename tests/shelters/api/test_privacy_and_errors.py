@@ -19,14 +19,7 @@ from tests.shelters.helpers import (
     placement_body,
     shelter_body,
 )
-from tests.support import auth, service_client
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
+from tests.support import auth
 
 
 async def test_address_only_for_coordinators_and_admins(client):
@@ -158,3 +151,27 @@ async def test_conflicts_are_409_with_a_useful_detail(client):
         ),
         422,
     )
+
+
+async def test_refusals_have_a_code_and_never_quote_what_was_sent(client):
+    shelter = await create_shelter(client, country="MX", beds=[{"room": "A", "count": 1}])
+    missing = str(uuid.uuid4())
+    for path, code in (
+        (f"/placements/{missing}", "placement.not_found"),
+        (f"/shelters/{missing}", "shelter.not_found"),
+        (f"/shelters/{shelter['id']}/beds/{missing}/out-of-service", "bed.not_found"),
+    ):
+        body = assert_problem(await client.get(path, headers=ADMIN), 404)
+        assert body["code"] == code and missing not in body["detail"]
+    dup = assert_problem(
+        await client.post("/shelters", json=shelter_body(code=shelter["code"]), headers=COORD), 409
+    )
+    assert dup["code"] == "shelter.code_taken" and shelter["code"] not in dup["detail"]
+    body = placement_body()
+    await client.post("/placements", json=body, headers=STAFF)
+    again = assert_problem(await client.post("/placements", json=body, headers=STAFF), 409)
+    assert again["code"] == "placement.already_active" and body["case_id"] not in again["detail"]
+    compromised = f"/shelters/{shelter['id']}/compromise"
+    assert (await client.post(compromised, json={"reason": "x"}, headers=COORD)).status_code == 200
+    twice = assert_problem(await client.post(compromised, json={"reason": "x"}, headers=COORD), 409)
+    assert twice["code"] == "shelter.already_compromised" and shelter["id"] not in twice["detail"]

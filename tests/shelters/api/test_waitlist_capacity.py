@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from services.shelters import service
+from services.shelters.placements import lifecycle
 from shared import db
 from tests.shelters.helpers import COORD, STAFF, create_shelter, placement_body
-from tests.support import auth, service_client
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
+from tests.support import auth
 
 
 async def request(client, **kwargs) -> dict:
@@ -64,7 +55,7 @@ async def test_waitlist_order_and_promotion_when_beds_free_up(client):
     try:
         async with conn.transaction():
             later = datetime.now(UTC) + timedelta(hours=client.app.state.runtime.config.hold_hours, minutes=1)
-            assert await service.expire_holds_tx(conn, client.app.state.runtime.config, now=later) == 1
+            assert await lifecycle.expire_holds_tx(conn, client.app.state.runtime.config, now=later) == 1
     finally:
         await conn.close()
     assert await status_of(client, medium["id"]) == "expired"

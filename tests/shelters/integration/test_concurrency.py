@@ -5,42 +5,27 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from services.shelters import schemas, service, store
-from services.shelters.config import SheltersConfig
-from shared.crypto import PiiCipher, new_key_spec
+from services.shelters.capacity import store as capacity_store
+from services.shelters.placements import schemas, service
+from shared.errors import Conflict
 from shared.events import AssessmentRecorded, Party, new_event
+from tests.shelters.helpers import ADMIN_PRINCIPAL, CONFIG, make_shelter, runtime
 from tests.strategies import from_type
 
-SETTINGS = SheltersConfig()
 OVERLAPS = """SELECT count(*) FROM bed_allocations a JOIN bed_allocations b
               ON a.bed_id = b.bed_id AND a.id < b.id AND a.active AND b.active AND a.during && b.during"""
-
-
-async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "Oaxaca") -> uuid.UUID:
-    rt = SimpleNamespace(pool=pool, config=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec()))
-    admin = SimpleNamespace(check_country=lambda _c: None, sub="t", has_role=lambda *_: True)
-    body = schemas.ShelterCreate(
-        code=code,
-        kind="shelter",
-        country=country,
-        region=region,
-        address="Calle 1",
-        beds=[schemas.BedBatch(room="A", count=beds)] if beds else [],
-    )
-    return (await service.create_shelter(rt, admin, body)).id
 
 
 async def request(pool, *, adults: int = 1, children=()) -> str:
     async with pool.acquire() as conn, conn.transaction():
         placement_id, _ = await service.open_request_tx(
             conn,
-            SETTINGS,
+            CONFIG,
             case_id=uuid.uuid4(),
             country="MX",
             region="Chiapas",
@@ -49,11 +34,6 @@ async def request(pool, *, adults: int = 1, children=()) -> str:
             excluded_regions=[],
         )
         return await conn.fetchval("SELECT status FROM placements WHERE id = $1", placement_id)
-
-
-@pytest.fixture
-async def pool(service_db):
-    return await service_db("shelters")
 
 
 async def test_simultaneous_holds_give_exactly_as_many_as_beds(pool):
@@ -108,24 +88,21 @@ async def test_availability_never_scans_past_placements(pool):
     await pool.execute("ANALYZE bed_allocations")
     now = datetime.now(UTC)
     async with pool.acquire() as conn:
-        rows = await store.availability(
+        rows = await capacity_store.availability(
             conn, start=now, end=now + timedelta(days=30), countries=None, region=None
         )
         assert rows[0]["free"] == 20
-        explain = "EXPLAIN " + store.AVAILABILITY_SQL
+        explain = "EXPLAIN " + capacity_store.AVAILABILITY_SQL
         plan = "\n".join(r[0] for r in await conn.fetch(explain, now, now + timedelta(days=30), None, None))
     assert "Seq Scan on bed_allocations" not in plan, plan
 
 
 async def test_simultaneous_requests_for_one_case_give_one_placement(pool):
-    from shared.errors import Conflict
-
     await make_shelter(pool, code="cuatro", country="MX", beds=6)
-    rt = SimpleNamespace(pool=pool, config=SETTINGS, cipher=None)
-    staff = SimpleNamespace(check_country=lambda _c: None, sub="t", has_role=lambda *_: True)
+    rt = runtime(pool)
     body = schemas.PlacementCreate(case_id=uuid.uuid4(), country="GT", region="Quiché", level="extreme")
     results = await asyncio.gather(
-        *(service.request_placement(rt, staff, body) for _ in range(6)), return_exceptions=True
+        *(service.request_placement(rt, ADMIN_PRINCIPAL, body) for _ in range(6)), return_exceptions=True
     )
     assert sum(isinstance(r, schemas.Placement) for r in results) == 1
     assert sum(isinstance(r, Conflict) for r in results) == 5
@@ -143,8 +120,35 @@ async def test_any_assessment_event_is_handled(pool, payload):
     for _ in range(2):
         event = new_event(payload, producer="risk", case_id=case_id)
         async with pool.acquire() as conn, conn.transaction():
-            await service.on_assessment_tx(conn, SETTINGS, event)
+            await service.on_assessment(conn, CONFIG, event)
     active = await pool.fetchval(
         "SELECT count(*) FROM placements WHERE case_id = $1 AND status IN ('requested', 'held')", case_id
     )
     assert active == (1 if "shelter" in payload.measures else 0)
+
+
+async def test_an_assessment_with_nul_in_its_texts_is_handled(pool):
+    """Found by the property above: events are not validated like HTTP bodies, and
+    PostgreSQL text cannot hold NUL (an accessibility need with one was a dead letter)."""
+    await make_shelter(pool, code="nul", country="GT", beds=3)
+    payload = AssessmentRecorded(
+        assessment_id=uuid.uuid4(),
+        instrument_version="2024.1",
+        computed_level="high",
+        level="high",
+        scores={},
+        measures=["shelter"],
+        country="GT",
+        region="Pet\x00én",
+        excluded_regions=["Qui\x00ché"],
+        party=Party(adults=1, accessibility_needs=["wheel\x00chair"]),
+    )
+    case_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        await service.on_assessment(conn, CONFIG, new_event(payload, producer="risk", case_id=case_id))
+    row = await pool.fetchrow("SELECT region, excluded_regions, accessibility_needs FROM placements")
+    assert (row["region"], row["excluded_regions"], row["accessibility_needs"]) == (
+        "Petén",
+        ["Quiché"],
+        ["wheelchair"],
+    )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -23,29 +22,29 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from services.shelters import domain, schemas, service, store
+from services.shelters.compromise.schemas import Compromise
+from services.shelters.compromise.service import compromise
 from services.shelters.config import SheltersConfig
+from services.shelters.domain import lifecycle as rules
+from services.shelters.domain.matching import choose_shelter
+from services.shelters.domain.waitlist import LEVEL_RANK
+from services.shelters.placements import lifecycle, schemas, service, store
+from services.shelters.registry import service as registry
+from services.shelters.registry.schemas import BedBatch, ShelterCreate
 from shared import db
 from shared.config import with_database
-from shared.crypto import PiiCipher, new_key_spec
 from shared.errors import Conflict
 from shared.events import Party
 from tests.conftest import fresh_database
+from tests.shelters.helpers import ADMIN_PRINCIPAL as ADMIN
+from tests.shelters.helpers import runtime
 
 SETTINGS = SheltersConfig(hold_hours=4.0)
-ADMIN = SimpleNamespace(
-    sub="admin",
-    is_admin=True,
-    check_country=lambda _c: None,
-    can_see=lambda _c: True,
-    has_role=lambda *_: True,
-    visible_countries=lambda _c: None,
-)
 ACTIONS = {
-    "confirm": ("confirmed", lambda rt, pid: service.confirm(rt, ADMIN, pid, schemas.Confirm())),
-    "check_in": ("checked_in", lambda rt, pid: service.check_in(rt, ADMIN, pid)),
-    "check_out": ("ended", lambda rt, pid: service.check_out(rt, ADMIN, pid)),
-    "cancel": ("cancelled", lambda rt, pid: service.cancel(rt, ADMIN, pid, schemas.Cancel())),
+    "confirm": ("confirmed", lambda rt, pid: lifecycle.confirm(rt, ADMIN, pid, schemas.Confirm())),
+    "check_in": ("checked_in", lambda rt, pid: lifecycle.check_in(rt, ADMIN, pid)),
+    "check_out": ("ended", lambda rt, pid: lifecycle.check_out(rt, ADMIN, pid)),
+    "cancel": ("cancelled", lambda rt, pid: lifecycle.cancel(rt, ADMIN, pid, schemas.Cancel())),
 }
 
 
@@ -55,20 +54,20 @@ class PlacementMachine(RuleBasedStateMachine):
         self.loop = loop
         name = self.run(fresh_database(pg_url, "shelters"))
         self.pool = self.run(db.create_pool(with_database(pg_url, name), min_size=1, max_size=4))
-        self.rt = SimpleNamespace(pool=self.pool, config=SETTINGS, cipher=PiiCipher.from_spec(new_key_spec()))
+        self.rt = runtime(self.pool, SETTINGS)
         for code, country, beds in (
             ("norte", "MX", [("A", 2, False), ("N", 1, True)]),
             ("sur", "GT", [("A", 2, False)]),
         ):
-            body = schemas.ShelterCreate(
+            body = ShelterCreate(
                 code=code,
                 kind="shelter",
                 country=country,
                 region="R-" + code,
                 address="secret",
-                beds=[schemas.BedBatch(room=r, count=n, child_sized=c) for r, n, c in beds],
+                beds=[BedBatch(room=r, count=n, child_sized=c) for r, n, c in beds],
             )
-            self.run(service.create_shelter(self.rt, ADMIN, body))
+            self.run(registry.create_shelter(self.rt, ADMIN, body))
         self.total_beds = 5
         self.model: dict[uuid.UUID, str] = {}
 
@@ -98,7 +97,7 @@ class PlacementMachine(RuleBasedStateMachine):
     @rule(
         adults=st.integers(1, 2),
         children=st.lists(st.integers(0, 17), max_size=2),
-        level=st.sampled_from(list(domain.LEVEL_RANK)),
+        level=st.sampled_from(list(LEVEL_RANK)),
     )
     def request(self, adults, children, level):
         async def go():
@@ -130,9 +129,9 @@ class PlacementMachine(RuleBasedStateMachine):
         try:
             out = self.run(call(self.rt, placement_id))
         except Conflict:
-            assert not domain.can_transition(before, target)
+            assert not rules.can_transition(before, target)
             return
-        assert domain.can_transition(before, target)
+        assert rules.can_transition(before, target)
         assert out.status == target
         self.model[placement_id] = target
         self.sync()
@@ -142,8 +141,8 @@ class PlacementMachine(RuleBasedStateMachine):
     def add_bed(self, child_sized, shelter):
         async def go():
             shelter_id = await self.pool.fetchval("SELECT id FROM shelters WHERE code = $1", shelter)
-            batch = schemas.BedBatch(room="Z", count=1, child_sized=child_sized)
-            return await service.add_beds(self.rt, ADMIN, shelter_id, batch)
+            batch = BedBatch(room="Z", count=1, child_sized=child_sized)
+            return await registry.add_beds(self.rt, ADMIN, shelter_id, batch)
 
         self.run(go())
         self.total_beds += 1
@@ -154,13 +153,13 @@ class PlacementMachine(RuleBasedStateMachine):
         async def go():
             row = await self.pool.fetchrow("SELECT id, status FROM shelters WHERE code = $1", shelter)
             if row["status"] == "compromised":
-                await service.reopen(self.rt, ADMIN, row["id"])
+                await registry.reopen(self.rt, ADMIN, row["id"])
                 return []
             affected = await self.pool.fetch(
                 "SELECT id, status FROM placements WHERE shelter_id = $1 AND status IN ('held', 'confirmed', 'checked_in')",
                 row["id"],
             )
-            result = await service.compromise(self.rt, ADMIN, row["id"], schemas.Compromise(reason="seen"))
+            result = await compromise(self.rt, ADMIN, row["id"], Compromise(reason="seen"))
             assert result.affected_placements == len(affected)
             return affected
 
@@ -190,7 +189,7 @@ class PlacementMachine(RuleBasedStateMachine):
 
         async def go():
             async with self.pool.acquire() as conn, conn.transaction():
-                return await service.expire_holds_tx(conn, SETTINGS, now=later)
+                return await lifecycle.expire_holds_tx(conn, SETTINGS, now=later)
 
         held = {pid for pid, s in self.model.items() if s == "held"}
         self.run(go())
@@ -225,7 +224,7 @@ class PlacementMachine(RuleBasedStateMachine):
             )
         )
         for r in rows:
-            expected = r["size"] if r["status"] in domain.KEEPS_BEDS else 0
+            expected = r["size"] if r["status"] in rules.KEEPS_BEDS else 0
             assert r["beds"] == expected, dict(r)
             assert r["elsewhere"] == 0
 
@@ -237,8 +236,8 @@ class PlacementMachine(RuleBasedStateMachine):
                 waiting = await conn.fetch("SELECT * FROM placements WHERE status = 'requested'")
                 for p in waiting:
                     options = await store.candidates(conn, now, now + timedelta(days=p["stay_days"]))
-                    need = service._need(p)
-                    match = domain.choose_shelter(
+                    need = service.need_of(p)
+                    match = choose_shelter(
                         need, home_country="MX", home_region="Chiapas", excluded=[], candidates=options
                     )
                     assert match is None, f"waiting placement {p['id']} fits in {match.code}"

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from shared.events import AssessmentRecorded, CaseClosed, Party, decode_event, encode_event, new_event
 from tests.shelters.helpers import ADDRESS, CONTACT, COORD, STAFF, create_shelter
-from tests.support import eventually, service_client
+from tests.support import eventually
 
 COMPROMISE_REASON = "Vecino de la Calle Secreta vio a hombres armados preguntando por Reyna"
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
 
 
 async def publish(js, event) -> None:

@@ -5,19 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from services.shelters import service
+from services.shelters.placements import lifecycle
 from shared import db
 from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, placement_body
-from tests.support import service_client
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
 
 
 async def free_beds(client, shelter_id, start: datetime, end: datetime) -> int:
@@ -59,7 +49,7 @@ async def test_change_stay_and_overstay(client):
     conn = await db.connect(settings.dsn("shelters"))
     try:
         async with conn.transaction():
-            assert await service.extend_overstays_tx(conn, now=later) == 1
+            assert await lifecycle.extend_overstays_tx(conn, now=later) == 1
         upper = await conn.fetchval(
             "SELECT upper(during) FROM bed_allocations WHERE placement_id = $1 AND active", uuid.UUID(p["id"])
         )

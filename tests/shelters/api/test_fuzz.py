@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import msgspec
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.shelters import schemas
+from services.shelters.placements.schemas import PlacementCreate
+from services.shelters.registry.schemas import ShelterCreate
 from tests.shelters.helpers import ADMIN
 from tests.strategies import from_type
-from tests.support import service_client
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
-
-
 @FUZZ
-@given(shelter=from_type(schemas.ShelterCreate), placement=from_type(schemas.PlacementCreate))
+@given(shelter=from_type(ShelterCreate), placement=from_type(PlacementCreate))
 async def test_valid_bodies_never_fail(client, shelter, placement):
     body = msgspec.to_builtins(shelter)
     for batch in body["beds"]:

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, placement_body
-from tests.support import service_client
-
-
-@pytest.fixture
-async def client(make_settings):
-    settings = await make_settings("shelters")
-    async with service_client("shelters", settings) as c:
-        yield c
 
 
 async def test_placement_lifecycle(client):

@@ -1,0 +1,1 @@
+"""A shelter reported compromised: it takes nobody, and everyone in it is relocated."""

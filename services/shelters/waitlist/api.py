@@ -1,0 +1,22 @@
+"""HTTP route of the waitlist."""
+
+from __future__ import annotations
+
+from litestar import get
+
+from services.shelters.http import STAFF, CountryQ
+from services.shelters.waitlist import schemas, service
+from shared.http import Caller, Rt
+from shared.pagination import Limit, Offset, Page
+
+
+@get("/waitlist", operation_id="getWaitlist", guards=[STAFF], tags=["placements"])
+async def get_waitlist(
+    rt: Rt, principal: Caller, country: CountryQ, limit: Limit = 50, offset: Offset = 0
+) -> Page[schemas.WaitlistEntry]:
+    """Requests waiting for beds: extreme risk first, then the longest waiting."""
+    items, total = await service.waitlist(rt, principal, country=country, limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+ROUTES = [get_waitlist]
