@@ -91,6 +91,8 @@ class RequestContextMiddleware:
                 path=scope["path"],
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 2),
+                # Who made the request (the token's subject, set by the auth middleware).
+                actor=getattr(scope.get("user"), "sub", None),
             )
 
 

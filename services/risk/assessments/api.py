@@ -9,7 +9,7 @@ from litestar.params import JSONBody, PathParameter
 
 from services.risk.assessments import service
 from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
-from services.risk.cases.api import CaseId
+from services.risk.cases.api import CaseId, personal_data_reader
 from services.risk.domain.instrument import Instrument
 from shared.auth import requires
 from shared.http import Caller, Rt
@@ -51,7 +51,7 @@ async def record_assessment(
 @get(
     "/cases/{case_id:uuid}/assessments",
     operation_id="listAssessments",
-    guards=[ANALYST],
+    guards=[personal_data_reader(service.NOTES_READ)],
     tags=["assessments"],
 )
 async def list_assessments(

@@ -14,7 +14,7 @@ from services.risk.assessments import store
 from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
 from services.risk.cases import store as cases_store
 from services.risk.cases.schemas import PartyView
-from services.risk.cases.service import case_in_scope, cipher_of, own_event
+from services.risk.cases.service import audited_read, case_in_scope, cipher_of, own_event
 from services.risk.domain import scoring
 from services.risk.domain.instrument import Instrument
 from services.risk.timeline import store as timeline
@@ -27,6 +27,7 @@ from shared.pagination import Page
 from shared.runtime import Runtime
 
 log = get_logger(__name__)
+NOTES_READ = "assessments.notes.read"
 
 
 class _Private(msgspec.Struct, frozen=True):
@@ -193,9 +194,14 @@ async def assessment_history(
 ) -> Page[AssessmentView]:
     """Newest first, with notes and override reasons: the audit row commits with the read."""
     cipher = cipher_of(rt)
-    async with rt.pool.acquire() as conn, conn.transaction():
-        await case_in_scope(conn, principal, case_id)
-        rows, total = await store.list_assessments(conn, case_id, limit=limit, offset=offset)
-        await cases_store.audit(conn, actor=principal.sub, action="assessments.notes.read", case_id=case_id)
+
+    async def read() -> tuple[list[asyncpg.Record], int]:
+        async with rt.pool.acquire() as conn, conn.transaction():
+            await case_in_scope(conn, principal, case_id)
+            found = await store.list_assessments(conn, case_id, limit=limit, offset=offset)
+            await cases_store.audit(conn, actor=principal.sub, action=NOTES_READ, case_id=case_id)
+        return found
+
+    rows, total = await audited_read(rt, principal, case_id, NOTES_READ, read)
     items = [_view(r, cipher.decrypt_obj(r["private"], _Private, aad=r["id"].bytes)) for r in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)

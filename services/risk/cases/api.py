@@ -6,6 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from services.risk.cases import service
@@ -19,11 +21,30 @@ from services.risk.cases.schemas import (
     DueCase,
 )
 from shared.auth import requires
+from shared.errors import NotAllowed
 from shared.events import Level
 from shared.http import Caller, Rt
 from shared.pagination import Limit, Offset, Page
 
 ANALYST = requires("risk_analyst")
+
+
+def personal_data_reader(action: str):
+    """Guard of a read of personal data: like ANALYST, and a refusal is written to the
+    audit log with the actor (who tried to read her data is what the log is for)."""
+
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        principal = connection.user
+        if not principal.has_role("risk_analyst"):
+            case_id = connection.path_params.get("case_id")
+            await service.audit_denied(connection.app.state.runtime, principal.sub, case_id, action)
+            raise NotAllowed("this needs one of the roles: risk_analyst")
+
+    guard.__name__ = "requires_risk_analyst"
+    return guard
+
+
+PERSONAL_DATA_READER = personal_data_reader(service.PERSONAL_DATA_READ)
 CaseId = Annotated[uuid.UUID, PathParameter(description="the case's id")]
 CountryQuery = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 
@@ -51,7 +72,7 @@ async def list_cases(
     )
 
 
-@get("/cases/{case_id:uuid}", operation_id="getCase", guards=[ANALYST], tags=["cases"])
+@get("/cases/{case_id:uuid}", operation_id="getCase", guards=[PERSONAL_DATA_READER], tags=["cases"])
 async def get_case(rt: Rt, principal: Caller, case_id: CaseId) -> CaseDetail:
     """One case with the defender's personal data; the read is written to the audit log."""
     return await service.read_case(rt, principal, case_id)

@@ -33,6 +33,7 @@ from shared.runtime import Runtime
 
 log = get_logger(__name__)
 PRODUCER = "risk"
+PERSONAL_DATA_READ = "case.personal_data.read"
 
 
 def own_event(
@@ -63,12 +64,33 @@ async def case_in_scope(
     for_update: bool = False,
     personal: bool = False,
 ) -> asyncpg.Record:
-    """The case, if the caller may see it (403 outside her countries, 404 when there is none)."""
+    """The case, if the caller may see it. A case outside her countries answers exactly
+    like one that does not exist: a 403 would tell her that the id is a case."""
     row = await store.get_case(conn, case_id, for_update=for_update, personal=personal)
-    if row is None:
-        raise NotFound("no such case; GET /cases lists the cases you can see", code="case.not_found")
-    principal.check_country(row["country"])
+    if row is None or not principal.can_see(row["country"]):
+        raise case_not_found()
     return row
+
+
+def case_not_found() -> NotFound:
+    return NotFound("no such case; GET /cases lists the cases you can see", code="case.not_found")
+
+
+async def audited_read(rt: Runtime, principal: Principal, case_id: uuid.UUID, action: str, read):
+    """Run ``read`` (which writes its own audit row with the data it returns); a refused
+    read leaves an audit row of its own, ``<action>.denied`` with the actor, written in
+    a transaction of its own since the read's rolls back."""
+    try:
+        return await read()
+    except NotFound:
+        await audit_denied(rt, principal.sub, case_id, action)
+        raise
+
+
+async def audit_denied(rt: Runtime, actor: str, case_id: uuid.UUID, action: str) -> None:
+    async with rt.pool.acquire() as conn:
+        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id)
+    log.warning("personal_data.read_denied", action=action)
 
 
 def summary_of(row: asyncpg.Record) -> CaseSummary:
@@ -142,10 +164,16 @@ async def list_cases(
 
 
 async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseDetail:
-    """The case with its personal data: the audit row commits with the read or not at all."""
-    async with rt.pool.acquire() as conn, conn.transaction():
-        row = await case_in_scope(conn, principal, case_id, personal=True)
-        await store.audit(conn, actor=principal.sub, action="case.personal_data.read", case_id=case_id)
+    """The case with its personal data: the audit row commits with the read or not at all;
+    a refused read is audited as refused."""
+
+    async def read() -> asyncpg.Record:
+        async with rt.pool.acquire() as conn, conn.transaction():
+            row = await case_in_scope(conn, principal, case_id, personal=True)
+            await store.audit(conn, actor=principal.sub, action=PERSONAL_DATA_READ, case_id=case_id)
+        return row
+
+    row = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
     personal = cipher_of(rt).decrypt_obj(row["personal"], PersonalData, aad=case_id.bytes)
     return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal)
 

@@ -50,11 +50,12 @@ async def record_incident(rt: Runtime, principal: Principal, body: IncidentCreat
         case = None
         if body.case_id is not None:
             case = await cases_store.get_case(conn, body.case_id, for_update=True)
-            if case is None:
+            # A case outside her countries is refused like one that does not exist.
+            if case is None or not principal.can_see(case["country"]):
                 raise Invalid(
-                    "case_id names no case; leave it out or correct it", code="incident.unknown_case"
+                    "case_id names no case you can see; leave it out or correct it",
+                    code="incident.unknown_case",
                 )
-            principal.check_country(case["country"])
         row = await store.insert_incident(
             conn,
             id=incident_id,

@@ -160,8 +160,9 @@ async def test_assessments_are_scoped_by_country_and_role(client):
     case = await open_case(client)
     url = f"/cases/{case['id']}/assessments"
     honduras = auth("risk_analyst", countries=("HN",))
-    assert_problem(await client.post(url, json=assessment_body(), headers=honduras), 403)
-    assert_problem(await client.get(url, headers=honduras), 403)
+    # Another country's case answers like no case (404), never 403.
+    assert_problem(await client.post(url, json=assessment_body(), headers=honduras), 404)
+    assert_problem(await client.get(url, headers=honduras), 404)
     assert_problem(await client.post(url, json=assessment_body(), headers=auth("network_staff")), 403)
 
 

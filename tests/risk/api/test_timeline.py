@@ -25,7 +25,7 @@ async def test_timeline_and_due_list_refuse_what_they_should(client):
     assert_problem(await client.get(f"/cases/{uuid.uuid4()}/timeline", headers=STAFF), 404)
     assert_problem(
         await client.get(f"/cases/{case['id']}/timeline", headers=auth("network_staff", countries=("MX",))),
-        403,
+        404,
     )
     assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_admin")), 403)
     assert_problem(await client.get(f"/cases/{case['id']}/timeline", headers=auth("fund_committee")), 403)

@@ -28,3 +28,6 @@ async def test_a_real_process_logs_no_personal_data(make_settings):
     assert "case.opened" in logs and "assessment.recorded" in logs, logs[-2000:]
     for secret in (NAME, ORG, PHONE, NOTES):
         assert secret not in logs
+    # The access line names who made the request (the token's subject).
+    access = [line for line in logs.splitlines() if "http.request" in line and "/cases/" in line]
+    assert access and all("ana" in line and "actor" in line for line in access), access
