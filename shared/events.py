@@ -87,6 +87,8 @@ class AssessmentRecorded(Payload, frozen=True):
 class CaseClosed(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.risk.case.closed"
     reason: str  # a reason code, never free text
+    # The case's country, so a consumer that never saw the case opened still knows it.
+    country: Country | None = None
 
 
 # --- shelters -------------------------------------------------------------------------
@@ -150,6 +152,20 @@ class PlacementExpired(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.shelters.placement.expired"
     placement_id: uuid.UUID
     shelter_id: uuid.UUID | None = None
+
+
+class PlacementReconciled(Payload, frozen=True):
+    """A new assessment met a placement already active for the case: the waiting request
+    took the new level, party and exclusions (``updated``), or the beds already held are
+    kept and the placement is flagged for staff to review (``flagged``)."""
+
+    TYPE: ClassVar[str] = "amparo.shelters.placement.reconciled"
+    placement_id: uuid.UUID
+    assessment_id: uuid.UUID
+    outcome: Literal["updated", "flagged"]
+    status: str  # the placement's status: requested, held, confirmed, checked_in
+    source: str  # who asked for it: api (staff), assessment, relocation
+    level: Level
 
 
 class ShelterCompromised(Payload, frozen=True):
@@ -236,6 +252,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     PlacementEnded,
     PlacementCancelled,
     PlacementExpired,
+    PlacementReconciled,
     ShelterCompromised,
     ApplicationOpened,
     ApplicationApproved,

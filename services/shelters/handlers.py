@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from services.shelters.cases import service as cases
 from services.shelters.placements import lifecycle, service
 from shared.consumer import EventContext, Handlers
-from shared.events import AssessmentRecorded, CaseClosed, Envelope
+from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, Envelope
+
+
+async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None:
+    """A case is known from now on: staff of its country may ask beds for it."""
+    await cases.on_opened(ctx.conn, event)
 
 
 async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
-    """A shelter measure: request a placement and hold beds, or waitlist the family."""
+    """A shelter measure: request a placement and hold beds, or waitlist the family (or
+    reconcile the placement the case already has)."""
+    await cases.on_assessed(ctx.conn, event)
     await service.on_assessment(ctx.conn, ctx.config, event)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
     """The case is closed: cancel what is requested, held or confirmed for it."""
+    await cases.on_closed(ctx.conn, event)
     await lifecycle.on_case_closed(ctx.conn, ctx.config, event)
 
 
-RISK: Handlers = {AssessmentRecorded: on_assessment_recorded, CaseClosed: on_case_closed}
+RISK: Handlers = {
+    CaseOpened: on_case_opened,
+    AssessmentRecorded: on_assessment_recorded,
+    CaseClosed: on_case_closed,
+}

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from services.shelters.config import SheltersConfig
 from services.shelters.registry.schemas import BedBatch, ShelterCreate
 from services.shelters.registry.service import create_shelter as create_shelter_use_case
+from shared import db
 from shared.auth import Principal
 from shared.crypto import PiiCipher, new_key_spec
 from shared.events import Envelope, decode_event
@@ -53,6 +54,30 @@ def placement_body(
         "party": {"adults": adults, "children_ages": list(children)},
         **extra,
     }
+
+
+async def known_case(target, case_id, country: str = "GT", status: str = "open") -> None:
+    """Tell shelters' case projection of a case, as risk's CaseOpened would (``target``:
+    a test client, Settings, or a pool/connection of the shelters database)."""
+    sql = """INSERT INTO cases (id, country, status, learned_from) VALUES ($1, $2, $3, 'test')
+             ON CONFLICT (id) DO UPDATE SET country = EXCLUDED.country, status = EXCLUDED.status"""
+    args = (uuid.UUID(str(case_id)), country, status)
+    if hasattr(target, "execute"):
+        await target.execute(sql, *args)
+        return
+    settings = target.app.state.runtime.settings if hasattr(target, "app") else target
+    conn = await db.connect(settings.dsn("shelters"))
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def place(client, *, headers=STAFF, **kwargs):
+    """POST /placements for a case shelters knows (in the body's country)."""
+    body = placement_body(**kwargs)
+    await known_case(client, body["case_id"], body["country"])
+    return await client.post("/placements", json=body, headers=headers)
 
 
 def assert_problem(response, status: int) -> dict:

@@ -188,7 +188,9 @@ async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reas
                 extra={"close_reason": row["close_reason"]},
             )
         row = await store.close_case(conn, case_id, reason)
-        event = own_event(CaseClosed(reason=reason), case_id=case_id, at=row["closed_at"])
+        event = own_event(
+            CaseClosed(reason=reason, country=row["country"]), case_id=case_id, at=row["closed_at"]
+        )
         await enqueue(conn, event)
         await timeline.add_event_step(conn, case_id, event, f"case closed ({reason})")
     log.info("case.closed", case_id=str(case_id), reason=reason)

@@ -38,6 +38,13 @@ def summary_for(event: Envelope[Any]) -> str:
     return " ".join(text.split())
 
 
+_SOURCES = {
+    "api": "requested by staff",
+    "assessment": "from an earlier assessment",
+    "relocation": "of a relocation",
+}
+
+
 def _fallback(type_: str) -> str:
     return " ".join(type_.rsplit(".", 2)[-2:]).replace("_", " ")
 
@@ -62,6 +69,14 @@ def _summary(type_: str, d: Any) -> str:
             return f"placement cancelled ({d.reason or 'no reason given'})"
         case "amparo.shelters.placement.expired":
             return "hold expired without confirmation"
+        case "amparo.shelters.placement.reconciled":
+            if d.outcome == "updated":
+                return f"the waiting placement took the new assessment (level {d.level}, party, exclusions)"
+            by = _SOURCES.get(d.source, d.source)
+            return (
+                f"the new assessment (level {d.level}) found a {d.status} placement {by}: "
+                "kept as it is and flagged for staff to review"
+            )
         case "amparo.shelters.shelter.compromised":
             return "her shelter was reported compromised; relocation and re-assessment due"
         case "amparo.funds.application.opened":

@@ -14,7 +14,7 @@ from services.shelters import events
 from services.shelters.config import SheltersConfig
 from services.shelters.domain import lifecycle as rules
 from services.shelters.placements import schemas, store
-from services.shelters.placements.service import check_visible, not_found, placement_out, utcnow
+from services.shelters.placements.service import check_visible, placement_out, utcnow
 from services.shelters.waitlist.service import promote_tx
 from shared.auth import Principal
 from shared.db import retry_transaction
@@ -46,11 +46,7 @@ def _wrong_state(p: asyncpg.Record, action: str, target: str) -> Conflict:
 
 
 async def _load_for_change(conn, principal: Principal, placement_id: uuid.UUID) -> asyncpg.Record:
-    row = await store.get_placement(conn, placement_id, lock=True)
-    if row is None:
-        raise not_found()
-    check_visible(principal, row)
-    return row
+    return check_visible(principal, await store.get_placement(conn, placement_id, lock=True))
 
 
 async def _change_end_tx(conn, p: asyncpg.Record, body: schemas.Confirm, now: datetime) -> datetime:

@@ -72,6 +72,8 @@ class Placement(msgspec.Struct, kw_only=True):
     reason: str
     relocation_of: uuid.UUID | None
     needs_relocation: bool
+    # Why staff should look at it (``reassessed``: a newer assessment met it holding beds).
+    review_reason: str | None
     requested_at: datetime
     held_at: datetime | None
     confirmed_at: datetime | None

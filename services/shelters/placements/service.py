@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from services.shelters import events
+from services.shelters.cases.service import open_case_in_scope
 from services.shelters.config import SheltersConfig
 from services.shelters.domain import lifecycle, matching, waitlist
 from services.shelters.domain.beds import Need, pick_beds
@@ -24,12 +25,13 @@ from services.shelters.registry.store import lock_shelter
 from services.shelters.waitlist.store import mark_waitlisted, update_waiting_request
 from shared.auth import Principal
 from shared.db import retry_transaction
-from shared.errors import Conflict, NotAllowed, NotFound
+from shared.errors import Conflict, NotFound
 from shared.events import (
     AssessmentRecorded,
     Envelope,
     Party,
     PlacementHeld,
+    PlacementReconciled,
     PlacementRequested,
     PlacementWaitlisted,
 )
@@ -193,8 +195,8 @@ def _clean(text: str) -> str:
 
 async def on_assessment(conn, config: SheltersConfig, event: Envelope[AssessmentRecorded]) -> None:
     """An assessment with a ``shelter`` measure: request a placement and hold beds, or
-    waitlist the family. A case already placed gets nothing new; a case still waiting
-    takes the newest assessment's level, party and exclusions (its place in the queue)."""
+    waitlist the family. A case that already has an active placement is reconciled, never
+    silently skipped (see ``reconcile_tx``)."""
     data = event.data
     if "shelter" not in data.measures or event.case_id is None:
         return
@@ -205,18 +207,7 @@ async def on_assessment(conn, config: SheltersConfig, event: Envelope[Assessment
     )
     existing = await store.active_placement_for_case(conn, event.case_id)
     if existing is not None:
-        if existing["status"] == "requested":
-            await update_waiting_request(
-                conn,
-                existing["id"],
-                level=data.level,
-                level_rank=waitlist.rank(data.level),
-                adults=party.adults,
-                children_ages=party.children_ages,
-                accessibility_needs=needs,
-                excluded_regions=excluded,
-            )
-        log.info("placement.already_active", placement_id=str(existing["id"]), status=existing["status"])
+        await reconcile_tx(conn, existing, event, party=party, excluded=excluded)
         return
     await open_request_tx(
         conn,
@@ -233,6 +224,45 @@ async def on_assessment(conn, config: SheltersConfig, event: Envelope[Assessment
     )
 
 
+async def reconcile_tx(
+    conn, existing: asyncpg.Record, event: Envelope[AssessmentRecorded], *, party: Party, excluded: list[str]
+) -> None:
+    """A new assessment met the case's active placement (asked for by staff, by an earlier
+    assessment or by a relocation). A request still waiting takes the new level, party
+    and exclusions (its place in the queue). Beds already held, confirmed or lived in are
+    not moved behind staff's back: the placement keeps them, takes the new level, and is
+    flagged for staff to review. Either way a ``PlacementReconciled`` event says so, so
+    the case's timeline tells what happened to the new assessment."""
+    data = event.data
+    if existing["status"] == "requested":
+        outcome = "updated"
+        await update_waiting_request(
+            conn,
+            existing["id"],
+            level=data.level,
+            level_rank=waitlist.rank(data.level),
+            adults=party.adults,
+            children_ages=party.children_ages,
+            accessibility_needs=list(party.accessibility_needs),
+            excluded_regions=excluded,
+        )
+    else:
+        outcome = "flagged"
+        await store.flag_for_review(
+            conn, existing["id"], reason="reassessed", level=data.level, level_rank=waitlist.rank(data.level)
+        )
+    reconciled = PlacementReconciled(
+        placement_id=existing["id"],
+        assessment_id=data.assessment_id,
+        outcome=outcome,
+        status=existing["status"],
+        source=existing["source"],
+        level=data.level,
+    )
+    await enqueue(conn, events.new(reconciled, case_id=event.case_id, causation=event))
+    log.info("placement.reconciled", placement_id=str(existing["id"]), outcome=outcome)
+
+
 def _already_active(existing: asyncpg.Record | None) -> Conflict:
     extra = {"placement_id": str(existing["id"]), "placement_status": existing["status"]} if existing else {}
     which = f" ({existing['id']}, {existing['status']})" if existing else ""
@@ -244,10 +274,11 @@ def _already_active(existing: asyncpg.Record | None) -> Conflict:
 
 
 async def request_placement(rt, principal: Principal, body: schemas.PlacementCreate) -> schemas.Placement:
-    """Staff ask for beds for a case: held at once for the whole party, or waitlisted."""
-    principal.check_country(body.country)
+    """Staff ask for beds for a case: held at once for the whole party, or waitlisted.
+    The case must be one risk announced, open, and in the caller's countries."""
 
     async def work(conn) -> asyncpg.Record:
+        await open_case_in_scope(conn, principal, body.case_id, body.country)
         existing = await store.active_placement_for_case(conn, body.case_id)
         if existing is not None:
             raise _already_active(existing)
@@ -297,6 +328,7 @@ def placement_out(p: asyncpg.Record) -> schemas.Placement:
         reason=p["reason"],
         relocation_of=p["relocation_of"],
         needs_relocation=p["needs_relocation"],
+        review_reason=p["review_reason"],
         requested_at=p["requested_at"],
         held_at=p["held_at"],
         confirmed_at=p["confirmed_at"],
@@ -306,16 +338,14 @@ def placement_out(p: asyncpg.Record) -> schemas.Placement:
     )
 
 
-def check_visible(principal: Principal, p: asyncpg.Record) -> None:
-    """A placement is visible in its case's country or in its shelter's country."""
-    if principal.can_see(p["country"]):
-        return
-    if p["shelter_country"] and principal.can_see(p["shelter_country"]):
-        return
-    raise NotAllowed(
-        "your token covers neither the case's country nor the shelter's country",
-        code="placement.not_your_country",
-    )
+def check_visible(principal: Principal, p: asyncpg.Record | None) -> asyncpg.Record:
+    """A placement is visible in its case's country (wherever the shelter is) or in its
+    shelter's country. Anywhere else it answers like no placement at all."""
+    if p is not None and (
+        principal.can_see(p["country"]) or (p["shelter_country"] and principal.can_see(p["shelter_country"]))
+    ):
+        return p
+    raise not_found()
 
 
 def not_found() -> NotFound:
@@ -325,10 +355,7 @@ def not_found() -> NotFound:
 async def get_placement(rt, principal: Principal, placement_id: uuid.UUID) -> schemas.Placement:
     async with rt.pool.acquire() as conn:
         row = await store.get_placement(conn, placement_id)
-    if row is None:
-        raise not_found()
-    check_visible(principal, row)
-    return placement_out(row)
+    return placement_out(check_visible(principal, row))
 
 
 async def list_placements(

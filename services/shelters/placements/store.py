@@ -164,7 +164,7 @@ async def set_status(
                 end_reason = COALESCE($4, end_reason),
                 expected_end = COALESCE($5, expected_end),
                 hold_expires_at = CASE WHEN $2 = 'held' THEN hold_expires_at ELSE NULL END,
-                waitlisted = false
+                waitlisted = false, review_reason = NULL
             WHERE id = $1""",
         placement_id,
         status,
@@ -300,4 +300,17 @@ async def overstays(conn: asyncpg.Connection, before: datetime) -> list[asyncpg.
         """SELECT DISTINCT a.placement_id FROM bed_allocations a JOIN placements p ON p.id = a.placement_id
            WHERE a.active AND p.status = 'checked_in' AND upper(a.during) < $1""",
         before,
+    )
+
+
+async def flag_for_review(
+    conn: asyncpg.Connection, placement_id: uuid.UUID, *, reason: str, level: str, level_rank: int
+) -> None:
+    await conn.execute(
+        """UPDATE placements SET review_reason = $2, level = $3, level_rank = $4, updated_at = now()
+           WHERE id = $1""",
+        placement_id,
+        reason,
+        level,
+        level_rank,
     )

@@ -31,6 +31,7 @@ def cipher(rt) -> PiiCipher:
 
 
 def shelter_not_found() -> NotFound:
+    # Also for a shelter outside the caller's countries: the same answer, no existence oracle.
     return NotFound("there is no such shelter", code="shelter.not_found")
 
 
@@ -59,9 +60,8 @@ def shelter_out(rt, row: asyncpg.Record, principal: Principal | None, *, reveal:
 async def locked_shelter(conn, principal: Principal, shelter_id: uuid.UUID) -> asyncpg.Record:
     """The shelter row, locked: holds, bed changes and status changes of one shelter queue."""
     row = await store.lock_shelter(conn, shelter_id)
-    if row is None:
+    if row is None or not principal.can_see(row["country"]):
         raise shelter_not_found()
-    principal.check_country(row["country"])
     return row
 
 
@@ -108,9 +108,8 @@ async def create_shelter(rt, principal: Principal, body: schemas.ShelterCreate) 
 async def get_shelter(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Shelter:
     async with rt.pool.acquire() as conn:
         row = await store.get_shelter(conn, shelter_id)
-    if row is None:
+    if row is None or not principal.can_see(row["country"]):
         raise shelter_not_found()
-    principal.check_country(row["country"])
     return shelter_out(rt, row, principal, reveal=True)
 
 
@@ -146,9 +145,8 @@ async def add_beds(
 async def list_beds(rt, principal: Principal, shelter_id: uuid.UUID) -> list[schemas.Bed]:
     async with rt.pool.acquire() as conn:
         shelter = await store.get_shelter(conn, shelter_id)
-        if shelter is None:
+        if shelter is None or not principal.can_see(shelter["country"]):
             raise shelter_not_found()
-        principal.check_country(shelter["country"])
         rows = await store.list_beds(conn, shelter_id)
     return [msgspec.convert(dict(r), schemas.Bed) for r in rows]
 
@@ -191,9 +189,12 @@ async def list_out_of_service(
 ) -> list[schemas.OutOfService]:
     async with rt.pool.acquire() as conn:
         shelter = await store.get_shelter(conn, shelter_id)
-        if shelter is None or await store.get_bed(conn, shelter_id, bed_id) is None:
+        if (
+            shelter is None
+            or not principal.can_see(shelter["country"])
+            or await store.get_bed(conn, shelter_id, bed_id) is None
+        ):
             raise _bed_not_found()
-        principal.check_country(shelter["country"])
         rows = await store.list_out_of_service(conn, shelter_id, bed_id)
     return [msgspec.convert(dict(r), schemas.OutOfService) for r in rows]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, placement_body
+from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, place
 
 
 async def test_placement_lifecycle(client):
@@ -13,9 +13,7 @@ async def test_placement_lifecycle(client):
         beds=[{"room": "A", "count": 2}, {"room": "K", "count": 2, "child_sized": True}],
     )
     assert shelter["beds"] == 4 and shelter["address"]
-    resp = await client.post(
-        "/placements", json=placement_body(children=[4, 9], excluded_regions=["Quiché"]), headers=STAFF
-    )
+    resp = await place(client, children=[4, 9], excluded_regions=["Quiché"])
     assert resp.status_code == 201, resp.text
     p = resp.json()
     assert p["status"] == "held" and p["shelter_id"] == shelter["id"] and len(p["bed_ids"]) == 3
@@ -48,9 +46,7 @@ async def test_a_shelter_compromised_again_after_reopening(client):
     """Checked in, compromised (relocation waits: no other shelter), reopened (the
     relocation is held back here), compromised again: a clear answer, one relocation."""
     shelter = await create_shelter(client, country="MX", region="Chiapas")
-    placed = (
-        await client.post("/placements", json=placement_body(country="MX", region="Oaxaca"), headers=STAFF)
-    ).json()
+    placed = (await place(client, country="MX", region="Oaxaca")).json()
     for step in ("confirm", "check-in"):
         assert (await client.post(f"/placements/{placed['id']}/{step}", headers=COORD)).status_code == 200
     url = f"/shelters/{shelter['id']}/compromise"

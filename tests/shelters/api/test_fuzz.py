@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from services.shelters.placements.schemas import PlacementCreate
 from services.shelters.registry.schemas import ShelterCreate
-from tests.shelters.helpers import ADMIN
+from tests.shelters.helpers import ADMIN, known_case
 from tests.strategies import from_type
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -22,6 +22,7 @@ async def test_valid_bodies_never_fail(client, shelter, placement):
         batch["count"] = min(batch["count"], 5)  # keep the database small
     made = await client.post("/shelters", json=body, headers=ADMIN)
     assert made.status_code in (201, 409), made.text
+    await known_case(client, placement.case_id, placement.country)
     placed = await client.post("/placements", json=msgspec.to_builtins(placement), headers=ADMIN)
     assert placed.status_code in (201, 409), placed.text
     if placed.status_code == 201:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.shelters.placements import lifecycle
 from shared import db
-from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, placement_body
+from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, place
 
 
 async def free_beds(client, shelter_id, start: datetime, end: datetime) -> int:
@@ -18,7 +18,7 @@ async def free_beds(client, shelter_id, start: datetime, end: datetime) -> int:
 
 async def test_change_stay_and_overstay(client):
     shelter = await create_shelter(client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 1}])
-    p = (await client.post("/placements", json=placement_body(), headers=STAFF)).json()
+    p = (await place(client)).json()
     assert p["status"] == "held" and p["stay_days"] == 30
     # Only confirmed or current stays can change their end.
     assert_problem(
@@ -61,7 +61,7 @@ async def test_change_stay_and_overstay(client):
 
 async def test_relocation_of_a_relocation_ends_the_stay_the_family_left(client):
     first = await create_shelter(client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 1}])
-    p = (await client.post("/placements", json=placement_body(), headers=STAFF)).json()
+    p = (await place(client)).json()
     for step in ("confirm", "check-in"):
         assert (await client.post(f"/placements/{p['id']}/{step}", headers=COORD)).status_code == 200
     second = await create_shelter(client, country="MX", region="Puebla", beds=[{"room": "A", "count": 1}])

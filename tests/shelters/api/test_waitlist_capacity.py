@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from services.shelters.placements import lifecycle
 from shared import db
-from tests.shelters.helpers import COORD, STAFF, create_shelter, placement_body
+from tests.shelters.helpers import COORD, STAFF, create_shelter, place
 from tests.support import auth
 
 
 async def request(client, **kwargs) -> dict:
-    resp = await client.post("/placements", json=placement_body(**kwargs), headers=STAFF)
+    resp = await place(client, **kwargs)
     assert resp.status_code == 201, resp.text
     return resp.json()
 

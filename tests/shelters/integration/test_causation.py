@@ -11,13 +11,14 @@ from services.shelters.compromise.schemas import Compromise
 from services.shelters.compromise.service import compromise
 from services.shelters.placements import lifecycle, schemas, service
 from shared.events import AssessmentRecorded, CaseClosed, Envelope, Party, new_event
-from tests.shelters.helpers import ADMIN_PRINCIPAL, CONFIG, make_shelter, outbox_events, runtime
+from tests.shelters.helpers import ADMIN_PRINCIPAL, CONFIG, known_case, make_shelter, outbox_events, runtime
 
 
 async def request(pool, *, level: str = "high", case_id: uuid.UUID | None = None) -> schemas.Placement:
     body = schemas.PlacementCreate(
         case_id=case_id or uuid.uuid4(), country="MX", region="Chiapas", level=level
     )
+    await known_case(pool, body.case_id, "MX")
     return await service.request_placement(runtime(pool), ADMIN_PRINCIPAL, body)
 
 

@@ -14,7 +14,7 @@ from services.shelters.capacity import store as capacity_store
 from services.shelters.placements import schemas, service
 from shared.errors import Conflict
 from shared.events import AssessmentRecorded, Party, new_event
-from tests.shelters.helpers import ADMIN_PRINCIPAL, CONFIG, make_shelter, runtime
+from tests.shelters.helpers import ADMIN_PRINCIPAL, CONFIG, known_case, make_shelter, runtime
 from tests.strategies import from_type
 
 OVERLAPS = """SELECT count(*) FROM bed_allocations a JOIN bed_allocations b
@@ -101,6 +101,7 @@ async def test_simultaneous_requests_for_one_case_give_one_placement(pool):
     await make_shelter(pool, code="cuatro", country="MX", beds=6)
     rt = runtime(pool)
     body = schemas.PlacementCreate(case_id=uuid.uuid4(), country="GT", region="Quiché", level="extreme")
+    await known_case(pool, body.case_id, "GT")
     results = await asyncio.gather(
         *(service.request_placement(rt, ADMIN_PRINCIPAL, body) for _ in range(6)), return_exceptions=True
     )

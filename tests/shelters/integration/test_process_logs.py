@@ -4,7 +4,7 @@ address, contact or compromise reason."""
 
 from __future__ import annotations
 
-from tests.shelters.helpers import ADDRESS, CONTACT, COORD, STAFF, placement_body, shelter_body
+from tests.shelters.helpers import ADDRESS, CONTACT, COORD, STAFF, known_case, placement_body, shelter_body
 from tests.support import served_process
 
 REASON = "vieron al agresor en Calle Secreta"
@@ -16,7 +16,9 @@ async def test_a_real_process_logs_no_addresses(make_settings):
         http = served.http
         shelter = (await http.post("/shelters", json=shelter_body(country="GT"), headers=COORD)).json()
         await http.get(f"/shelters/{shelter['id']}", headers=COORD)
-        placed = await http.post("/placements", json=placement_body(), headers=STAFF)
+        body = placement_body()
+        await known_case(settings, body["case_id"], body["country"])
+        placed = await http.post("/placements", json=body, headers=STAFF)
         assert placed.status_code == 201
         bad = {**shelter_body(), "country": ADDRESS}
         assert (await http.post("/shelters", json=bad, headers=COORD)).status_code == 400
