@@ -66,6 +66,27 @@ async def service_client(
         yield client
 
 
+async def known_case(target, service: str, case_id, country: str = "GT", status: str = "open") -> None:
+    """Tell a service's case projection (shelters, funds) of a case, as risk's CaseOpened
+    would. ``target``: a test client, the service's Settings, or a pool/connection."""
+    import uuid
+
+    from shared import db
+
+    sql = """INSERT INTO cases (id, country, status, learned_from) VALUES ($1, $2, $3, 'test')
+             ON CONFLICT (id) DO UPDATE SET country = EXCLUDED.country, status = EXCLUDED.status"""
+    args = (uuid.UUID(str(case_id)), country, status)
+    if hasattr(target, "execute"):
+        await target.execute(sql, *args)
+        return
+    settings = target.app.state.runtime.settings if hasattr(target, "app") else target
+    conn = await db.connect(settings.dsn(service))
+    try:
+        await conn.execute(sql, *args)
+    finally:
+        await conn.close()
+
+
 class ServedProcess:
     """A service run as a real process (`amparo serve`), with what it wrote to stderr."""
 

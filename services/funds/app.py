@@ -12,6 +12,7 @@ from services.funds.committee.api import CommitteeController
 from services.funds.config import FundsConfig
 from services.funds.deadlines.service import emit_overdue
 from services.funds.disbursements.api import DisbursementsController
+from services.funds.disbursements.legacy import encrypt_payee_references
 from services.funds.funds.api import FundsController
 from services.funds.reports.api import grants_report
 from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
@@ -20,6 +21,8 @@ from shared.config import Settings
 # Overdue applications are found by one indexed query; a short period keeps the
 # ApplicationOverdue event close to the deadline.
 OVERDUE_EVERY_SECONDS = 2.0
+# Payee references written in clear before they were encrypted: moved soon after start.
+LEGACY_PAYEES_EVERY_SECONDS = 60.0
 
 SPEC = ServiceSpec(
     name="funds",
@@ -33,8 +36,13 @@ SPEC = ServiceSpec(
     ],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("RISK", handlers.RISK)],
-    jobs=[Job(OVERDUE_EVERY_SECONDS, emit_overdue)],
+    jobs=[
+        Job(OVERDUE_EVERY_SECONDS, emit_overdue),
+        Job(LEGACY_PAYEES_EVERY_SECONDS, encrypt_payee_references),
+    ],
     config=FundsConfig,
+    # Vote comments and payee references are stored encrypted.
+    needs_pii_key=True,
 )
 
 

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from services.funds.applications import service as applications
+from services.funds.cases import service as cases
 from shared.consumer import EventContext, Handlers
-from shared.events import AssessmentRecorded, CaseClosed, Envelope
+from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, Envelope
+
+
+async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None:
+    """A case is known from now on: an application may be opened for it by hand."""
+    await cases.on_opened(ctx.conn, event)
 
 
 async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
     """Grant measures: open the application with the suggested amounts."""
+    await cases.on_assessed(ctx.conn, event)
     await applications.open_from_assessment(ctx.conn, ctx.config, event)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
     """The case is closed: close its undecided applications."""
+    await cases.on_closed(ctx.conn, event)
     await applications.close_for_closed_case(ctx.conn, event)
 
 
-RISK: Handlers = {AssessmentRecorded: on_assessment_recorded, CaseClosed: on_case_closed}
+RISK: Handlers = {
+    CaseOpened: on_case_opened,
+    AssessmentRecorded: on_assessment_recorded,
+    CaseClosed: on_case_closed,
+}

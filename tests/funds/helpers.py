@@ -11,6 +11,7 @@ from shared.auth import Principal
 from shared.crypto import PiiCipher
 from tests.conftest import PII_KEYS
 from tests.support import auth
+from tests.support import known_case as support_known_case
 
 ADMIN = auth("fund_admin", sub="admin-1")
 
@@ -87,19 +88,26 @@ async def make_fund(
     return r.json()
 
 
+async def known_case(target, case_id=None, country: str = "GT", status: str = "open") -> str:
+    """A case funds knows of (as risk's CaseOpened would tell it); its id."""
+    case_id = str(case_id or uuid.uuid4())
+    await support_known_case(target, "funds", case_id, country, status)
+    return case_id
+
+
 async def make_application(
-    client, fund: dict, *, amount: int = 100_000, track: str = "ordinary", country: str = "GT"
+    client, fund: dict, *, amount: int = 100_000, track: str = "ordinary", country: str = "GT", headers=ADMIN
 ) -> dict:
     r = await client.post(
         "/applications",
         json={
-            "case_id": str(uuid.uuid4()),
+            "case_id": await known_case(client, country=country),
             "country": country,
             "fund_id": fund["id"],
             "track": track,
             "lines": [{"purpose": "relocation", "amount": amount}],
         },
-        headers=ADMIN,
+        headers=headers,
     )
     assert r.status_code == 201, r.text
     return r.json()

@@ -8,11 +8,11 @@ from types import SimpleNamespace
 from services.shelters.config import SheltersConfig
 from services.shelters.registry.schemas import BedBatch, ShelterCreate
 from services.shelters.registry.service import create_shelter as create_shelter_use_case
-from shared import db
 from shared.auth import Principal
 from shared.crypto import PiiCipher, new_key_spec
 from shared.events import Envelope, decode_event
 from tests.support import auth
+from tests.support import known_case as support_known_case
 
 COORD = auth("shelter_coordinator", sub="coord")
 STAFF = auth("network_staff", sub="staff")
@@ -57,20 +57,8 @@ def placement_body(
 
 
 async def known_case(target, case_id, country: str = "GT", status: str = "open") -> None:
-    """Tell shelters' case projection of a case, as risk's CaseOpened would (``target``:
-    a test client, Settings, or a pool/connection of the shelters database)."""
-    sql = """INSERT INTO cases (id, country, status, learned_from) VALUES ($1, $2, $3, 'test')
-             ON CONFLICT (id) DO UPDATE SET country = EXCLUDED.country, status = EXCLUDED.status"""
-    args = (uuid.UUID(str(case_id)), country, status)
-    if hasattr(target, "execute"):
-        await target.execute(sql, *args)
-        return
-    settings = target.app.state.runtime.settings if hasattr(target, "app") else target
-    conn = await db.connect(settings.dsn("shelters"))
-    try:
-        await conn.execute(sql, *args)
-    finally:
-        await conn.close()
+    """Tell shelters' case projection of a case, as risk's CaseOpened would."""
+    await support_known_case(target, "shelters", case_id, country, status)
 
 
 async def place(client, *, headers=STAFF, **kwargs):

@@ -79,6 +79,8 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     paid: int
     released: int
     ratified: bool | None
+    # Who opened it: a person's token subject (recused from deciding it), or ``event:<id>``.
+    opened_by: str
     flagged: bool
     flag_reason: str | None
     overdue: bool

@@ -19,6 +19,7 @@ import asyncpg
 from services.funds.applications import store
 from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
 from services.funds.applications.views import application_or_404, view
+from services.funds.cases.service import open_case_in_scope
 from services.funds.committee import store as committee_store
 from services.funds.config import FundsConfig
 from services.funds.domain import deadlines
@@ -55,6 +56,8 @@ log = get_logger(__name__)
 # The currency of an application that no fund serving its country could price: a fund
 # administrator re-prices it in her fund's currency when she assigns it.
 UNPRICED_CURRENCY = "USD"
+# The reason code of the automatic recusal of the member who opened an application.
+OPENED_IT = "opened_application"
 
 
 async def _open(
@@ -147,11 +150,12 @@ async def open_from_assessment(
 
 
 async def create_application(rt: Runtime, principal: Principal, body: ApplicationCreate) -> ApplicationView:
-    """Open an application by hand, for a fund serving the case's country."""
-    principal.check_country(body.country)
+    """Open an application by hand, for a known open case of the caller's countries and a
+    fund serving its country. Whoever opens it is recused from deciding it."""
     lines = [(line.purpose, line.amount) for line in body.lines]
     check_lines(lines)
     async with rt.pool.acquire() as conn, conn.transaction():
+        await open_case_in_scope(conn, principal, body.case_id, body.country)
         fund = await fund_or_404(conn, principal, body.fund_id)
         _check_serves(fund, body.country)
         if not principal.has_role("fund_admin") and not await funds_store.is_member(
@@ -175,6 +179,9 @@ async def create_application(rt: Runtime, principal: Principal, body: Applicatio
             by=principal.sub,
         )
         assert app_id is not None  # only an assessment can open an application twice
+        # No self-approval: she may not vote on what she asked for (nor decide it alone on
+        # the emergency track). Tied to her identity, whatever roles her token holds.
+        await committee_store.insert_recusal(conn, app_id, principal.sub, OPENED_IT, automatic=True)
         return await view(conn, app_id)
 
 

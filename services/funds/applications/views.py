@@ -22,12 +22,11 @@ from shared.runtime import Runtime
 async def application_or_404(
     conn, principal: Principal | None, app_id: uuid.UUID, *, lock: bool = False
 ) -> asyncpg.Record:
-    """The application, if it exists and its country is in the caller's token."""
+    """The application, if it exists and its country is in the caller's token; one of
+    another country answers exactly like none (no existence oracle)."""
     app = await store.get_application(conn, app_id, lock=lock)
-    if app is None:
+    if app is None or (principal is not None and not principal.can_see(app["country"])):
         raise NotFound("there is no such application", code="application.not_found")
-    if principal is not None:
-        principal.check_country(app["country"])
     return app
 
 
@@ -67,6 +66,7 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
                 paid=paid,
                 released=released,
                 ratified=a["ratified"],
+                opened_by=a["opened_by"],
                 flagged=reason is not None,
                 flag_reason=reason,
                 overdue=deadlines.is_overdue(a["status"], a["due_at"], now),

@@ -69,10 +69,17 @@ async def vote(rt: Runtime, principal: Principal, app_id: uuid.UUID, body: VoteC
     async with rt.pool.acquire() as conn, conn.transaction():
         app = await application_or_404(conn, principal, app_id, lock=True)
         policy = await _committee_policy(conn, principal, app)
-        if await store.is_recused(conn, app_id, principal.sub):
+        recusal = await store.recusal_of(conn, app_id, principal.sub)
+        if recusal is not None:
+            why = (
+                "you opened this application"
+                if recusal["automatic"]
+                else "you declared a conflict of interest on this application"
+            )
             raise NotAllowed(
-                "you declared a conflict of interest on this application: you are recused and cannot vote",
+                f"{why}: you are recused and cannot vote",
                 code="committee.recused",
+                extra={"automatic": recusal["automatic"]},
             )
         check_votes_open(app["status"], app["ratified"])
         if body.decision != "request_info" and await store.member_vote(conn, app_id, principal.sub):

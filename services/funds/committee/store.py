@@ -70,11 +70,12 @@ async def member_vote(conn: Conn, app_id: uuid.UUID, member: str) -> str | None:
     )
 
 
-async def is_recused(conn: Conn, app_id: uuid.UUID, member: str) -> bool:
-    return bool(
-        await conn.fetchval(
-            "SELECT true FROM recusals WHERE application_id = $1 AND member = $2", app_id, member
-        )
+async def recusal_of(conn: Conn, app_id: uuid.UUID, member: str) -> asyncpg.Record | None:
+    """The member's recusal from the application, if any (declared, or automatic)."""
+    return await conn.fetchrow(
+        "SELECT reason_code, automatic FROM recusals WHERE application_id = $1 AND member = $2",
+        app_id,
+        member,
     )
 
 
@@ -101,14 +102,17 @@ async def insert_vote(
     )
 
 
-async def insert_recusal(conn: Conn, app_id: uuid.UUID, member: str, reason_code: str) -> bool:
+async def insert_recusal(
+    conn: Conn, app_id: uuid.UUID, member: str, reason_code: str, *, automatic: bool = False
+) -> bool:
     return bool(
         await conn.fetchval(
-            """INSERT INTO recusals (application_id, member, reason_code) VALUES ($1, $2, $3)
+            """INSERT INTO recusals (application_id, member, reason_code, automatic) VALUES ($1, $2, $3, $4)
                ON CONFLICT DO NOTHING RETURNING true""",
             app_id,
             member,
             reason_code,
+            automatic,
         )
     )
 

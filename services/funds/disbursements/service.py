@@ -1,5 +1,9 @@
 """Paying a tranche of an approved grant, once per Idempotency-Key.
 
+The payee reference is stored encrypted (bound to the disbursement id) and shown in full
+only in the answer to the fund administrator who pays; the stored answer that a retry
+gets back shows it masked to its last four characters.
+
 The key is looked up under the application's lock (a twin request that held the lock has
 committed and is visible by then); ``UNIQUE (application_id, idempotency_key)`` catches a
 twin that still slips through. A refused tranche stores nothing, so the same key may be
@@ -19,9 +23,11 @@ from services.funds.disbursements import store
 from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView
 from services.funds.domain.idempotency import check_same_request, fingerprint
 from services.funds.domain.money import check_tranche
+from services.funds.domain.payee import masked
 from services.funds.events import emit
 from services.funds.funds import store as funds_store
 from shared.auth import Principal
+from shared.crypto import PiiCipher
 from shared.errors import Conflict, Invalid
 from shared.events import DisbursementMade, Money
 from shared.logging import get_logger
@@ -35,7 +41,7 @@ async def disburse(
 ) -> tuple[DisbursementView, bool]:
     """Pay one tranche. Returns (answer, created); a retry with the same key and body gets
     the stored answer and ``created=False``; nothing is paid twice."""
-    fp = fingerprint(body)
+    fp = request_fingerprint(body)
     try:
         return await _disburse(rt, principal, app_id, idempotency_key, fp, body)
     except asyncpg.UniqueViolationError:
@@ -44,12 +50,35 @@ async def disburse(
             stored = await store.disbursement_by_key(conn, app_id, idempotency_key)
         if stored is None:
             raise
-        return _replay(stored, fp), False
+        return _replay(rt, stored, fp, body), False
 
 
-def _replay(stored: asyncpg.Record, fp: str) -> DisbursementView:
+def request_fingerprint(body: DisbursementCreate) -> str:
+    """The fingerprint of everything but the payee reference: a hash of a bank account or
+    a phone number is easily reversed by trying them all, so the reference is compared
+    by decrypting the stored one instead (``_replay``)."""
+    return fingerprint(msgspec.structs.replace(body, payee_reference=""))
+
+
+def _replay(rt: Runtime, stored: asyncpg.Record, fp: str, body: DisbursementCreate) -> DisbursementView:
+    """The stored answer to a retry with the same key: the reference in it stays masked
+    (it is shown in full only at the moment of payment)."""
     check_same_request(stored["fingerprint"], fp)
+    reference = payee_reference(rt, stored)
+    check_same_request(reference, body.payee_reference)
     return msgspec.convert(stored["response"], DisbursementView, strict=False)
+
+
+def payee_reference(rt: Runtime, row: asyncpg.Record) -> str:
+    if row["payee_reference_enc"] is None:  # a row from before encryption, not yet moved
+        return row["payee_reference"]
+    return cipher_of(rt).decrypt_obj(row["payee_reference_enc"], str, aad=row["id"].bytes)
+
+
+def cipher_of(rt: Runtime) -> PiiCipher:
+    # Never None: funds has needs_pii_key and refuses to start without its key.
+    assert rt.cipher is not None
+    return rt.cipher
 
 
 async def _disburse(
@@ -59,7 +88,7 @@ async def _disburse(
         app = await application_or_404(conn, principal, app_id, lock=True)
         stored = await store.disbursement_by_key(conn, app_id, key)
         if stored is not None:
-            return _replay(stored, fp), False
+            return _replay(rt, stored, fp, body), False
         if app["status"] != "approved":
             raise Conflict(
                 f"the application is {app['status']}; only approved applications are paid",
@@ -101,8 +130,13 @@ async def _disburse(
                 "tranche": tranche,
                 "amount": body.amount,
                 "method": body.method,
-                "payee_reference": body.payee_reference,
-                "response": msgspec.to_builtins(view),
+                "payee_reference_enc": cipher_of(rt).encrypt_obj(
+                    body.payee_reference, aad=disbursement_id.bytes
+                ),
+                # The stored answer (replayed to a retry) holds the reference masked.
+                "response": msgspec.to_builtins(
+                    msgspec.structs.replace(view, payee_reference=masked(body.payee_reference))
+                ),
                 "made_by": principal.sub,
                 "made_at": now,
             },

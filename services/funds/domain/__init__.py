@@ -8,4 +8,5 @@
 - ``deadlines``: when a decision or a ratification is due; overdue and flagged.
 - ``idempotency``: one tranche per Idempotency-Key.
 - ``reports``: percentiles of the report.
+- ``payee``: how a payee reference is shown (masked) once paid.
 """

@@ -24,7 +24,7 @@ from services.funds.funds.schemas import (
     SuggestedAmount,
 )
 from shared.auth import Principal
-from shared.errors import Invalid, NotAllowed, NotFound
+from shared.errors import Invalid, NotFound
 from shared.logging import get_logger
 from shared.pagination import Page
 from shared.runtime import Runtime
@@ -37,12 +37,9 @@ async def fund_or_404(
 ) -> asyncpg.Record:
     """The fund, if it exists and serves one of the caller's countries."""
     fund = await store.get_fund(conn, fund_id, lock=lock)
-    if fund is None:
+    # A fund serving none of the caller's countries answers exactly like no fund.
+    if fund is None or not (principal.is_admin or set(fund["countries"]) & set(principal.countries)):
         raise NotFound("there is no such fund", code="fund.not_found")
-    if not principal.is_admin and not set(fund["countries"]) & set(principal.countries):
-        raise NotAllowed(
-            "your token covers none of the countries this fund serves", code="fund.not_in_your_countries"
-        )
     return fund
 
 

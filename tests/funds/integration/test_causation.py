@@ -14,7 +14,7 @@ from services.funds.committee.schemas import RecusalCreate, VoteCreate
 from services.funds.funds import service as funds
 from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut, SuggestedAmount
 from shared.events import AssessmentRecorded, CaseClosed, Party, decode_event, new_event
-from tests.funds.helpers import principal
+from tests.funds.helpers import known_case, principal
 
 ADMIN = principal("admin", "fund_admin")
 
@@ -48,7 +48,7 @@ async def a_fund(rt, *, quorum: int = 2, emergency_limit: int = 50_000) -> uuid.
 
 async def an_application(rt, fund_id: uuid.UUID, *, track: str = "ordinary") -> uuid.UUID:
     body = ApplicationCreate(
-        case_id=uuid.uuid4(),
+        case_id=uuid.UUID(await known_case(rt.pool, country="GT")),
         country="GT",
         fund_id=fund_id,
         track=track,

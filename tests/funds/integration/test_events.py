@@ -9,7 +9,7 @@ from nats.errors import TimeoutError as NatsTimeout
 
 from services.funds.config import FundsConfig
 from shared.events import AssessmentRecorded, CaseClosed, Party, decode_event, encode_event, new_event
-from tests.funds.helpers import ADMIN, make_application, make_fund, member, vote
+from tests.funds.helpers import ADMIN, known_case, make_application, make_fund, member, vote
 from tests.support import eventually, service_client
 
 
@@ -238,7 +238,7 @@ async def test_grants_report_by_country_purpose_month(make_settings):
             r = await client.post(
                 "/applications",
                 json={
-                    "case_id": str(uuid.uuid4()),
+                    "case_id": await known_case(client, country="GT"),
                     "country": "GT",
                     "fund_id": fund["id"],
                     "lines": [
