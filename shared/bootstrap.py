@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ImproperlyConfiguredException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -22,7 +23,7 @@ from shared.config import Settings, load_config, load_settings
 from shared.http import (
     OPERATIONS_ROUTES,
     RequestContextMiddleware,
-    bind_case_id,
+    before_request,
     provide_principal,
     provide_runtime,
 )
@@ -32,6 +33,8 @@ from shared.runtime import Job, Runtime, ServiceSpec, Subscription
 
 __all__ = ["Job", "Runtime", "ServiceSpec", "Subscription", "build_app"]
 
+MAX_BODY_BYTES = 1024 * 1024
+
 
 def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any = None) -> Litestar:
     """The Litestar app of one service; its lifespan starts and stops the runtime."""
@@ -39,14 +42,16 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
     config = config if config is not None else load_config(spec.config)
     configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
     runtime = Runtime(spec, settings, config)
-    return Litestar(
+    app = Litestar(
         route_handlers=[*OPERATIONS_ROUTES, *spec.routes],
         middleware=[
             RequestContextMiddleware,
             DefineMiddleware(JWTAuthMiddleware, exclude=["^/health$", "^/ready$", "^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=bind_case_id,
+        before_request=before_request,
+        # Bodies here are small JSON documents; Litestar's default is 10 MB.
+        request_max_body_size=MAX_BODY_BYTES,
         dependencies={
             "rt": Provide(provide_runtime, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -62,3 +67,17 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
         state=State({"runtime": runtime}),
         debug=False,
     )
+    _check_hooks(app)
+    return app
+
+
+def _check_hooks(app: Litestar) -> None:
+    # Litestar runs only the innermost layer's before_request: a route or controller with
+    # its own would silently skip the strict body decoding.
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            hook = handler.resolve_before_request()
+            if hook is not None and getattr(hook, "func", hook) is not before_request:
+                raise ImproperlyConfiguredException(
+                    f"{handler} sets its own before_request; call shared.http.before_request from it"
+                )

@@ -18,6 +18,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 
 from shared import errors
 from shared.logging import get_logger
+from shared.validation import describe_parameter_errors, summary
 
 log = get_logger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -25,6 +26,7 @@ MEDIA_TYPE = "application/problem+json"
 
 class Problem(ProblemDetailsException):
     status: int = 400
+    code: str = "request.invalid"
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None, headers=None) -> None:
         super().__init__(
@@ -37,9 +39,28 @@ class Problem(ProblemDetailsException):
 
 
 class Unauthorized(Problem):
-    """No valid token: the only problem raised outside use cases (by authentication)."""
+    """No valid token: raised by authentication, outside use cases."""
 
     status = 401
+    code = "auth.unauthorized"
+
+
+class BadRequest(Problem):
+    """The request itself is malformed or breaks its schema (raised by the HTTP edge)."""
+
+    status = 400
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    code = "request.unsupported_media_type"
+
+
+class RequestTimeout(Problem):
+    """The client did not finish sending its body in time."""
+
+    status = 408
+    code = "request.timeout"
 
 
 # Which status each domain refusal is: the one mapping for all services.
@@ -62,8 +83,10 @@ def _problem(status: int, detail: str, extra: dict[str, Any] | None = None, head
 
 
 def problem_handler(_: Request, exc: ProblemDetailsException) -> Response:
-    extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else None)
-    return _problem(exc.status_code, exc.detail, extra, exc.headers)
+    extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else {})
+    return _problem(
+        exc.status_code, exc.detail, {"code": getattr(exc, "code", "refused"), **extra}, exc.headers
+    )
 
 
 def domain_handler(_: Request, exc: errors.DomainError) -> Response:
@@ -73,24 +96,31 @@ def domain_handler(_: Request, exc: errors.DomainError) -> Response:
     return _problem(status, exc.detail, extra, headers)
 
 
-def validation_handler(_: Request, exc: ValidationException) -> Response:
-    errors = exc.extra if isinstance(exc.extra, list) else []
-    # Name the fields; never echo the submitted values (they may be personal data).
-    clean = [
-        {k: v for k, v in e.items() if k in ("key", "message", "source")}
-        for e in errors
-        if isinstance(e, dict)
-    ]
-    # Litestar's own detail quotes the full URL, query values included: build ours.
-    detail = "the request is not valid"
-    if clean and clean[0].get("message"):
-        where = clean[0].get("key")
-        detail = f"{detail}: {clean[0]['message']}" + (f" ({where})" if where else "")
-    return _problem(400, detail, {"errors": clean} if clean else None)
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    # Litestar's detail quotes the full URL and its messages may quote the submitted value
+    # (``Invalid enum value 'Rosa Elena'``): name the parameter and the rule, never the value.
+    errors = describe_parameter_errors(request, exc)
+    code = (
+        "request.invalid_body" if any(e["source"] == "body" for e in errors) else "request.invalid_parameter"
+    )
+    detail = summary(errors) if errors else "the request is not valid"
+    return _problem(400, detail, {"code": code, "errors": errors} if errors else {"code": code})
+
+
+# What a routing or protocol refusal says: Litestar's own details may quote the path.
+_HTTP_DETAIL = {
+    404: ("route.not_found", "nothing here: check the path (ids are UUIDs); /schema lists the routes"),
+    405: ("route.method_not_allowed", "this path does not take this method; /schema lists the routes"),
+    413: ("request.too_large", "the body is too large"),
+}
 
 
 def http_handler(_: Request, exc: HTTPException) -> Response:
-    return _problem(exc.status_code, exc.detail or HTTPStatus(exc.status_code).phrase, None, exc.headers)
+    status = exc.status_code
+    code, detail = _HTTP_DETAIL.get(status) or (f"http.{status}", HTTPStatus(status).phrase)
+    if status >= 500:
+        log.error("http.server_error", status=status, error=type(exc).__name__)
+    return _problem(status, detail, {"code": code}, exc.headers)
 
 
 def data_error_handler(_: Request, exc: Exception) -> Response:
