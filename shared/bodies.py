@@ -81,8 +81,10 @@ async def decode_body(request: Request) -> None:
     try:
         value = _decoder(spec.type).decode(body)
     except msgspec.ValidationError as exc:
-        errors = describe_schema_errors(spec.type, body) or [from_msgspec(str(exc))]
-        raise invalid_body(errors) from None
+        value = _with_integral_floats(spec.type, body, exc)
+        if value is _REFUSED:
+            errors = describe_schema_errors(spec.type, body) or [from_msgspec(str(exc))]
+            raise invalid_body(errors) from None
     except RecursionError:
         raise _malformed("the body is nested too deeply") from None
     except UnicodeDecodeError:
@@ -91,6 +93,30 @@ async def decode_body(request: Request) -> None:
         raise _malformed("the body is not valid JSON") from None
     # Litestar's own conversion passes an already-typed value through unchanged.
     ScopeState.from_scope(request.scope).json = value
+
+
+_REFUSED = object()
+
+
+def _with_integral_floats(tp: Any, body: bytes, exc: msgspec.ValidationError) -> Any:
+    # JSON has one number type: for JSON Schema (and so for the document and its clients)
+    # 2.0 is an integer; msgspec's strict decoder goes by the spelling and refuses it.
+    if "got `float`" not in str(exc):
+        return _REFUSED
+    try:
+        return msgspec.convert(_integral(msgspec.json.decode(body)), tp, strict=True)
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        return _REFUSED
+
+
+def _integral(node: Any) -> Any:
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    if isinstance(node, dict):
+        return {k: _integral(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_integral(v) for v in node]
+    return node
 
 
 def _malformed(detail: str) -> BadRequest:

@@ -16,7 +16,7 @@ from litestar.di import Provide
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.routes import HTTPRoute
 
 from shared.auth import JWTAuthMiddleware
 from shared.config import Settings, load_config, load_settings
@@ -28,6 +28,7 @@ from shared.http import (
     provide_runtime,
 )
 from shared.logging import configure_logging
+from shared.openapi import PUBLIC_PATHS, DocsPage, TruthfulJson
 from shared.problems import EXCEPTION_HANDLERS
 from shared.runtime import Job, Runtime, ServiceSpec, Subscription
 
@@ -46,7 +47,7 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
         route_handlers=[*OPERATIONS_ROUTES, *spec.routes],
         middleware=[
             RequestContextMiddleware,
-            DefineMiddleware(JWTAuthMiddleware, exclude=["^/health$", "^/ready$", "^/schema"]),
+            DefineMiddleware(JWTAuthMiddleware, exclude=list(PUBLIC_PATHS)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,
@@ -61,23 +62,38 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
             version="0.1.0",
             description=spec.description,
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[DocsPage("/schema"), TruthfulJson()],
         ),
         lifespan=[runtime.lifespan],
         state=State({"runtime": runtime}),
         debug=False,
     )
-    _check_hooks(app)
+    _check_routes(app)
     return app
 
 
-def _check_hooks(app: Litestar) -> None:
-    # Litestar runs only the innermost layer's before_request: a route or controller with
-    # its own would silently skip the strict body decoding.
+def _check_routes(app: Litestar) -> None:
     for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            _rebind_options(route)
         for handler in getattr(route, "route_handlers", ()):
+            # Litestar runs only the innermost layer's before_request: a route or controller
+            # with its own would silently skip the strict body decoding.
             hook = handler.resolve_before_request()
             if hook is not None and getattr(hook, "func", hook) is not before_request:
                 raise ImproperlyConfiguredException(
                     f"{handler} sets its own before_request; call shared.http.before_request from it"
                 )
+
+
+def _rebind_options(route: HTTPRoute) -> None:
+    # Litestar 2.25: when a second handler joins a path (GET /cases after POST /cases), the
+    # route is rebuilt but keeps the first route's automatic OPTIONS handler, whose Allow
+    # header lists only the first route's methods. Point it at the route that serves it.
+    handler = route.route_handler_map.get("OPTIONS", (None,))[0]
+    fn = getattr(getattr(handler, "fn", None), "__wrapped__", getattr(handler, "fn", None))
+    if getattr(fn, "__name__", "") != "options_handler" or not fn.__closure__:
+        return
+    for cell in fn.__closure__:
+        if isinstance(cell.cell_contents, HTTPRoute) and cell.cell_contents is not route:
+            cell.cell_contents = route

@@ -213,3 +213,12 @@ async def test_authentication_comes_before_the_body(client):
     problem(r, 401)
     r = await client.post("/probe/intakes", content=b"{}", headers=auth("risk_analyst"))
     problem(r, 403)
+
+
+async def test_an_integral_number_is_an_integer_as_json_schema_says(client):
+    r = await client.post("/probe/intakes", json={**good(), "party": {"adults": 2.0}}, headers=ADMIN)
+    assert r.status_code == 201 and r.json()["adults"] == 2
+    body = problem(
+        await client.post("/probe/intakes", json={**good(), "party": {"adults": 2.5}}, headers=ADMIN), 400
+    )
+    assert body["errors"][0]["field"] == "$.party.adults"
