@@ -35,20 +35,12 @@ class BodySpec(msgspec.Struct, frozen=True):
     optional: bool
 
 
-_specs: dict[int, BodySpec | None] = {}
-
-
 def body_spec(handler: Any) -> BodySpec | None:
-    """What body a route takes (None: it takes none), read once per route handler."""
-    key = id(handler)
-    if key not in _specs:
-        param = handler.parsed_fn_signature.parameters.get("data")
-        _specs[key] = (
-            None
-            if param is None
-            else BodySpec(type=param.annotation, optional=param.is_optional or param.has_default)
-        )
-    return _specs[key]
+    """What body a route takes (None: it takes none); Litestar keeps the parsed signature."""
+    param = handler.parsed_fn_signature.parameters.get("data")
+    if param is None:
+        return None
+    return BodySpec(type=param.annotation, optional=param.is_optional or param.has_default)
 
 
 @functools.cache
