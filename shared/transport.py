@@ -19,6 +19,7 @@ import asyncio
 import signal
 from typing import Any
 
+import uvloop
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.log import LogLevels
@@ -55,6 +56,13 @@ def server(app: Any, host: str, port: int) -> Server:
         log_dictconfig=_LOG_CONFIG,
         log_access=False,
     )
+
+
+def run(app: Any, host: str, port: int) -> int:
+    """Serve on uvloop (as uvicorn and granian's own workers do; the stdlib loop costs
+    about a fifth more CPU per request here)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(serve(app, host, port))
 
 
 async def serve(app: Any, host: str, port: int) -> int:
