@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
+import nats.errors
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
@@ -133,6 +134,38 @@ def data_error_handler(_: Request, exc: Exception) -> Response:
     return _problem(400, f"the request is not valid: {kind}")
 
 
+# A dependency that is away (PostgreSQL restarting or out of connections, NATS
+# reconnecting, a timeout) or a transaction that lost every retry: the same request may
+# well succeed in a moment, so a 503 with Retry-After, never a 500. The same set the
+# consumer retries without counting (shared/consumer.py).
+AWAY: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.NoServersError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.StaleConnectionError,
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def away_handler(request: Request, exc: Exception) -> Response:
+    log.warning("http.dependency_away", error=type(exc).__name__, path=request.url.path)
+    return _problem(
+        503,
+        "a service this one depends on is away for a moment; retry in a few seconds",
+        {"code": "unavailable"},
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def internal_handler(request: Request, exc: Exception) -> Response:
     log.exception("http.unhandled_error", error=type(exc).__name__, path=request.url.path)
     return _problem(500, "internal error; it has been logged")
@@ -145,5 +178,6 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_handler,
     asyncpg.DataError: data_error_handler,
     OverflowError: data_error_handler,
+    **dict.fromkeys(AWAY, away_handler),
     Exception: internal_handler,
 }
