@@ -153,6 +153,10 @@ def _finish_operation(
     path: str, method: str, op: dict[str, Any], handler: Any, bodies: dict[Any, list[dict[str, Any]]]
 ) -> None:
     spec = body_spec(handler) if handler is not None else None
+    description = str(op.get("description") or "").strip()
+    if description:
+        # The docstring's first line, in the domain's words, rather than the function's name.
+        op["summary"] = description.splitlines()[0].strip()
     params = op.get("parameters") or []
     for param in params:
         _bound_integers(param.get("schema"))

@@ -98,6 +98,11 @@ async def test_every_route_documents_what_it_can_answer(document):
     assert {"type", "title", "status", "detail"} <= set(problem["required"])
 
 
+async def test_summaries_are_the_docstrings_first_line(document):
+    assert document["paths"]["/probe/stays"]["post"]["summary"] == "A required body with an example."
+    assert document["paths"]["/health"]["get"]["summary"] == "The process is up."
+
+
 async def test_protected_routes_carry_the_bearer_scheme(document):
     assert document["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
