@@ -63,6 +63,8 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
             description=spec.description,
             path="/schema",
             render_plugins=[DocsPage("/schema"), TruthfulJson()],
+            # Each route's docstring (in the domain's words) is its description.
+            use_handler_docstrings=True,
         ),
         lifespan=[runtime.lifespan],
         state=State({"runtime": runtime}),
