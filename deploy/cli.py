@@ -47,7 +47,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import importlib
 
-    import uvicorn
+    from shared.transport import run
 
     try:
         settings = load_settings(port=args.port)
@@ -56,16 +56,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = settings.port or DEFAULT_PORTS[args.service]
     module = importlib.import_module(f"services.{args.service}.app")
     app = module.create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
-    return 0
+    return run(app, settings.host, port)
 
 
 async def migrate_all(server_url: str, services=SERVICES) -> dict[str, list[str]]:

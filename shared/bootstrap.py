@@ -13,24 +13,28 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import ImproperlyConfiguredException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.routes import HTTPRoute
 
 from shared.auth import JWTAuthMiddleware
 from shared.config import Settings, load_config, load_settings
 from shared.http import (
     OPERATIONS_ROUTES,
     RequestContextMiddleware,
-    bind_case_id,
+    before_request,
     provide_principal,
     provide_runtime,
 )
 from shared.logging import configure_logging
+from shared.openapi import PUBLIC_PATHS, DocsPage, TruthfulJson
 from shared.problems import EXCEPTION_HANDLERS
 from shared.runtime import Job, Runtime, ServiceSpec, Subscription
 
 __all__ = ["Job", "Runtime", "ServiceSpec", "Subscription", "build_app"]
+
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any = None) -> Litestar:
@@ -39,14 +43,16 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
     config = config if config is not None else load_config(spec.config)
     configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
     runtime = Runtime(spec, settings, config)
-    return Litestar(
+    app = Litestar(
         route_handlers=[*OPERATIONS_ROUTES, *spec.routes],
         middleware=[
             RequestContextMiddleware,
-            DefineMiddleware(JWTAuthMiddleware, exclude=["^/health$", "^/ready$", "^/schema"]),
+            DefineMiddleware(JWTAuthMiddleware, exclude=list(PUBLIC_PATHS)),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=bind_case_id,
+        before_request=before_request,
+        # Bodies here are small JSON documents; Litestar's default is 10 MB.
+        request_max_body_size=MAX_BODY_BYTES,
         dependencies={
             "rt": Provide(provide_runtime, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -56,9 +62,40 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
             version="0.1.0",
             description=spec.description,
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[DocsPage("/schema"), TruthfulJson()],
+            # Each route's docstring (in the domain's words) is its description.
+            use_handler_docstrings=True,
         ),
         lifespan=[runtime.lifespan],
         state=State({"runtime": runtime}),
         debug=False,
     )
+    _check_routes(app)
+    return app
+
+
+def _check_routes(app: Litestar) -> None:
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            _rebind_options(route)
+        for handler in getattr(route, "route_handlers", ()):
+            # Litestar runs only the innermost layer's before_request: a route or controller
+            # with its own would silently skip the strict body decoding.
+            hook = handler.resolve_before_request()
+            if hook is not None and getattr(hook, "func", hook) is not before_request:
+                raise ImproperlyConfiguredException(
+                    f"{handler} sets its own before_request; call shared.http.before_request from it"
+                )
+
+
+def _rebind_options(route: HTTPRoute) -> None:
+    # Litestar 2.25: when a second handler joins a path (GET /cases after POST /cases), the
+    # route is rebuilt but keeps the first route's automatic OPTIONS handler, whose Allow
+    # header lists only the first route's methods. Point it at the route that serves it.
+    handler = route.route_handler_map.get("OPTIONS", (None,))[0]
+    fn = getattr(getattr(handler, "fn", None), "__wrapped__", getattr(handler, "fn", None))
+    if getattr(fn, "__name__", "") != "options_handler" or not fn.__closure__:
+        return
+    for cell in fn.__closure__:
+        if isinstance(cell.cell_contents, HTTPRoute) and cell.cell_contents is not route:
+            cell.cell_contents = route

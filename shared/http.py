@@ -3,6 +3,7 @@ operations routes (/health, /ready) and the named dependencies routes ask for.""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -11,8 +12,10 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 
 from shared.auth import Principal
+from shared.bodies import decode_body
 from shared.errors import Unavailable
 from shared.logging import bind_contextvars, clear_contextvars, get_logger
+from shared.problems import RequestTimeout
 from shared.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -55,8 +58,32 @@ async def ready(request: Request) -> dict[str, Any]:
 OPERATIONS_ROUTES = [health, ready]
 
 
+# A body must be complete this long after its request started: the server bounds the
+# headers (deploy/cli.py), this bounds a body sent a byte at a time (slowloris).
+BODY_SECONDS = 10.0
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _receive_within(receive: Receive, seconds: float) -> Receive:
+    deadline = asyncio.get_running_loop().time() + seconds
+
+    async def receive_in_time() -> Message:
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await receive()
+        except TimeoutError:
+            raise RequestTimeout(
+                f"the body did not arrive within {seconds:g} seconds",
+                extra={"code": "request.timeout"},
+                headers={"Connection": "close"},
+            ) from None
+
+    return receive_in_time
+
+
 class RequestContextMiddleware:
-    """Binds request_id, correlation_id (and later case_id) and writes one access line."""
+    """Binds request_id, correlation_id (and later case_id), bounds the time a body may
+    take to arrive, and writes one access line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -82,6 +109,8 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        if scope["method"] in _WITH_BODY:
+            receive = _receive_within(receive, BODY_SECONDS)
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
@@ -105,8 +134,11 @@ def _valid_uuid(raw: bytes | None) -> str | None:
         return None
 
 
-async def bind_case_id(request: Request) -> None:
-    # async: a sync hook would be sent to a worker thread on every request.
+async def before_request(request: Request) -> None:
+    """Every route's hook: the case in the log context, then the body, strictly decoded.
+
+    async: a sync hook would be sent to a worker thread on every request."""
     case_id = request.path_params.get("case_id")
     if case_id is not None:
         bind_contextvars(case_id=str(case_id))
+    await decode_body(request)

@@ -12,12 +12,14 @@ from http import HTTPStatus
 from typing import Any
 
 import asyncpg
+import nats.errors
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
 from shared import errors
 from shared.logging import get_logger
+from shared.validation import describe_parameter_errors, summary
 
 log = get_logger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -25,6 +27,7 @@ MEDIA_TYPE = "application/problem+json"
 
 class Problem(ProblemDetailsException):
     status: int = 400
+    code: str = "request.invalid"
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None, headers=None) -> None:
         super().__init__(
@@ -37,9 +40,28 @@ class Problem(ProblemDetailsException):
 
 
 class Unauthorized(Problem):
-    """No valid token: the only problem raised outside use cases (by authentication)."""
+    """No valid token: raised by authentication, outside use cases."""
 
     status = 401
+    code = "auth.unauthorized"
+
+
+class BadRequest(Problem):
+    """The request itself is malformed or breaks its schema (raised by the HTTP edge)."""
+
+    status = 400
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    code = "request.unsupported_media_type"
+
+
+class RequestTimeout(Problem):
+    """The client did not finish sending its body in time."""
+
+    status = 408
+    code = "request.timeout"
 
 
 # Which status each domain refusal is: the one mapping for all services.
@@ -62,8 +84,10 @@ def _problem(status: int, detail: str, extra: dict[str, Any] | None = None, head
 
 
 def problem_handler(_: Request, exc: ProblemDetailsException) -> Response:
-    extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else None)
-    return _problem(exc.status_code, exc.detail, extra, exc.headers)
+    extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else {})
+    return _problem(
+        exc.status_code, exc.detail, {"code": getattr(exc, "code", "refused"), **extra}, exc.headers
+    )
 
 
 def domain_handler(_: Request, exc: errors.DomainError) -> Response:
@@ -73,24 +97,31 @@ def domain_handler(_: Request, exc: errors.DomainError) -> Response:
     return _problem(status, exc.detail, extra, headers)
 
 
-def validation_handler(_: Request, exc: ValidationException) -> Response:
-    errors = exc.extra if isinstance(exc.extra, list) else []
-    # Name the fields; never echo the submitted values (they may be personal data).
-    clean = [
-        {k: v for k, v in e.items() if k in ("key", "message", "source")}
-        for e in errors
-        if isinstance(e, dict)
-    ]
-    # Litestar's own detail quotes the full URL, query values included: build ours.
-    detail = "the request is not valid"
-    if clean and clean[0].get("message"):
-        where = clean[0].get("key")
-        detail = f"{detail}: {clean[0]['message']}" + (f" ({where})" if where else "")
-    return _problem(400, detail, {"errors": clean} if clean else None)
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    # Litestar's detail quotes the full URL and its messages may quote the submitted value
+    # (``Invalid enum value 'Rosa Elena'``): name the parameter and the rule, never the value.
+    errors = describe_parameter_errors(request, exc)
+    code = (
+        "request.invalid_body" if any(e["source"] == "body" for e in errors) else "request.invalid_parameter"
+    )
+    detail = summary(errors) if errors else "the request is not valid"
+    return _problem(400, detail, {"code": code, "errors": errors} if errors else {"code": code})
+
+
+# What a routing or protocol refusal says: Litestar's own details may quote the path.
+_HTTP_DETAIL = {
+    404: ("route.not_found", "nothing here: check the path (ids are UUIDs); /schema lists the routes"),
+    405: ("route.method_not_allowed", "this path does not take this method; /schema lists the routes"),
+    413: ("request.too_large", "the body is too large"),
+}
 
 
 def http_handler(_: Request, exc: HTTPException) -> Response:
-    return _problem(exc.status_code, exc.detail or HTTPStatus(exc.status_code).phrase, None, exc.headers)
+    status = exc.status_code
+    code, detail = _HTTP_DETAIL.get(status) or (f"http.{status}", HTTPStatus(status).phrase)
+    if status >= 500:
+        log.error("http.server_error", status=status, error=type(exc).__name__)
+    return _problem(status, detail, {"code": code}, exc.headers)
 
 
 def data_error_handler(_: Request, exc: Exception) -> Response:
@@ -101,6 +132,38 @@ def data_error_handler(_: Request, exc: Exception) -> Response:
     if isinstance(exc, OverflowError) or getattr(exc, "sqlstate", "") in ("22003", "22008"):
         kind = "a number or date is out of range"
     return _problem(400, f"the request is not valid: {kind}")
+
+
+# A dependency that is away (PostgreSQL restarting or out of connections, NATS
+# reconnecting, a timeout) or a transaction that lost every retry: the same request may
+# well succeed in a moment, so a 503 with Retry-After, never a 500. The same set the
+# consumer retries without counting (shared/consumer.py).
+AWAY: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+    nats.errors.ConnectionClosedError,
+    nats.errors.NoServersError,
+    nats.errors.ConnectionReconnectingError,
+    nats.errors.StaleConnectionError,
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def away_handler(request: Request, exc: Exception) -> Response:
+    log.warning("http.dependency_away", error=type(exc).__name__, path=request.url.path)
+    return _problem(
+        503,
+        "a service this one depends on is away for a moment; retry in a few seconds",
+        {"code": "unavailable"},
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def internal_handler(request: Request, exc: Exception) -> Response:
@@ -115,5 +178,6 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_handler,
     asyncpg.DataError: data_error_handler,
     OverflowError: data_error_handler,
+    **dict.fromkeys(AWAY, away_handler),
     Exception: internal_handler,
 }
