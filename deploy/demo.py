@@ -25,12 +25,14 @@ LINES = [line for line in risk.LINES_OF_DEFENCE if line != "other"]
 AGGRESSIONS = [a for a in risk.AGGRESSION_TYPES if a not in ("murder", "forced_disappearance", "other")]
 PERPETRATORS = list(risk.PERPETRATOR_TYPES)
 
+# ISO 3166-2 subdivisions (shared/places.py): where the demo's defenders and shelters are.
 REGIONS = {
-    "MX": ["Chiapas", "Oaxaca", "Guerrero", "Ciudad de México"],
-    "GT": ["Alta Verapaz", "Petén", "Guatemala", "Huehuetenango"],
-    "SV": ["San Salvador", "Morazán", "La Libertad"],
-    "NI": ["Managua", "León", "Matagalpa"],
-    "CR": ["San José", "Alajuela", "Limón"],
+    "MX": ["MX-CHP", "MX-OAX", "MX-GRO", "MX-CMX"],
+    "GT": ["GT-16", "GT-17", "GT-01", "GT-13"],
+    "HN": ["HN-FM", "HN-AT", "HN-CR"],
+    "SV": ["SV-SS", "SV-MO", "SV-LI"],
+    "NI": ["NI-MN", "NI-LE", "NI-MT"],
+    "CR": ["CR-SJ", "CR-A", "CR-L"],
 }
 FUNDS = [
     ("Fondo Mesoamericano de Respuesta Rápida", "USD", ["GT", "SV", "NI", "HN"]),
@@ -58,7 +60,7 @@ class Demo:
         self.http = httpx.Client(timeout=30)
 
     def headers(self, role: str, sub: str | None = None) -> dict[str, str]:
-        token = issue_token(self.secret, sub=sub or f"demo-{role}", roles=[role], countries=[*REGIONS, "HN"])
+        token = issue_token(self.secret, sub=sub or f"demo-{role}", roles=[role], countries=list(REGIONS))
         return {"Authorization": f"Bearer {token}"}
 
     def call(

@@ -15,6 +15,8 @@ def from_type(tp) -> st.SearchStrategy:
 
 
 def _strategy(info: mi.Type) -> st.SearchStrategy:
+    if isinstance(info, mi.Metadata):  # a description or other schema extras: the type inside
+        return _strategy(info.type)
     if isinstance(info, mi.StructType):
         fields = {f.encode_name: _strategy(f.type) for f in info.fields if f.required}
         optional = {f.encode_name: _strategy(f.type) for f in info.fields if not f.required}

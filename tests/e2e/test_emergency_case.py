@@ -11,7 +11,7 @@ import pytest
 from bench.flow import extreme_answers
 from tests.e2e.harness import Stack, poll
 
-ATTACKED_REGION = "Alta Verapaz"
+ATTACKED_REGION = "GT-16"
 COMMITTEE = ("e2e-committee-1", "e2e-committee-2", "e2e-committee-3")
 
 

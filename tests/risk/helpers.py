@@ -14,7 +14,7 @@ PHONE = "+502 5555 0199"
 NOTES = "vive cerca del río con sus hijas"
 
 
-def case_body(country: str = "GT", region: str = "Alta Verapaz", **over) -> dict:
+def case_body(country: str = "GT", region: str = "GT-16", **over) -> dict:
     body = {
         "country": country,
         "region": region,

@@ -20,7 +20,7 @@ from tests.strategies import from_type
 
 OPENED = CaseOpened(
     country="GT",
-    region="Alta Verapaz",
+    region="GT-16",
     line_of_defence="land_and_territory",
     party=Party(adults=1, children_ages=[4, 9]),
 )

@@ -20,7 +20,7 @@ ADDRESS = "Calle Secreta 123, Colonia Escondida"
 CONTACT = "+502 5555 0101 Doña Reyna"
 
 
-def shelter_body(code: str | None = None, *, country="MX", region="Chiapas", beds=None, **extra) -> dict:
+def shelter_body(code: str | None = None, *, country="MX", region="MX-CHP", beds=None, **extra) -> dict:
     return {
         "code": code or f"Casa-{uuid.uuid4().hex[:8]}",
         "kind": "shelter",
@@ -43,7 +43,7 @@ async def create_shelter(client, **kwargs) -> dict:
 
 
 def placement_body(
-    *, case_id=None, country="GT", region="Quiché", level="high", adults=1, children=(), **extra
+    *, case_id=None, country="GT", region="GT-14", level="high", adults=1, children=(), **extra
 ):
     return {
         "case_id": str(case_id or uuid.uuid4()),
@@ -72,7 +72,7 @@ def runtime(pool, config: SheltersConfig = CONFIG) -> SimpleNamespace:
     return SimpleNamespace(pool=pool, config=config, cipher=PiiCipher.from_spec(new_key_spec()))
 
 
-async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "Oaxaca") -> uuid.UUID:
+async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "MX-OAX") -> uuid.UUID:
     body = ShelterCreate(
         code=code,
         kind="shelter",

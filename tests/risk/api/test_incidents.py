@@ -17,7 +17,7 @@ def incident(**over) -> dict:
     body = {
         "occurred_on": "2026-03-14",
         "country": "GT",
-        "region": "Izabal",
+        "region": "GT-18",
         "scope": "individual",
         "aggression_types": ["threats", "surveillance"],
         "perpetrator_types": ["companies"],

@@ -9,12 +9,12 @@ async def test_placement_lifecycle(client):
     shelter = await create_shelter(
         client,
         country="GT",
-        region="Petén",
+        region="GT-17",
         beds=[{"room": "A", "count": 2}, {"room": "K", "count": 2, "child_sized": True}],
     )
     assert shelter["beds"] == 4 and shelter["address"]
     resp = await client.post(
-        "/placements", json=placement_body(children=[4, 9], excluded_regions=["Quiché"]), headers=STAFF
+        "/placements", json=placement_body(children=[4, 9], excluded_regions=["GT-14"]), headers=STAFF
     )
     assert resp.status_code == 201, resp.text
     p = resp.json()
@@ -47,9 +47,9 @@ async def test_openapi_lists_every_route_with_an_operation_id(client):
 async def test_a_shelter_compromised_again_after_reopening(client):
     """Checked in, compromised (relocation waits: no other shelter), reopened (the
     relocation is held back here), compromised again: a clear answer, one relocation."""
-    shelter = await create_shelter(client, country="MX", region="Chiapas")
+    shelter = await create_shelter(client, country="MX", region="MX-CHP")
     placed = (
-        await client.post("/placements", json=placement_body(country="MX", region="Oaxaca"), headers=STAFF)
+        await client.post("/placements", json=placement_body(country="MX", region="MX-OAX"), headers=STAFF)
     ).json()
     for step in ("confirm", "check-in"):
         assert (await client.post(f"/placements/{placed['id']}/{step}", headers=COORD)).status_code == 200
