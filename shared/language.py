@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from shared import places
 
@@ -14,8 +14,8 @@ T = TypeVar("T")
 
 AcceptLanguage = Annotated[
     str | None,
-    Parameter(
-        header="Accept-Language",
+    HeaderParameter(
+        name="Accept-Language",
         required=False,
         max_length=200,
         description="es (the default) or en: the language of country_name and region_name",

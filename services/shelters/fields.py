@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from shared.places import REGION_PATTERN
 
 StayDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
 Aware = Annotated[datetime, msgspec.Meta(tz=True)]
 RegionQ = Annotated[
-    str | None, Parameter(pattern=REGION_PATTERN, default=None, description="ISO 3166-2 code, e.g. GT-17")
+    str | None,
+    QueryParameter(pattern=REGION_PATTERN, default=None, description="ISO 3166-2 code, e.g. GT-17"),
 ]
 
 
