@@ -28,7 +28,7 @@ def test_every_subdivision_fits_the_pattern_and_belongs_to_a_country(code):
 @given(st.text(max_size=40))
 def test_free_text_is_never_a_place(text):
     if not places.is_region(text):
-        with pytest.raises(ValueError, match="^region is not"):
+        with pytest.raises(ValueError, match=r"^region is not"):
             places.check_region("region", text)
 
 
