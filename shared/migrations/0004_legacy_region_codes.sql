@@ -253,7 +253,7 @@ DECLARE
 BEGIN
     IF data ? 'region' THEN
         region := legacy_region_code(data ->> 'region', data ->> 'country');
-        data := jsonb_set(data, '{region}', to_jsonb(region));
+        data := jsonb_set(data, '{region}', coalesce(to_jsonb(region), 'null'::jsonb));
         IF data ? 'reason' THEN
             data := jsonb_set(data, '{reason}', to_jsonb(regexp_replace(
                 data ->> 'reason', 'region=[^;]*', 'region=' || coalesce(region, 'unknown'))));
