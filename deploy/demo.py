@@ -203,7 +203,7 @@ class Demo:
         return out
 
     def case(self, i: int, instrument: dict) -> str:
-        country = self.rnd.choice(["GT", "MX", "SV", "NI", "CR"])
+        country = self.rnd.choice(list(REGIONS))
         region = self.rnd.choice(REGIONS[country])
         children = [self.rnd.randint(1, 16) for _ in range(self.rnd.choice([0, 0, 1, 2, 3]))]
         case = self.call(
@@ -229,7 +229,7 @@ class Demo:
                 "answers": self.answers(instrument, self.rnd.choice([0.05, 0.2, 0.35, 0.5, 0.8])),
             },
         )
-        line = f"case {case['id'][:8]} {country}/{region:<16} party {1 + len(children)}  level {assessment['level']:<8}"
+        line = f"case {case['id'][:8]} {country}/{case['region_name']:<16} party {1 + len(children)}  level {assessment['level']:<8}"
         measures = assessment["measures"]
         placement = application = None
         if "shelter" in measures:
@@ -265,7 +265,7 @@ class Demo:
             self.call(
                 "POST", "shelters", f"/placements/{placement['id']}/check-in", "shelter_coordinator", json={}
             )
-            line += f"  checked in at {placement['shelter_code']} ({placement['shelter_region']})"
+            line += f"  checked in at {placement['shelter_code']} ({placement['shelter_region_name']})"
         elif placement:
             line += f"  shelter: {placement['status']}"
         if application and application.get("fund_id"):
