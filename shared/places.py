@@ -132,17 +132,22 @@ def language(accept_language: str | None) -> Lang:
     return "en"
 
 
+def _plural(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
 def localize(value: T, lang: str = DEFAULT_LANG) -> T:
     """Fill the names of places in a response: in every Struct (nested ones and lists
     included), a field ``<x>_name`` gets the name of the code in ``<x>`` and a field
-    ``<x>_names`` the names of the codes in ``<x>s``. Use cases return codes; the route,
+    ``<x>_names`` the names of the codes in ``<x>s`` (``country_names`` from ``countries``).
+    Use cases return codes; the route,
     which knows the caller's language, names them."""
     if isinstance(value, msgspec.Struct):
         fields = value.__struct_fields__
         changes: dict[str, Any] = {}
         for field in fields:
             current = getattr(value, field)
-            if field.endswith("_names") and (source := field[: -len("_names")] + "s") in fields:
+            if field.endswith("_names") and (source := _plural(field[: -len("_names")])) in fields:
                 changes[field] = [place_name(code, lang) for code in getattr(value, source) or ()]
             elif field.endswith("_name") and (source := field[: -len("_name")]) in fields:
                 code = getattr(value, source)
