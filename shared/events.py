@@ -51,6 +51,12 @@ class Payload(msgspec.Struct, kw_only=True, frozen=True):
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
 
+    def __post_init__(self) -> None:
+        # A region always lies in the country next to it (the case's, or the shelter's).
+        region = getattr(self, "region", None)
+        if region is not None and region[:2] != getattr(self, "country", region[:2]):
+            raise ValueError("region is a subdivision of another country than the event's")
+
 
 class Party(msgspec.Struct, kw_only=True, frozen=True):
     """Who travels together: the defender and her family."""

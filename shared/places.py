@@ -21,6 +21,7 @@ import pycountry
 
 COUNTRY_PATTERN = r"^[A-Z]{2}$"
 REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
+PLACE_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
 
 Country = Annotated[
     str, msgspec.Meta(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 country code, e.g. GT")
@@ -33,7 +34,7 @@ Region = Annotated[
 Place = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        pattern=PLACE_PATTERN,
         description="ISO 3166-2 subdivision code (GT-17) or ISO 3166-1 alpha-2 country code (MX)",
     ),
 ]

@@ -72,12 +72,14 @@ def test_correlation_follows_the_cause():
 def test_free_text_cannot_be_encoded_into_an_event():
     """A payload built in Python is not validated by msgspec: encode_event checks it, so an
     address typed as a region fails before the outbox stores it (issue 10)."""
-    address = msgspec.structs.replace(OPENED, region="Calle del Río 14, Cobán")
+    address = msgspec.structs.replace(OPENED, region="GT, Calle del Río 14, Cobán")
     with pytest.raises(msgspec.ValidationError, match=r"\$\.region"):
         encode_event(new_event(address, producer="risk", case_id=uuid.uuid4()))
     needs = msgspec.structs.replace(OPENED, party=Party(accessibility_needs=["vive junto al río"]))
     with pytest.raises(msgspec.ValidationError, match="accessibility_needs"):
         encode_event(new_event(needs, producer="risk", case_id=uuid.uuid4()))
+    with pytest.raises(ValueError, match="another country"):
+        msgspec.structs.replace(OPENED, region="MX-CHP")
     # A case whose region was free text before codes travels with region null.
     assert (
         decode_event(
