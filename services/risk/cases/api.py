@@ -23,10 +23,13 @@ from shared.events import Level
 from shared.http import Caller, Rt
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
+from shared.places import COUNTRY_PATTERN
 
 ANALYST = requires("risk_analyst")
 CaseId = Annotated[uuid.UUID, PathParameter(description="the case's id")]
-CountryQuery = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+CountryQuery = Annotated[
+    str | None, QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2, e.g. GT")
+]
 
 
 @post("/cases", operation_id="openCase", guards=[ANALYST], tags=["cases"])
