@@ -71,7 +71,7 @@ async def run_flow(stack: Stack, *, rate: int = 20, seconds: int = 30, country: 
                     headers=analyst,
                     json={
                         "country": country,
-                        "region": "Alta Verapaz",
+                        "region": "GT-16",
                         "line_of_defence": "land_and_territory",
                         "personal": {"full_name": f"Defensora Sintética {i}"},
                         "party": {"adults": 1, "children_ages": [rnd.randint(1, 15), rnd.randint(1, 15)]},

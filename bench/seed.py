@@ -11,11 +11,11 @@ import asyncpg
 from deploy.stack import Stack
 
 COUNTRIES = {
-    "MX": ["Chiapas", "Oaxaca", "Guerrero", "Ciudad de México", "Veracruz", "Chihuahua"],
-    "GT": ["Alta Verapaz", "Huehuetenango", "Petén", "Guatemala", "Quiché"],
-    "SV": ["San Salvador", "La Libertad", "Morazán", "Usulután"],
-    "HN": ["Francisco Morazán", "Atlántida", "Colón", "Intibucá"],
-    "CR": ["San José", "Alajuela", "Puntarenas", "Limón"],
+    "MX": ["MX-CHP", "MX-OAX", "MX-GRO", "MX-CMX", "MX-VER", "MX-CHH"],
+    "GT": ["GT-16", "GT-13", "GT-17", "GT-01", "GT-14"],
+    "SV": ["SV-SS", "SV-LI", "SV-MO", "SV-US"],
+    "HN": ["HN-FM", "HN-AT", "HN-CL", "HN-IN"],
+    "CR": ["CR-SJ", "CR-A", "CR-P", "CR-L"],
 }
 KINDS = ["shelter", "safe_house", "self_care_centre", "hostel", "halfway_house"]
 

@@ -25,16 +25,38 @@ def _read_secret(name: str, env: str) -> str:
     raise SystemExit(f"amparo: {env} is not set and {path} does not exist (run `make run` once)")
 
 
+def _token_claims(roles: list[str], countries: list[str]) -> tuple[list[str], list[str]]:
+    """Roles and countries a token may carry; a name that is not one is refused here, not
+    silently accepted (``--country Guatemala`` once gave a token that saw nothing)."""
+    from shared import places
+    from shared.auth import ROLES
+
+    unknown_roles = [r for r in roles if r not in ROLES]
+    if unknown_roles:
+        raise SystemExit(
+            f"amparo token: unknown role {', '.join(unknown_roles)}; roles are {', '.join(ROLES)}"
+        )
+    codes = [c.strip().upper() for c in countries]
+    unknown = [given for given, code in zip(countries, codes, strict=True) if not places.is_country(code)]
+    if unknown:
+        raise SystemExit(
+            f"amparo token: unknown country {', '.join(unknown)};"
+            " give ISO 3166-1 alpha-2 codes such as GT, MX, HN, SV, NI, CR"
+        )
+    return roles, codes
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     from shared.auth import issue_token
 
+    roles, countries = _token_claims(args.role, args.country or [])
     secret = _read_secret("jwt.secret", "AMPARO_JWT_SECRET")
     try:
         token = issue_token(
             secret,
             sub=args.sub,
-            roles=args.role,
-            countries=args.country or [],
+            roles=roles,
+            countries=countries,
             ttl_seconds=args.ttl,
             issuer=os.environ.get("AMPARO_JWT_ISSUER", "amparo"),
         )
@@ -125,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("token", help="print a development token")
     p.add_argument("--role", action="append", required=True, help="repeatable")
-    p.add_argument("--country", action="append", help="ISO code, repeatable")
+    p.add_argument("--country", action="append", help="ISO 3166-1 alpha-2 code (GT, MX, ...), repeatable")
     p.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
     p.add_argument("--sub", default="dev-user")
     p.set_defaults(func=cmd_token)

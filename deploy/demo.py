@@ -25,12 +25,14 @@ LINES = [line for line in risk.LINES_OF_DEFENCE if line != "other"]
 AGGRESSIONS = [a for a in risk.AGGRESSION_TYPES if a not in ("murder", "forced_disappearance", "other")]
 PERPETRATORS = list(risk.PERPETRATOR_TYPES)
 
+# ISO 3166-2 subdivisions (shared/places.py): where the demo's defenders and shelters are.
 REGIONS = {
-    "MX": ["Chiapas", "Oaxaca", "Guerrero", "Ciudad de México"],
-    "GT": ["Alta Verapaz", "Petén", "Guatemala", "Huehuetenango"],
-    "SV": ["San Salvador", "Morazán", "La Libertad"],
-    "NI": ["Managua", "León", "Matagalpa"],
-    "CR": ["San José", "Alajuela", "Limón"],
+    "MX": ["MX-CHP", "MX-OAX", "MX-GRO", "MX-CMX"],
+    "GT": ["GT-16", "GT-17", "GT-01", "GT-13"],
+    "HN": ["HN-FM", "HN-AT", "HN-CR"],
+    "SV": ["SV-SS", "SV-MO", "SV-LI"],
+    "NI": ["NI-MN", "NI-LE", "NI-MT"],
+    "CR": ["CR-SJ", "CR-A", "CR-L"],
 }
 FUNDS = [
     ("Fondo Mesoamericano de Respuesta Rápida", "USD", ["GT", "SV", "NI", "HN"]),
@@ -58,7 +60,7 @@ class Demo:
         self.http = httpx.Client(timeout=30)
 
     def headers(self, role: str, sub: str | None = None) -> dict[str, str]:
-        token = issue_token(self.secret, sub=sub or f"demo-{role}", roles=[role], countries=[*REGIONS, "HN"])
+        token = issue_token(self.secret, sub=sub or f"demo-{role}", roles=[role], countries=list(REGIONS))
         return {"Authorization": f"Bearer {token}"}
 
     def call(
@@ -201,7 +203,7 @@ class Demo:
         return out
 
     def case(self, i: int, instrument: dict) -> str:
-        country = self.rnd.choice(["GT", "MX", "SV", "NI", "CR"])
+        country = self.rnd.choice(list(REGIONS))
         region = self.rnd.choice(REGIONS[country])
         children = [self.rnd.randint(1, 16) for _ in range(self.rnd.choice([0, 0, 1, 2, 3]))]
         case = self.call(
@@ -227,7 +229,7 @@ class Demo:
                 "answers": self.answers(instrument, self.rnd.choice([0.05, 0.2, 0.35, 0.5, 0.8])),
             },
         )
-        line = f"case {case['id'][:8]} {country}/{region:<16} party {1 + len(children)}  level {assessment['level']:<8}"
+        line = f"case {case['id'][:8]} {country}/{case['region_name']:<16} party {1 + len(children)}  level {assessment['level']:<8}"
         measures = assessment["measures"]
         placement = application = None
         if "shelter" in measures:
@@ -263,7 +265,7 @@ class Demo:
             self.call(
                 "POST", "shelters", f"/placements/{placement['id']}/check-in", "shelter_coordinator", json={}
             )
-            line += f"  checked in at {placement['shelter_code']} ({placement['shelter_region']})"
+            line += f"  checked in at {placement['shelter_code']} ({placement['shelter_region_name']})"
         elif placement:
             line += f"  shelter: {placement['status']}"
         if application and application.get("fund_id"):

@@ -2,7 +2,9 @@
 
 The subject of an event is its ``type`` (``amparo.<service>.<entity>.<happened>``).
 Payloads carry case ids, countries, regions, party sizes and needs: never names,
-contacts, addresses or free-text notes. Rules for evolving them (ENGINEERING.md):
+contacts, addresses or free-text notes. Every string field is a code with a pattern or a
+``Literal`` (countries and regions are ISO codes from ``shared.places``), so free text
+cannot travel even by mistake. Rules for evolving them (ENGINEERING.md):
 no ``forbid_unknown_fields`` (old consumers must read new producers), new fields get
 defaults, a breaking change is a new ``VERSION`` registered beside the old one.
 """
@@ -16,6 +18,18 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 import msgspec
 
 from shared.logging import current_context
+from shared.places import Country, Place, Region
+
+__all__ = ["Country", "Place", "Region"]  # declared once, in shared.places
+
+# A code from one of our vocabularies (close reasons, purposes, needs): never free text.
+Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
+InstrumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
+ShelterCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")]
+# Why a shelter was chosen: "; "-separated rule codes, some with a value (region=GT-17).
+RuleCodes = Annotated[
+    str, msgspec.Meta(pattern=r"^([a-z_]+(=[A-Za-z0-9(),=/_-]+)?(; [a-z_]+(=[A-Za-z0-9(),=/_-]+)?)*)?$")
+]
 
 Level = Literal["low", "medium", "high", "extreme"]
 LEVELS: tuple[Level, ...] = ("low", "medium", "high", "extreme")
@@ -28,7 +42,6 @@ MeasureKind = Literal[
     "digital_security",
     "self_care",
 ]
-Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 
 
@@ -38,13 +51,19 @@ class Payload(msgspec.Struct, kw_only=True, frozen=True):
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
 
+    def __post_init__(self) -> None:
+        # A region always lies in the country next to it (the case's, or the shelter's).
+        region = getattr(self, "region", None)
+        if region is not None and region[:2] != getattr(self, "country", region[:2]):
+            raise ValueError("region is a subdivision of another country than the event's")
+
 
 class Party(msgspec.Struct, kw_only=True, frozen=True):
     """Who travels together: the defender and her family."""
 
     adults: Annotated[int, msgspec.Meta(ge=1, le=20)] = 1
     children_ages: list[Annotated[int, msgspec.Meta(ge=0, le=17)]] = msgspec.field(default_factory=list)
-    accessibility_needs: list[str] = msgspec.field(default_factory=list)
+    accessibility_needs: list[Code] = msgspec.field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -64,29 +83,30 @@ class Money(msgspec.Struct, frozen=True):
 class CaseOpened(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.risk.case.opened"
     country: Country
-    region: str
-    line_of_defence: str
+    # None: a case recorded before regions were codes whose region was not one.
+    region: Region | None
+    line_of_defence: Code
     party: Party
 
 
 class AssessmentRecorded(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.risk.assessment.recorded"
     assessment_id: uuid.UUID
-    instrument_version: str
+    instrument_version: InstrumentVersion
     computed_level: Level
     level: Level
-    scores: dict[str, int]
+    scores: dict[Code, int]
     measures: list[MeasureKind]
     country: Country
-    region: str
+    region: Region | None
     party: Party
-    excluded_regions: list[str] = msgspec.field(default_factory=list)
+    excluded_regions: list[Place] = msgspec.field(default_factory=list)
     supersedes: uuid.UUID | None = None
 
 
 class CaseClosed(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.risk.case.closed"
-    reason: str  # a reason code, never free text
+    reason: Code
     # The case's country, so a consumer that never saw the case opened still knows it.
     country: Country | None = None
 
@@ -100,19 +120,19 @@ class PlacementRequested(Payload, frozen=True):
     country: Country
     party: Party
     level: Level = "medium"
-    excluded_regions: list[str] = msgspec.field(default_factory=list)
+    excluded_regions: list[Place] = msgspec.field(default_factory=list)
 
 
 class PlacementHeld(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.shelters.placement.held"
     placement_id: uuid.UUID
     shelter_id: uuid.UUID
-    shelter_code: str
+    shelter_code: ShelterCode
     country: Country
-    region: str
+    region: Region | None
     beds: int
     hold_expires_at: datetime
-    reason: str = ""  # why this shelter: rule codes, no addresses
+    reason: RuleCodes = ""
     relocation_of: uuid.UUID | None = None
 
 
@@ -139,13 +159,13 @@ class PlacementEnded(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.shelters.placement.ended"
     placement_id: uuid.UUID
     shelter_id: uuid.UUID
-    reason: str = "checked_out"  # checked_out | relocated
+    reason: Literal["checked_out", "relocated"] = "checked_out"
 
 
 class PlacementCancelled(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.shelters.placement.cancelled"
     placement_id: uuid.UUID
-    reason: str = ""
+    reason: Annotated[str, msgspec.Meta(pattern=r"^([a-z][a-z0-9_]{0,59})?$")] = ""
 
 
 class PlacementExpired(Payload, frozen=True):
@@ -172,7 +192,7 @@ class ShelterCompromised(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.shelters.shelter.compromised"
     shelter_id: uuid.UUID
     country: Country
-    region: str
+    region: Region | None
     affected_case_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
 
 
@@ -180,7 +200,7 @@ class ShelterCompromised(Payload, frozen=True):
 
 
 class GrantLine(msgspec.Struct, frozen=True):
-    purpose: str
+    purpose: Code
     amount: Money
 
 
@@ -230,7 +250,7 @@ class DisbursementMade(Payload, frozen=True):
     amount: Money
     tranche: int
     paid_total: Money
-    method: str
+    method: Code
 
 
 class ApplicationClosed(Payload, frozen=True):
@@ -288,13 +308,13 @@ class Envelope(msgspec.Struct, Generic[P], kw_only=True, frozen=True):
 
 class _WireEnvelope(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
-    type: str
+    type: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_.]{0,119}$")]
     version: int
     occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
     case_id: uuid.UUID | None
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None
-    producer: str
+    producer: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
     data: msgspec.Raw
 
 
@@ -336,6 +356,12 @@ def new_event(
 
 
 def encode_event(event: Envelope) -> bytes:
+    """Encode, refusing a payload its own consumers would refuse: a Struct built in Python
+    is not validated, and a free-text region must fail here, before the outbox stores it,
+    not in another service's consumer."""
+    decoder = _payload_decoders.get((event.type, event.version))
+    if decoder is not None:
+        decoder.decode(_encoder.encode(event.data))
     return _encoder.encode(event)
 
 

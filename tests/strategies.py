@@ -7,7 +7,28 @@ from datetime import UTC
 
 import msgspec
 import msgspec.inspect as mi
+import pycountry
 from hypothesis import strategies as st
+
+from shared import places
+
+# Places are codes from a list: draw real ones (a pattern alone gives codes like "QQ-0").
+_REGIONS = sorted(s.code for s in pycountry.subdivisions)
+_COUNTRIES = sorted({places.country_of(r) for r in _REGIONS})
+PLACE_STRATEGIES = {
+    places.COUNTRY_PATTERN: st.sampled_from(_COUNTRIES),
+    places.REGION_PATTERN: st.sampled_from(_REGIONS),
+    places.PLACE_PATTERN: st.sampled_from(_REGIONS + _COUNTRIES),
+}
+
+
+def _region_in_country(d: dict) -> dict:
+    """A drawn region moved into the drawn country, as every body and event requires."""
+    country, region = d.get("country"), d.get("region")
+    if isinstance(country, str) and isinstance(region, str) and places.country_of(region) != country:
+        own = [r for r in _REGIONS if places.country_of(r) == country]
+        d["region"] = own[len(region) % len(own)] if own else region
+    return d
 
 
 def from_type(tp) -> st.SearchStrategy:
@@ -15,13 +36,17 @@ def from_type(tp) -> st.SearchStrategy:
 
 
 def _strategy(info: mi.Type) -> st.SearchStrategy:
+    if isinstance(info, mi.Metadata):  # a description or other schema extras: the type inside
+        return _strategy(info.type)
     if isinstance(info, mi.StructType):
         fields = {f.encode_name: _strategy(f.type) for f in info.fields if f.required}
         optional = {f.encode_name: _strategy(f.type) for f in info.fields if not f.required}
         return st.fixed_dictionaries(fields, optional=optional).map(
-            lambda d, cls=info.cls: msgspec.convert(d, cls, from_attributes=False)
+            lambda d, cls=info.cls: msgspec.convert(_region_in_country(d), cls, from_attributes=False)
         )
     if isinstance(info, mi.StrType):
+        if info.pattern in PLACE_STRATEGIES:
+            return PLACE_STRATEGIES[info.pattern]
         if info.pattern:
             return st.from_regex(info.pattern, fullmatch=True)
         return st.text(min_size=info.min_length or 0, max_size=info.max_length or 40)

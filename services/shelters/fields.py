@@ -6,12 +6,16 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
+from litestar.params import QueryParameter
 
-# PostgreSQL text cannot hold NUL; names hold no control characters at all. (The
-# lengths are in the patterns too, so generated test data respects them.)
-Region = Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]{1,80}$")]
+from shared.places import REGION_PATTERN
+
 StayDays = Annotated[int, msgspec.Meta(ge=1, le=365)]
 Aware = Annotated[datetime, msgspec.Meta(tz=True)]
+RegionQ = Annotated[
+    str | None,
+    QueryParameter(pattern=REGION_PATTERN, default=None, description="ISO 3166-2 code, e.g. GT-17"),
+]
 
 
 class Request(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -11,7 +11,7 @@ import pytest
 from bench.flow import extreme_answers
 from tests.e2e.harness import Stack, poll
 
-ATTACKED_REGION = "Alta Verapaz"
+ATTACKED_REGION = "GT-16"
 COMMITTEE = ("e2e-committee-1", "e2e-committee-2", "e2e-committee-3")
 
 
@@ -113,7 +113,7 @@ def test_one_emergency_case_end_to_end(stack: Stack, fund: dict):
     # 1. A coordinator registers shelters: one where she was attacked, one away from it.
     with stack.client("shelters", "shelter_coordinator") as coordinator:
         register_shelter(coordinator, ATTACKED_REGION)
-        away = register_shelter(coordinator, "Guatemala")
+        away = register_shelter(coordinator, "GT-01")
 
     # 2. An analyst opens the case and records an extreme assessment.
     case_id, assessment = open_extreme_case(stack)
@@ -230,8 +230,8 @@ def test_one_emergency_case_end_to_end(stack: Stack, fund: dict):
 
 def test_compromised_shelter_relocates_the_family_and_makes_the_case_due(stack: Stack, fund: dict):
     with stack.client("shelters", "shelter_coordinator") as coordinator:
-        register_shelter(coordinator, "Quetzaltenango")
-        register_shelter(coordinator, "Escuintla")
+        register_shelter(coordinator, "GT-09")
+        register_shelter(coordinator, "GT-05")
     case_id, _ = open_extreme_case(stack)
     with stack.client("shelters", "shelter_coordinator") as coordinator:
         placement = held_placement(coordinator, case_id)
@@ -270,7 +270,7 @@ def test_a_service_killed_mid_case_still_completes_without_repeating_a_step(
     stack: Stack, fund: dict, victim: str
 ):
     with stack.client("shelters", "shelter_coordinator") as coordinator:
-        register_shelter(coordinator, "Guatemala")
+        register_shelter(coordinator, "GT-01")
     with stack.client("risk", "risk_analyst", countries=("GT",)) as analyst:
         case = ok(
             analyst.post(

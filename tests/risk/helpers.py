@@ -14,10 +14,14 @@ PHONE = "+502 5555 0199"
 NOTES = "vive cerca del río con sus hijas"
 
 
-def case_body(country: str = "GT", region: str = "Alta Verapaz", **over) -> dict:
+# One subdivision of each country of the network (ISO 3166-2), for bodies that name a country.
+REGION_OF = {"GT": "GT-16", "MX": "MX-CHP", "HN": "HN-CR", "SV": "SV-SS", "NI": "NI-MN", "CR": "CR-SJ"}
+
+
+def case_body(country: str = "GT", region: str | None = None, **over) -> dict:
     body = {
         "country": country,
-        "region": region,
+        "region": region or REGION_OF.get(country, "GT-16"),
         "line_of_defence": "land_and_territory",
         "personal": {"full_name": NAME, "organization": ORG, "contacts": [PHONE], "notes": NOTES},
         "party": {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []},

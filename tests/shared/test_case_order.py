@@ -106,7 +106,8 @@ async def test_each_case_takes_effect_in_the_order_it_was_written(pool, clean_st
     failures: dict[str, int] = {}
     for i, which in enumerate(writers):
         case_id = cases[which]
-        reason = f"{'x' * (i % 2)}{case_id.hex[:6]}-{len(written[case_id])}"
+        # A reason code (events carry no free text): the case and its n-th event.
+        reason = f"r{'x' * (i % 2)}{case_id.hex[:6]}_{len(written[case_id])}"
         failures[reason] = fail_counts[i]
         written[case_id].append(reason)
         async with pool.acquire() as conn, conn.transaction():  # one producer transaction each

@@ -20,7 +20,7 @@ from tests.strategies import from_type
 
 OPENED = CaseOpened(
     country="GT",
-    region="Alta Verapaz",
+    region="GT-16",
     line_of_defence="land_and_territory",
     party=Party(adults=1, children_ages=[4, 9]),
 )
@@ -67,3 +67,25 @@ def test_correlation_follows_the_cause():
     assert second.correlation_id == first.correlation_id
     assert second.causation_id == first.id
     assert second.occurred_at.tzinfo is not None
+
+
+def test_free_text_cannot_be_encoded_into_an_event():
+    """A payload built in Python is not validated by msgspec: encode_event checks it, so an
+    address typed as a region fails before the outbox stores it (issue 10)."""
+    address = msgspec.structs.replace(OPENED, region="GT, Calle del Río 14, Cobán")
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.region"):
+        encode_event(new_event(address, producer="risk", case_id=uuid.uuid4()))
+    needs = msgspec.structs.replace(OPENED, party=Party(accessibility_needs=["vive junto al río"]))
+    with pytest.raises(msgspec.ValidationError, match="accessibility_needs"):
+        encode_event(new_event(needs, producer="risk", case_id=uuid.uuid4()))
+    with pytest.raises(ValueError, match="another country"):
+        msgspec.structs.replace(OPENED, region="MX-CHP")
+    # A case whose region was free text before codes travels with region null.
+    assert (
+        decode_event(
+            encode_event(
+                new_event(msgspec.structs.replace(OPENED, region=None), producer="risk", case_id=None)
+            )
+        ).data.region
+        is None
+    )

@@ -18,6 +18,7 @@ async def test_migrations_apply_once_and_refuse_an_edited_file(pg_url, tmp_path)
         "shared/0001_outbox_and_processed.sql",
         "shared/0002_outbox_notify_trigger.sql",
         "shared/0003_case_order.sql",
+        "shared/0004_legacy_region_codes.sql",
         "probe/0001_first.sql",
     ]
     assert await db.migrate(dsn, service) == []

@@ -161,7 +161,7 @@ async def test_poison_message_is_dead_lettered_and_the_rest_flow(pool, clean_str
             raise ValueError("this one always fails")
         await record_effect(ctx, event)
 
-    events = [closed("ok-1"), closed("poison"), closed("ok-2")]
+    events = [closed("ok_1"), closed("poison"), closed("ok_2")]
     async with pool.acquire() as conn, conn.transaction():
         await enqueue(conn, *events)
     await OutboxRelay(pool, js).relay_once()
@@ -170,14 +170,14 @@ async def test_poison_message_is_dead_lettered_and_the_rest_flow(pool, clean_str
     async with running(c):
         await eventually(lambda: asyncio.sleep(0, c.dead_lettered == 1), timeout=20)
         # The consumer still serves new work after the dead letter.
-        later = closed("ok-3")
+        later = closed("ok_3")
         async with pool.acquire() as conn, conn.transaction():
             await enqueue(conn, later)
         await OutboxRelay(pool, js).relay_once()
         await eventually(lambda: pool.fetchval("SELECT count(*) = 3 FROM effects"))
 
     reasons = sorted(r["reason"] for r in await pool.fetch("SELECT reason FROM effects"))
-    assert reasons == ["ok-1", "ok-2", "ok-3"]
+    assert reasons == ["ok_1", "ok_2", "ok_3"]
     dead = await js.get_msg("DEADLETTER", 1)
     assert dead.headers["Amparo-Consumer"] == "test-effects"
     assert dead.headers["Amparo-Error"] == "ValueError"
@@ -210,7 +210,7 @@ async def test_an_outage_longer_than_max_deliver_loses_nothing(pool, clean_strea
             raise ConnectionRefusedError("database away")
         await record_effect(ctx, event)
 
-    event = closed("during-outage")
+    event = closed("during_outage")
     async with pool.acquire() as conn, conn.transaction():
         await enqueue(conn, event)
     await OutboxRelay(pool, js).relay_once()

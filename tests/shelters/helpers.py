@@ -21,12 +21,18 @@ ADDRESS = "Calle Secreta 123, Colonia Escondida"
 CONTACT = "+502 5555 0101 Doña Reyna"
 
 
-def shelter_body(code: str | None = None, *, country="MX", region="Chiapas", beds=None, **extra) -> dict:
+# One subdivision (ISO 3166-2) of each country of the network for shelters, and another
+# for the cases that ask for beds (so a placement is not "in her home region" by accident).
+REGION_OF = {"MX": "MX-CHP", "GT": "GT-17", "SV": "SV-SS", "HN": "HN-CR", "NI": "NI-MN", "CR": "CR-SJ"}
+HOME_REGION_OF = {"MX": "MX-GRO", "GT": "GT-14", "SV": "SV-LI", "HN": "HN-FM", "NI": "NI-LE", "CR": "CR-A"}
+
+
+def shelter_body(code: str | None = None, *, country="MX", region=None, beds=None, **extra) -> dict:
     return {
         "code": code or f"Casa-{uuid.uuid4().hex[:8]}",
         "kind": "shelter",
         "country": country,
-        "region": region,
+        "region": region or REGION_OF.get(country, "MX-CHP"),
         "address": ADDRESS,
         "contact": CONTACT,
         "accepts": ["women", "families"],
@@ -43,13 +49,11 @@ async def create_shelter(client, **kwargs) -> dict:
     return resp.json()
 
 
-def placement_body(
-    *, case_id=None, country="GT", region="Quiché", level="high", adults=1, children=(), **extra
-):
+def placement_body(*, case_id=None, country="GT", region=None, level="high", adults=1, children=(), **extra):
     return {
         "case_id": str(case_id or uuid.uuid4()),
         "country": country,
-        "region": region,
+        "region": region or HOME_REGION_OF[country],
         "level": level,
         "party": {"adults": adults, "children_ages": list(children)},
         **extra,
@@ -85,12 +89,12 @@ def runtime(pool, config: SheltersConfig = CONFIG) -> SimpleNamespace:
     return SimpleNamespace(pool=pool, config=config, cipher=PiiCipher.from_spec(new_key_spec()))
 
 
-async def make_shelter(pool, *, code: str, country: str, beds: int, region: str = "Oaxaca") -> uuid.UUID:
+async def make_shelter(pool, *, code: str, country: str, beds: int, region: str | None = None) -> uuid.UUID:
     body = ShelterCreate(
         code=code,
         kind="shelter",
         country=country,
-        region=region,
+        region=region or {**REGION_OF, "MX": "MX-OAX"}[country],
         address="Calle 1",
         beds=[BedBatch(room="A", count=beds)] if beds else [],
     )

@@ -13,6 +13,7 @@ from services.funds.domain.vocabulary import Status
 from services.funds.schemas import CountryQuery
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
 READERS = requires("fund_committee", "fund_admin")
@@ -24,10 +25,12 @@ class ApplicationsController(Controller):
     tags = ["applications"]
 
     @post(operation_id="createApplication", guards=[READERS])
-    async def create(self, rt: Rt, principal: Caller, data: JSONBody[ApplicationCreate]) -> ApplicationView:
+    async def create(
+        self, rt: Rt, principal: Caller, data: JSONBody[ApplicationCreate], lang: AcceptLanguage = None
+    ) -> ApplicationView:
         """Open an application by hand for a case (its id and country only, never personal
         data); committee members may apply only to a fund whose committee they sit on."""
-        return await service.create_application(rt, principal, data)
+        return named(await service.create_application(rt, principal, data), lang)
 
     @get(operation_id="listApplications", guards=[READERS])
     async def list_applications(
@@ -42,11 +45,12 @@ class ApplicationsController(Controller):
         fund_id: FromQuery[uuid.UUID | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
+        lang: AcceptLanguage = None,
     ) -> Page[ApplicationView]:
         """Applications of the caller's countries; `overdue=true`: undecided past their
         deadline; `flagged=true`: emergency approvals not ratified in time (or refused on
         ratification)."""
-        return await views.list_applications(
+        result = await views.list_applications(
             rt,
             principal,
             country=country,
@@ -58,22 +62,28 @@ class ApplicationsController(Controller):
             limit=limit,
             offset=offset,
         )
+        return named(result, lang)
 
     @get("/{application_id:uuid}", operation_id="getApplication", guards=[READERS])
     async def get_application(
-        self, rt: Rt, principal: Caller, application_id: FromPath[uuid.UUID]
+        self, rt: Rt, principal: Caller, application_id: FromPath[uuid.UUID], lang: AcceptLanguage = None
     ) -> ApplicationView:
         """One application with its lines, money paid and released, the committee's tally and deadlines."""
-        return await views.get_application(rt, principal, application_id)
+        return named(await views.get_application(rt, principal, application_id), lang)
 
     @post(
         "/{application_id:uuid}/fund", operation_id="assignApplicationFund", guards=[ADMINS], status_code=200
     )
     async def assign_fund(
-        self, rt: Rt, principal: Caller, application_id: FromPath[uuid.UUID], data: JSONBody[FundAssign]
+        self,
+        rt: Rt,
+        principal: Caller,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[FundAssign],
+        lang: AcceptLanguage = None,
     ) -> ApplicationView:
         """Assign a fund to an application opened without one (no fund could cover it), before any vote."""
-        return await service.assign_fund(rt, principal, application_id, data)
+        return named(await service.assign_fund(rt, principal, application_id, data), lang)
 
     @post("/{application_id:uuid}/close", operation_id="closeApplication", guards=[ADMINS], status_code=200)
     async def close(
@@ -82,6 +92,7 @@ class ApplicationsController(Controller):
         principal: Caller,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[CloseCreate | None] = None,
+        lang: AcceptLanguage = None,
     ) -> ApplicationView:
         """Close the application; whatever was committed and not paid goes back to the fund."""
-        return await service.close(rt, principal, application_id, data or CloseCreate())
+        return named(await service.close(rt, principal, application_id, data or CloseCreate()), lang)

@@ -10,6 +10,7 @@ import msgspec
 
 from services.funds.domain.vocabulary import Purpose, Track
 from services.funds.schemas import ReasonCode, Request
+from shared import places
 from shared.events import Country
 
 
@@ -34,6 +35,9 @@ class ApplicationCreate(Request):
     fund_id: uuid.UUID
     lines: Annotated[list[LineIn], msgspec.Meta(min_length=1, max_length=8)]
     track: Track = "ordinary"
+
+    def __post_init__(self) -> None:
+        places.check_country("country", self.country)
 
 
 class FundAssign(Request):
@@ -70,6 +74,7 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     assessment_id: uuid.UUID | None
     fund_id: uuid.UUID | None
     country: str
+    country_name: str | None = None  # in the caller's language (Accept-Language)
     track: str
     status: str
     currency: str

@@ -21,6 +21,7 @@ from services.funds.funds.schemas import (
 from services.funds.schemas import CountryQuery
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
 READERS = requires("fund_committee", "fund_admin")
@@ -32,21 +33,31 @@ class FundsController(Controller):
     tags = ["funds"]
 
     @post(operation_id="createFund", guards=[ADMINS])
-    async def create_fund(self, rt: Rt, principal: Caller, data: JSONBody[FundCreate]) -> FundView:
+    async def create_fund(
+        self, rt: Rt, principal: Caller, data: JSONBody[FundCreate], lang: AcceptLanguage = None
+    ) -> FundView:
         """Create a fund with the currency it keeps its money in and the countries it serves."""
-        return await service.create_fund(rt, principal, data)
+        return named(await service.create_fund(rt, principal, data), lang)
 
     @get(operation_id="listFunds", guards=[READERS])
     async def list_funds(
-        self, rt: Rt, principal: Caller, country: CountryQuery = None, limit: Limit = 50, offset: Offset = 0
+        self,
+        rt: Rt,
+        principal: Caller,
+        country: CountryQuery = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        lang: AcceptLanguage = None,
     ) -> Page[FundView]:
         """Funds serving the caller's countries, with balance, committed and available money."""
-        return await service.list_funds(rt, principal, country, limit, offset)
+        return named(await service.list_funds(rt, principal, country, limit, offset), lang)
 
     @get("/{fund_id:uuid}", operation_id="getFund", guards=[READERS])
-    async def get_fund(self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID]) -> FundView:
+    async def get_fund(
+        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], lang: AcceptLanguage = None
+    ) -> FundView:
         """One fund: totals derived from its ledger, its grant policy and its committee."""
-        return await service.get_fund(rt, principal, fund_id)
+        return named(await service.get_fund(rt, principal, fund_id), lang)
 
     @get("/{fund_id:uuid}/ledger", operation_id="getFundLedger", guards=[READERS])
     async def ledger(
@@ -64,10 +75,15 @@ class FundsController(Controller):
 
     @put("/{fund_id:uuid}/policy", operation_id="putFundPolicy", guards=[ADMINS])
     async def put_policy(
-        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], data: JSONBody[PolicyPut]
+        self,
+        rt: Rt,
+        principal: Caller,
+        fund_id: FromPath[uuid.UUID],
+        data: JSONBody[PolicyPut],
+        lang: AcceptLanguage = None,
     ) -> FundView:
         """Set the grant policy: ceiling per grant, suggested amounts, emergency limit, quorum, deadlines."""
-        return await service.put_policy(rt, principal, fund_id, data)
+        return named(await service.put_policy(rt, principal, fund_id, data), lang)
 
     @post("/{fund_id:uuid}/members", operation_id="addFundMember", guards=[ADMINS])
     async def add_member(

@@ -10,6 +10,7 @@ import msgspec
 
 from services.funds.domain.vocabulary import Purpose
 from services.funds.schemas import Amount, Request
+from shared import places
 from shared.events import Country, Currency
 
 Hours = Annotated[float, msgspec.Meta(gt=0, le=24 * 365)]
@@ -27,6 +28,10 @@ class FundCreate(Request):
     currency: Annotated[Currency, msgspec.Meta(description="ISO 4217; one the network keeps funds in")]
     countries: Annotated[list[Country], msgspec.Meta(min_length=1, max_length=20)]
 
+    def __post_init__(self) -> None:
+        for country in self.countries:
+            places.check_country("countries", country)
+
 
 class DepositCreate(Request):
     EXAMPLE: ClassVar[dict] = {"amount": 500_000, "currency": "USD"}
@@ -42,6 +47,10 @@ class SuggestedAmount(Request):
     amount: Amount
     # None: the amount for every country the fund serves without a specific one.
     country: Country | None = None
+
+    def __post_init__(self) -> None:
+        if self.country is not None:
+            places.check_country("country", self.country)
 
 
 class PolicyPut(Request):
@@ -91,6 +100,8 @@ class FundView(msgspec.Struct, kw_only=True):
     name: str
     currency: str
     countries: list[str]
+    # Their names, in the caller's language (Accept-Language: es, the default, or en).
+    country_names: list[str] = msgspec.field(default_factory=list)
     balance: int
     committed: int
     available: int

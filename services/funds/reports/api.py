@@ -13,6 +13,7 @@ from services.funds.reports.schemas import GrantsReport
 from services.funds.schemas import CountryQuery
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 
 READERS = requires("fund_committee", "fund_admin")
 
@@ -24,7 +25,8 @@ async def grants_report(
     from_: Annotated[date | None, QueryParameter(name="from", description="first day, YYYY-MM-DD")] = None,
     to: Annotated[date | None, QueryParameter(description="last day (included), YYYY-MM-DD")] = None,
     country: CountryQuery = None,
+    lang: AcceptLanguage = None,
 ) -> GrantsReport:
     """Granted and paid by country, purpose and month (minor units, one row per currency);
     hours from application to decision and to first payment (median, p90)."""
-    return await service.grants_report(rt, principal, from_, to, country)
+    return named(await service.grants_report(rt, principal, from_, to, country), lang)

@@ -7,6 +7,7 @@ import msgspec
 
 class GrantRow(msgspec.Struct, kw_only=True):
     country: str
+    country_name: str | None = None  # in the caller's language (Accept-Language)
     purpose: str
     month: str
     currency: str

@@ -13,6 +13,7 @@ from services.risk.cases.api import CaseId, personal_data_reader
 from services.risk.domain.instrument import Instrument
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
 ANALYST = requires("risk_analyst")
@@ -41,11 +42,11 @@ async def get_instrument(
     tags=["assessments"],
 )
 async def record_assessment(
-    rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[AssessmentCreate]
+    rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[AssessmentCreate], lang: AcceptLanguage = None
 ) -> AssessmentView:
     """Score her answers, decide the level and the measures, and supersede the case's
     previous assessment; shelters and funds act on the measures."""
-    return await service.record_assessment(rt, principal, case_id, data)
+    return named(await service.record_assessment(rt, principal, case_id, data), lang)
 
 
 @get(
@@ -55,10 +56,16 @@ async def record_assessment(
     tags=["assessments"],
 )
 async def list_assessments(
-    rt: Rt, principal: Caller, case_id: CaseId, limit: Limit = 50, offset: Offset = 0
+    rt: Rt,
+    principal: Caller,
+    case_id: CaseId,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    lang: AcceptLanguage = None,
 ) -> Page[AssessmentView]:
     """The assessment history of a case, newest first, with notes (an audited read)."""
-    return await service.assessment_history(rt, principal, case_id, limit=limit, offset=offset)
+    page = await service.assessment_history(rt, principal, case_id, limit=limit, offset=offset)
+    return named(page, lang)
 
 
 ROUTES = [list_instruments, get_instrument, record_assessment, list_assessments]

@@ -8,8 +8,9 @@ from typing import Annotated, ClassVar
 
 import msgspec
 
-from services.risk.cases.schemas import LongText, PartyIn, PartyView, Region
-from shared.events import Level, MeasureKind
+from services.risk.cases.schemas import LongText, PartyIn, PartyView
+from shared import places
+from shared.events import Level, MeasureKind, Place
 
 
 class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -31,7 +32,7 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown
             "G03": True,
             "G07": True,
         },
-        "excluded_regions": ["Izabal"],
+        "excluded_regions": ["GT-18"],
         "exclude_case_region": True,
         "party": {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []},
         "notes": "the aggressor knows where she lives (synthetic example)",
@@ -42,9 +43,10 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown
         dict[str, bool | int],
         msgspec.Meta(max_length=500, description="indicator code -> true/false or 0-3 (see the instrument)"),
     ]
-    # Regions where she must not be placed. The case's region (where she was attacked) is
+    # Regions (ISO 3166-2) or whole countries where she must not be placed, of any
+    # country: a border is no protection. The case's region (where she was attacked) is
     # added unless exclude_case_region is false.
-    excluded_regions: Annotated[list[Region], msgspec.Meta(max_length=50)] = msgspec.field(
+    excluded_regions: Annotated[list[Place], msgspec.Meta(max_length=50)] = msgspec.field(
         default_factory=list
     )
     exclude_case_region: bool = True
@@ -53,6 +55,10 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown
     notes: LongText = ""
     level_override: Level | None = None
     override_reason: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+
+    def __post_init__(self) -> None:
+        for place in self.excluded_regions:
+            places.check_place("excluded_regions", place)
 
 
 class AssessmentView(msgspec.Struct, kw_only=True, frozen=True):
@@ -67,6 +73,8 @@ class AssessmentView(msgspec.Struct, kw_only=True, frozen=True):
     measures: list[MeasureKind]
     party: PartyView
     excluded_regions: list[str]
+    # Their names, in the caller's language (Accept-Language: es, the default, or en).
+    excluded_region_names: list[str] = msgspec.field(default_factory=list)
     supersedes: uuid.UUID | None
     superseded_by: uuid.UUID | None
     recorded_by: str

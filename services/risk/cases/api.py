@@ -24,7 +24,9 @@ from shared.auth import requires
 from shared.errors import NotAllowed
 from shared.events import Level
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
+from shared.places import COUNTRY_PATTERN
 
 ANALYST = requires("risk_analyst")
 
@@ -46,14 +48,18 @@ def personal_data_reader(action: str):
 
 PERSONAL_DATA_READER = personal_data_reader(service.PERSONAL_DATA_READ)
 CaseId = Annotated[uuid.UUID, PathParameter(description="the case's id")]
-CountryQuery = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+CountryQuery = Annotated[
+    str | None, QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2, e.g. GT")
+]
 
 
 @post("/cases", operation_id="openCase", guards=[ANALYST], tags=["cases"])
-async def open_case(rt: Rt, principal: Caller, data: JSONBody[CaseCreate]) -> CaseSummary:
+async def open_case(
+    rt: Rt, principal: Caller, data: JSONBody[CaseCreate], lang: AcceptLanguage = None
+) -> CaseSummary:
     """Open a case for a defender at risk; her personal data is encrypted and never leaves
     this service (the answer and the event carry none)."""
-    return await service.open_case(rt, principal, data)
+    return named(await service.open_case(rt, principal, data), lang)
 
 
 @get("/cases", operation_id="listCases", guards=[ANALYST], tags=["cases"])
@@ -65,34 +71,44 @@ async def list_cases(
     level: Annotated[Level | None, QueryParameter(description="latest assessed level")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    lang: AcceptLanguage = None,
 ) -> Page[CaseSummary]:
     """Cases in your countries, newest first, without personal data."""
-    return await service.list_cases(
+    page = await service.list_cases(
         rt, principal, country=country, status=status, level=level, limit=limit, offset=offset
     )
+    return named(page, lang)
 
 
 @get("/cases/{case_id:uuid}", operation_id="getCase", guards=[PERSONAL_DATA_READER], tags=["cases"])
-async def get_case(rt: Rt, principal: Caller, case_id: CaseId) -> CaseDetail:
+async def get_case(rt: Rt, principal: Caller, case_id: CaseId, lang: AcceptLanguage = None) -> CaseDetail:
     """One case with the defender's personal data; the read is written to the audit log."""
-    return await service.read_case(rt, principal, case_id)
+    return named(await service.read_case(rt, principal, case_id), lang)
 
 
 @post(
     "/cases/{case_id:uuid}/close", operation_id="closeCase", guards=[ANALYST], tags=["cases"], status_code=200
 )
-async def close_case(rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[CaseClose]) -> CaseSummary:
+async def close_case(
+    rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[CaseClose], lang: AcceptLanguage = None
+) -> CaseSummary:
     """Close a case with a reason code; shelters and funds hear of it."""
-    return await service.close_case(rt, principal, case_id, data.reason)
+    return named(await service.close_case(rt, principal, case_id, data.reason), lang)
 
 
 @get("/reassessments/due", operation_id="listDueReassessments", guards=[ANALYST], tags=["assessments"])
 async def due_reassessments(
-    rt: Rt, principal: Caller, country: CountryQuery = None, limit: Limit = 50, offset: Offset = 0
+    rt: Rt,
+    principal: Caller,
+    country: CountryQuery = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    lang: AcceptLanguage = None,
 ) -> Page[DueCase]:
     """Open cases that need a new assessment (her placement ended, her shelter was
     compromised, a new incident, or a high level grown old), longest waiting first."""
-    return await service.due_reassessments(rt, principal, country=country, limit=limit, offset=offset)
+    page = await service.due_reassessments(rt, principal, country=country, limit=limit, offset=offset)
+    return named(page, lang)
 
 
 @get("/audit", operation_id="listAudit", guards=[requires("admin")], tags=["audit"])

@@ -10,15 +10,13 @@ import msgspec
 
 from services.risk.domain import vocabulary
 from services.risk.domain.reassessment import Reason
-from shared.events import Country, Level, Party
+from shared import places
+from shared.events import Country, Level, Party, Region
 
 # PostgreSQL text cannot hold NUL: refused here as a 400 rather than failing in the database.
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
-Region = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=120, pattern=NO_NUL, description="region name or ISO 3166-2")
-]
 LineOfDefence = Literal[vocabulary.LINES_OF_DEFENCE]
 CloseReason = Literal[vocabulary.CLOSE_REASONS]
 CaseStatus = Literal[vocabulary.CASE_STATUSES]
@@ -82,7 +80,7 @@ class CaseCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
 
     EXAMPLE: ClassVar[dict] = {
         "country": "GT",
-        "region": "Alta Verapaz",
+        "region": "GT-16",
         "line_of_defence": "land_and_territory",
         "personal": {
             "full_name": "Defensora Ejemplo Uno",
@@ -94,16 +92,25 @@ class CaseCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     }
 
     country: Country
+    # Where she is: a subdivision of ``country``, never an address (it travels in events).
     region: Region
     personal: PersonalData
     line_of_defence: LineOfDefence
     party: PartyIn = msgspec.field(default_factory=PartyIn)
 
+    def __post_init__(self) -> None:
+        places.check_country("country", self.country)
+        places.check_region("region", self.region, country=self.country)
+
 
 class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
     country: str
-    region: str
+    # None: recorded before regions were codes, and what was typed was not one.
+    region: str | None
+    # Names for people, in the caller's language (Accept-Language: es, the default, or en).
+    country_name: str | None = None
+    region_name: str | None = None
     line_of_defence: str
     party: PartyView
     status: CaseStatus
@@ -131,7 +138,9 @@ class CaseClose(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields
 class DueCase(msgspec.Struct, kw_only=True, frozen=True):
     case_id: uuid.UUID
     country: str
-    region: str
+    region: str | None
+    country_name: str | None = None
+    region_name: str | None = None
     level: Level | None
     last_assessed_at: datetime | None
     reasons: list[Reason]

@@ -113,12 +113,11 @@ def measures_for(instrument: Instrument, level: Level, answers: Answers) -> list
     return [m for m in MEASURE_ORDER if m in chosen]
 
 
-def excluded_regions(case_region: str, requested: list[str] | None, exclude_case_region: bool) -> list[str]:
-    """The case's region (where she was attacked) first, then the analyst's, without repeats."""
-    regions = ([case_region] if exclude_case_region else []) + list(requested or [])
-    seen: dict[str, None] = {}
-    for r in regions:
-        key = r.strip()
-        if key and key.casefold() not in {s.casefold() for s in seen}:
-            seen[key] = None
-    return list(seen)
+def excluded_regions(
+    case_region: str | None, requested: list[str] | None, exclude_case_region: bool
+) -> list[str]:
+    """The case's region (where she was attacked) first, then the analyst's, without
+    repeats. Regions are ISO codes: one spelling each. A case whose region is unknown
+    (recorded as free text before codes) adds nothing of its own."""
+    regions = ([case_region] if exclude_case_region and case_region else []) + list(requested or [])
+    return list(dict.fromkeys(regions))

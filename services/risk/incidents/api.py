@@ -14,6 +14,7 @@ from services.risk.incidents import service
 from services.risk.incidents.schemas import IncidentCreate, IncidentStats, IncidentView
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
 ANALYST = requires("risk_analyst")
@@ -22,9 +23,11 @@ To = Annotated[date | None, QueryParameter(name="to", description="last day, inc
 
 
 @post("/incidents", operation_id="recordIncident", guards=[ANALYST], tags=["incidents"])
-async def record_incident(rt: Rt, principal: Caller, data: JSONBody[IncidentCreate]) -> IncidentView:
+async def record_incident(
+    rt: Rt, principal: Caller, data: JSONBody[IncidentCreate], lang: AcceptLanguage = None
+) -> IncidentView:
     """Add an attack to the registry; on an open case it makes a re-assessment due."""
-    return await service.record_incident(rt, principal, data)
+    return named(await service.record_incident(rt, principal, data), lang)
 
 
 @get("/incidents", operation_id="listIncidents", guards=[ANALYST], tags=["incidents"])
@@ -37,11 +40,13 @@ async def list_incidents(
     case_id: Annotated[uuid.UUID | None, QueryParameter(description="the incidents of one case")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    lang: AcceptLanguage = None,
 ) -> Page[IncidentView]:
     """The registry of attacks in your countries, most recent first."""
-    return await service.list_incidents(
+    page = await service.list_incidents(
         rt, principal, start=start, end=end, country=country, case_id=case_id, limit=limit, offset=offset
     )
+    return named(page, lang)
 
 
 @get(

@@ -8,9 +8,9 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from services.risk.cases.schemas import Region
 from services.risk.domain import vocabulary
-from shared.events import Country
+from shared import places
+from shared.events import Country, Region
 
 AggressionType = Literal[vocabulary.AGGRESSION_TYPES]
 PerpetratorType = Literal[vocabulary.PERPETRATOR_TYPES]
@@ -24,7 +24,7 @@ class IncidentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     EXAMPLE: ClassVar[dict] = {
         "occurred_on": "2026-03-14",
         "country": "GT",
-        "region": "Izabal",
+        "region": "GT-18",
         "scope": "individual",
         "aggression_types": ["threats", "surveillance"],
         "perpetrator_types": ["companies"],
@@ -46,12 +46,18 @@ class IncidentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     close_people_attacked: bool = False
     case_id: uuid.UUID | None = None
 
+    def __post_init__(self) -> None:
+        places.check_country("country", self.country)
+        places.check_region("region", self.region, country=self.country)
+
 
 class IncidentView(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
     occurred_on: date
     country: str
-    region: str
+    region: str | None
+    country_name: str | None = None
+    region_name: str | None = None
     scope: str
     aggression_types: list[str]
     perpetrator_types: list[str]

@@ -9,9 +9,11 @@ from litestar import get
 from litestar.params import Parameter
 
 from services.shelters.capacity import schemas, service
+from services.shelters.fields import RegionQ
 from services.shelters.http import STAFF, CountryQ
 from shared.errors import BadInput
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 
 DEFAULT_PERIOD = timedelta(days=30)  # the default stay
 
@@ -35,7 +37,7 @@ async def get_availability(
     rt: Rt,
     principal: Caller,
     country: CountryQ,
-    region: Annotated[str | None, Parameter(max_length=80, default=None)],
+    region: RegionQ,
     start: Annotated[
         str | None,
         Parameter(query="from", max_length=40, default=None, description="date or time; default now"),
@@ -46,11 +48,12 @@ async def get_availability(
     adults: Annotated[int, Parameter(ge=0, le=20)] = 1,
     children: Annotated[int, Parameter(ge=0, le=20)] = 0,
     accessible: bool = False,
+    lang: AcceptLanguage = None,
 ) -> schemas.Availability:
     """Per open shelter: beds free for the whole period and whether the party fits together."""
     begins = _moment(start, "from") or datetime.now(UTC)
     ends = _moment(end, "to") or begins + DEFAULT_PERIOD
-    return await service.availability(
+    result = await service.availability(
         rt,
         principal,
         country=country,
@@ -61,12 +64,15 @@ async def get_availability(
         children=children,
         accessible=accessible,
     )
+    return named(result, lang)
 
 
 @get("/capacity", operation_id="getCapacity", guards=[STAFF], tags=["capacity"])
-async def get_capacity(rt: Rt, principal: Caller, country: CountryQ) -> schemas.Capacity:
+async def get_capacity(
+    rt: Rt, principal: Caller, country: CountryQ, lang: AcceptLanguage = None
+) -> schemas.Capacity:
     """Occupancy now per shelter and country, and free beds for each of the next 14 days."""
-    return await service.capacity(rt, principal, country=country)
+    return named(await service.capacity(rt, principal, country=country), lang)
 
 
 ROUTES = [get_availability, get_capacity]

@@ -13,7 +13,7 @@ class ShelterAvailability(msgspec.Struct, kw_only=True):
     code: str
     kind: str
     country: str
-    region: str
+    region: str | None
     accessible: bool
     beds: int
     free: int
@@ -21,6 +21,8 @@ class ShelterAvailability(msgspec.Struct, kw_only=True):
     free_child: int
     free_accessible: int
     fits_party: bool
+    country_name: str | None = None
+    region_name: str | None = None
 
 
 class CountryAvailability(msgspec.Struct, kw_only=True):
@@ -29,6 +31,7 @@ class CountryAvailability(msgspec.Struct, kw_only=True):
     beds: int
     free: int
     shelters_fitting_party: int
+    country_name: str | None = None
 
 
 class Availability(msgspec.Struct, kw_only=True):
@@ -49,7 +52,7 @@ class ShelterCapacity(msgspec.Struct, kw_only=True):
     shelter_id: uuid.UUID
     code: str
     country: str
-    region: str
+    region: str | None
     status: str
     beds: int
     occupied: int
@@ -57,6 +60,8 @@ class ShelterCapacity(msgspec.Struct, kw_only=True):
     out_of_service: int
     free: int
     forecast: list[DayForecast]
+    country_name: str | None = None
+    region_name: str | None = None
 
 
 class CountryCapacity(msgspec.Struct, kw_only=True):
@@ -67,6 +72,7 @@ class CountryCapacity(msgspec.Struct, kw_only=True):
     out_of_service: int
     free: int
     forecast: list[DayForecast]
+    country_name: str | None = None
 
 
 class Capacity(msgspec.Struct, kw_only=True):

@@ -20,7 +20,7 @@ class Candidate:
     shelter_id: uuid.UUID
     code: str
     country: str
-    region: str
+    region: str | None  # None: recorded as free text before regions were codes
     accepts: tuple[str, ...]
     accessible: bool
     free_regular: int  # regular (not child-sized) beds, accessible ones included
@@ -37,20 +37,15 @@ class Match:
     shelter_id: uuid.UUID
     code: str
     country: str
-    region: str
+    region: str | None
     reason: str
 
 
-def is_excluded(country: str, region: str, excluded: Iterable[str]) -> bool:
-    """An excluded entry names a region, or a whole country by its two-letter code."""
-    region_key = region.strip().casefold()
-    for item in excluded:
-        value = item.strip()
-        if value.casefold() == region_key:
-            return True
-        if len(value) == 2 and value.isalpha() and value.isupper() and value == country:
-            return True
-    return False
+def is_excluded(country: str, region: str | None, excluded: Iterable[str]) -> bool:
+    """An excluded entry is a subdivision code (GT-17), or a whole country by its code (GT).
+    Codes have one spelling: no folding, no "Peten" against "Petén"."""
+    excluded = set(excluded)
+    return country in excluded or (region is not None and region in excluded)
 
 
 def _accepts_party(candidate: Candidate, need: Need) -> bool:
@@ -65,7 +60,7 @@ def choose_shelter(
     need: Need,
     *,
     home_country: str,
-    home_region: str,
+    home_region: str | None,
     excluded: Sequence[str],
     candidates: Iterable[Candidate],
 ) -> Match | None:
@@ -89,7 +84,7 @@ def choose_shelter(
         if not fits(c.free_regular, c.free_regular_accessible, c.free_child):
             continue
         cross_border = c.country != home_country
-        same_region = c.country == home_country and c.region.casefold() == home_region.casefold()
+        same_region = home_region is not None and c.region == home_region
         key = (
             cross_border,
             same_region,
@@ -106,7 +101,7 @@ def choose_shelter(
     child_beds = min(need.young_children, best.free_child)
     parts = [
         "cross_border" if key[0] else "same_country",
-        f"region={best.region}",
+        f"region={best.region or 'unknown'}",
         "outside_excluded_regions" if excluded else "no_exclusions",
         f"beds={need.size}(regular={need.size - child_beds},child={child_beds})",
     ]

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from services.shelters.http import COORDINATOR, STAFF, CountryQ
 from services.shelters.placements import lifecycle, schemas, service
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
 PlacementStatusQ = Annotated[schemas.PlacementStatus | None, Parameter(default=None)]
@@ -21,9 +22,11 @@ class PlacementController(Controller):
     tags = ["placements"]
 
     @post("/", operation_id="requestPlacement", guards=[STAFF])
-    async def create(self, rt: Rt, principal: Caller, data: schemas.PlacementCreate) -> schemas.Placement:
+    async def create(
+        self, rt: Rt, principal: Caller, data: schemas.PlacementCreate, lang: AcceptLanguage = None
+    ) -> schemas.Placement:
         """Request a placement: holds beds for the whole party at once, or waitlists it."""
-        return await service.request_placement(rt, principal, data)
+        return named(await service.request_placement(rt, principal, data), lang)
 
     @get("/", operation_id="listPlacements", guards=[STAFF])
     async def list(
@@ -36,6 +39,7 @@ class PlacementController(Controller):
         shelter_id: Annotated[uuid.UUID | None, Parameter(default=None)],
         limit: Limit = 50,
         offset: Offset = 0,
+        lang: AcceptLanguage = None,
     ) -> Page[schemas.Placement]:
         """Placements, newest first; ``country`` matches the case's or the shelter's country."""
         items, total = await service.list_placements(
@@ -48,30 +52,42 @@ class PlacementController(Controller):
             limit=limit,
             offset=offset,
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return named(Page(items=items, total=total, limit=limit, offset=offset), lang)
 
     @get("/{placement_id:uuid}", operation_id="getPlacement", guards=[STAFF])
-    async def get_one(self, rt: Rt, principal: Caller, placement_id: uuid.UUID) -> schemas.Placement:
+    async def get_one(
+        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, lang: AcceptLanguage = None
+    ) -> schemas.Placement:
         """One placement with its shelter, beds and the reason that shelter was chosen."""
-        return await service.get_placement(rt, principal, placement_id)
+        return named(await service.get_placement(rt, principal, placement_id), lang)
 
     @post(
         "/{placement_id:uuid}/confirm", operation_id="confirmPlacement", guards=[COORDINATOR], status_code=200
     )
     async def confirm(
-        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.Confirm | None = None
+        self,
+        rt: Rt,
+        principal: Caller,
+        placement_id: uuid.UUID,
+        data: schemas.Confirm | None = None,
+        lang: AcceptLanguage = None,
     ) -> schemas.Placement:
         """Confirm a hold (it no longer expires); optionally set the expected end of the stay."""
-        return await lifecycle.confirm(rt, principal, placement_id, data or schemas.Confirm())
+        return named(await lifecycle.confirm(rt, principal, placement_id, data or schemas.Confirm()), lang)
 
     @post(
         "/{placement_id:uuid}/stay", operation_id="changePlacementStay", guards=[COORDINATOR], status_code=200
     )
     async def change_stay(
-        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.Confirm
+        self,
+        rt: Rt,
+        principal: Caller,
+        placement_id: uuid.UUID,
+        data: schemas.Confirm,
+        lang: AcceptLanguage = None,
     ) -> schemas.Placement:
         """Shorten or extend a confirmed or current stay (409 if the beds are booked then)."""
-        return await lifecycle.change_stay(rt, principal, placement_id, data)
+        return named(await lifecycle.change_stay(rt, principal, placement_id, data), lang)
 
     @post(
         "/{placement_id:uuid}/check-in",
@@ -80,10 +96,15 @@ class PlacementController(Controller):
         status_code=200,
     )
     async def check_in(
-        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.CheckIn | None = None
+        self,
+        rt: Rt,
+        principal: Caller,
+        placement_id: uuid.UUID,
+        data: schemas.CheckIn | None = None,
+        lang: AcceptLanguage = None,
     ) -> schemas.Placement:
         """The family has arrived."""
-        return await lifecycle.check_in(rt, principal, placement_id)
+        return named(await lifecycle.check_in(rt, principal, placement_id), lang)
 
     @post(
         "/{placement_id:uuid}/check-out",
@@ -92,17 +113,27 @@ class PlacementController(Controller):
         status_code=200,
     )
     async def check_out(
-        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.CheckOut | None = None
+        self,
+        rt: Rt,
+        principal: Caller,
+        placement_id: uuid.UUID,
+        data: schemas.CheckOut | None = None,
+        lang: AcceptLanguage = None,
     ) -> schemas.Placement:
         """The family has left: the stay ends and the beds free up."""
-        return await lifecycle.check_out(rt, principal, placement_id)
+        return named(await lifecycle.check_out(rt, principal, placement_id), lang)
 
     @post("/{placement_id:uuid}/cancel", operation_id="cancelPlacement", guards=[STAFF], status_code=200)
     async def cancel(
-        self, rt: Rt, principal: Caller, placement_id: uuid.UUID, data: schemas.Cancel | None = None
+        self,
+        rt: Rt,
+        principal: Caller,
+        placement_id: uuid.UUID,
+        data: schemas.Cancel | None = None,
+        lang: AcceptLanguage = None,
     ) -> schemas.Placement:
         """Cancel a request, hold or confirmed placement (before check-in); beds free up."""
-        return await lifecycle.cancel(rt, principal, placement_id, data or schemas.Cancel())
+        return named(await lifecycle.cancel(rt, principal, placement_id, data or schemas.Cancel()), lang)
 
 
 ROUTES = [PlacementController]

@@ -8,8 +8,9 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from services.shelters.fields import Aware, Region, Request, StayDays
-from shared.events import Country, Level, Party
+from services.shelters.fields import Aware, Request, StayDays
+from shared import places
+from shared.events import Country, Level, Party, Place, Region
 
 PlacementStatus = Literal["requested", "held", "confirmed", "checked_in", "ended", "cancelled", "expired"]
 CancelReason = Literal["withdrawn", "no_longer_needed", "duplicate", "case_closed", "not_suitable", "other"]
@@ -33,10 +34,10 @@ class PlacementCreate(Request):
     EXAMPLE: ClassVar[dict] = {
         "case_id": "6f1c2a7e-3b9d-4c55-9a0e-2d8f41b7c930",
         "country": "GT",
-        "region": "Quiché",
+        "region": "GT-14",
         "level": "extreme",
         "party": {"adults": 1, "children_ages": [4, 9]},
-        "excluded_regions": ["Quiché"],
+        "excluded_regions": ["GT-14", "MX-CHP"],
         "stay_days": 30,
     }
 
@@ -45,8 +46,15 @@ class PlacementCreate(Request):
     region: Region
     level: Level
     party: PartyIn = msgspec.field(default_factory=PartyIn)
-    excluded_regions: Annotated[list[Region], msgspec.Meta(max_length=30)] = []
+    # Subdivisions (any country's) or whole countries where she must not be placed.
+    excluded_regions: Annotated[list[Place], msgspec.Meta(max_length=30)] = []
     stay_days: StayDays = 30
+
+    def __post_init__(self) -> None:
+        places.check_country("country", self.country)
+        places.check_region("region", self.region, country=self.country)
+        for place in self.excluded_regions:
+            places.check_place("excluded_regions", place)
 
 
 class Placement(msgspec.Struct, kw_only=True):
@@ -55,7 +63,7 @@ class Placement(msgspec.Struct, kw_only=True):
     status: str
     level: str
     country: str
-    region: str
+    region: str | None
     party: Party
     party_size: int
     excluded_regions: list[str]
@@ -80,6 +88,12 @@ class Placement(msgspec.Struct, kw_only=True):
     checked_in_at: datetime | None
     ended_at: datetime | None
     end_reason: str | None
+    # Names for people, in the caller's language (Accept-Language: es, the default, or en).
+    country_name: str | None = None
+    region_name: str | None = None
+    excluded_region_names: list[str] = msgspec.field(default_factory=list)
+    shelter_country_name: str | None = None
+    shelter_region_name: str | None = None
 
 
 class Confirm(Request):

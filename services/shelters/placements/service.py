@@ -214,7 +214,7 @@ async def on_assessment(conn, config: SheltersConfig, event: Envelope[Assessment
         config,
         case_id=event.case_id,
         country=data.country,
-        region=_clean(data.region),
+        region=_clean(data.region) if data.region else None,
         party=party,
         level=data.level,
         excluded_regions=excluded,

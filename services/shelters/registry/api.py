@@ -8,9 +8,11 @@ from typing import Annotated
 from litestar import Controller, delete, get, post
 from litestar.params import Parameter
 
+from services.shelters.fields import RegionQ
 from services.shelters.http import COORDINATOR, STAFF, CountryQ
 from services.shelters.registry import schemas, service
 from shared.http import Caller, Rt
+from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
 ShelterStatusQ = Annotated[schemas.ShelterStatus | None, Parameter(default=None)]
@@ -21,9 +23,11 @@ class ShelterController(Controller):
     tags = ["shelters"]
 
     @post("/", operation_id="createShelter", guards=[COORDINATOR])
-    async def create(self, rt: Rt, principal: Caller, data: schemas.ShelterCreate) -> schemas.Shelter:
+    async def create(
+        self, rt: Rt, principal: Caller, data: schemas.ShelterCreate, lang: AcceptLanguage = None
+    ) -> schemas.Shelter:
         """Register a shelter (address and contact are stored encrypted), optionally with beds."""
-        return await service.create_shelter(rt, principal, data)
+        return named(await service.create_shelter(rt, principal, data), lang)
 
     @get("/", operation_id="listShelters", guards=[STAFF])
     async def list(
@@ -32,20 +36,23 @@ class ShelterController(Controller):
         principal: Caller,
         country: CountryQ,
         status: ShelterStatusQ,
-        region: Annotated[str | None, Parameter(max_length=80, default=None)],
+        region: RegionQ,
         limit: Limit = 50,
         offset: Offset = 0,
+        lang: AcceptLanguage = None,
     ) -> Page[schemas.Shelter]:
         """Shelters in the countries of your token (never with addresses)."""
         items, total = await service.list_shelters(
             rt, principal, country=country, status=status, region=region, limit=limit, offset=offset
         )
-        return Page(items=items, total=total, limit=limit, offset=offset)
+        return named(Page(items=items, total=total, limit=limit, offset=offset), lang)
 
     @get("/{shelter_id:uuid}", operation_id="getShelter", guards=[STAFF])
-    async def get_one(self, rt: Rt, principal: Caller, shelter_id: uuid.UUID) -> schemas.Shelter:
+    async def get_one(
+        self, rt: Rt, principal: Caller, shelter_id: uuid.UUID, lang: AcceptLanguage = None
+    ) -> schemas.Shelter:
         """One shelter; address and contact only for shelter coordinators and admins."""
-        return await service.get_shelter(rt, principal, shelter_id)
+        return named(await service.get_shelter(rt, principal, shelter_id), lang)
 
     @post("/{shelter_id:uuid}/beds", operation_id="addBeds", guards=[COORDINATOR])
     async def add_beds(

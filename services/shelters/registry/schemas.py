@@ -8,8 +8,9 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from services.shelters.fields import Aware, Region, Request
-from shared.events import Country
+from services.shelters.fields import Aware, Request
+from shared import places
+from shared.events import Country, Region
 
 Kind = Literal["shelter", "safe_house", "self_care_centre", "hostel", "halfway_house"]
 Accepts = Literal["women", "children", "families", "lgbti"]
@@ -38,7 +39,7 @@ class ShelterCreate(Request):
         "code": "Casa-Ceiba",
         "kind": "safe_house",
         "country": "GT",
-        "region": "Petén",
+        "region": "GT-17",
         "address": "Dirección de ejemplo 1, Zona de prueba",
         "contact": "+502 0000 0000",
         "accepts": ["women", "families"],
@@ -60,13 +61,18 @@ class ShelterCreate(Request):
     status: Literal["open", "closed"] = "open"
     beds: Annotated[list[BedBatch], msgspec.Meta(max_length=50)] = []
 
+    def __post_init__(self) -> None:
+        places.check_country("country", self.country)
+        places.check_region("region", self.region, country=self.country)
+
 
 class Shelter(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: uuid.UUID
     code: str
     kind: str
     country: str
-    region: str
+    # None: recorded before regions were codes, and what was typed was not one.
+    region: str | None
     accepts: list[str]
     accessible: bool
     services: list[str]
@@ -74,6 +80,9 @@ class Shelter(msgspec.Struct, kw_only=True, omit_defaults=True):
     beds: int
     created_at: datetime
     compromised_at: datetime | None = None
+    # Names for people, in the caller's language (Accept-Language: es, the default, or en).
+    country_name: str | None = None
+    region_name: str | None = None
     # Only for shelter_coordinator and admin, and only on GET /shelters/{id} and create.
     address: str | None = None
     contact: str | None = None

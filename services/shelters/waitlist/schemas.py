@@ -18,3 +18,4 @@ class WaitlistEntry(msgspec.Struct, kw_only=True):
     accessible: bool
     requested_at: datetime
     relocation_of: uuid.UUID | None
+    country_name: str | None = None  # in the caller's language (Accept-Language)

@@ -66,7 +66,7 @@ def assessment(case_id: uuid.UUID):
         scores={"threat": 8},
         measures=["legal_grant"],
         country="GT",
-        region="GT-PE",
+        region="GT-17",
         party=Party(),
     )
     return new_event(payload, producer="risk", case_id=case_id)

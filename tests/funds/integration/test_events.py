@@ -45,9 +45,9 @@ def assessment(
             if measures is not None
             else ["shelter", "relocation_grant", "home_security_grant", "medical_psychological_grant"],
             country=country,
-            region="Peten",
+            region={"GT": "GT-17", "HN": "HN-CR", "MX": "MX-CHP"}[country],
             party=Party(adults=1, children_ages=[4, 9]),
-            excluded_regions=["Peten"],
+            excluded_regions=["GT-17"],
         ),
         producer="risk",
         case_id=case_id,

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.risk.helpers import assert_problem, case_body
+from tests.risk.helpers import REGION_OF, assert_problem, case_body
 from tests.support import auth
 
 ANALYST = auth("risk_analyst", countries=("GT", "HN"), sub="ana")
@@ -17,7 +17,7 @@ def incident(**over) -> dict:
     body = {
         "occurred_on": "2026-03-14",
         "country": "GT",
-        "region": "Izabal",
+        "region": "GT-18",
         "scope": "individual",
         "aggression_types": ["threats", "surveillance"],
         "perpetrator_types": ["companies"],
@@ -25,6 +25,8 @@ def incident(**over) -> dict:
         "gender_component_types": ["threats_of_sexual_violence"],
         "close_people_attacked": True,
     }
+    if "country" in over and "region" not in over:
+        over["region"] = REGION_OF.get(over["country"], "GT-18")
     body.update(over)
     return body
 

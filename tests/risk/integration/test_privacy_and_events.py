@@ -76,7 +76,7 @@ async def test_published_events_carry_no_personal_data_and_name_their_cause(clie
     assert all(str(e.case_id) == case["id"] and e.producer == "risk" for e in events)
     recorded = events[1].data
     assert recorded.level == "high" and recorded.party.size == 3 and recorded.country == "GT"
-    assert recorded.excluded_regions == ["Alta Verapaz"] and "shelter" in recorded.measures
+    assert recorded.excluded_regions == ["GT-16"] and "shelter" in recorded.measures
     assert events[0].data.party.children_ages == [4, 9]
     # The re-assessment is caused by the assessment it supersedes; the others by nobody here.
     assert str(events[2].data.supersedes) == first["id"] and str(events[2].data.assessment_id) == second["id"]

@@ -76,7 +76,7 @@ async def test_the_timeline_follows_the_case_across_services(client, clean_strea
         await publish(
             js,
             PlacementHeld(
-                placement_id=placement, shelter_id=shelter, shelter_code="CASA-3", country="GT", region="Petén",
+                placement_id=placement, shelter_id=shelter, shelter_code="CASA-3", country="GT", region="GT-17",
                 beds=3, hold_expires_at=datetime.now(UTC) + timedelta(hours=4),
             ),
             cid,
@@ -177,7 +177,7 @@ async def test_a_compromised_shelter_marks_every_affected_case(client, clean_str
     await publish(
         js,
         ShelterCompromised(
-            shelter_id=uuid.uuid4(), country="GT", region="Petén",
+            shelter_id=uuid.uuid4(), country="GT", region="GT-17",
             affected_case_ids=[uuid.UUID(first["id"]), unknown, uuid.UUID(second["id"])],
         ),
         None,
@@ -216,7 +216,7 @@ async def test_old_high_assessments_and_new_incidents_make_a_case_due(client, se
     incident = {
         "occurred_on": "2026-11-20",
         "country": "GT",
-        "region": "Alta Verapaz",
+        "region": "GT-16",
         "scope": "individual",
         "aggression_types": ["threats"],
         "perpetrator_types": ["organized_crime"],
@@ -245,7 +245,7 @@ async def test_a_relocation_stamped_before_its_compromise_is_shown_after_it(clie
     cid = uuid.UUID(case["id"])
     old, new, shelter = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     compromise = new_event(
-        ShelterCompromised(shelter_id=shelter, country="GT", region="Petén", affected_case_ids=[cid]),
+        ShelterCompromised(shelter_id=shelter, country="GT", region="GT-17", affected_case_ids=[cid]),
         producer="shelters",
         case_id=None,
     )
@@ -259,7 +259,7 @@ async def test_a_relocation_stamped_before_its_compromise_is_shown_after_it(clie
     )
     held = new_event(
         PlacementHeld(
-            placement_id=new, shelter_id=uuid.uuid4(), shelter_code="CASA-9", country="GT", region="Izabal",
+            placement_id=new, shelter_id=uuid.uuid4(), shelter_code="CASA-9", country="GT", region="GT-18",
             beds=3, hold_expires_at=compromise.occurred_at + timedelta(hours=4), relocation_of=old,
         ),
         producer="shelters",

@@ -31,7 +31,7 @@ async def test_a_high_case_travels_through_shelters_and_funds_into_the_timeline(
             "code": "CASA-PETEN",
             "kind": "safe_house",
             "country": "GT",
-            "region": "Petén",
+            "region": "GT-17",
             "address": "a safe address",
             "accepts": ["women", "children", "families"],
             "beds": [{"room": "A", "count": 4}],

@@ -126,7 +126,7 @@ def test_the_relocation_comes_after_the_compromise_that_caused_it():
 def test_an_event_concerns_the_case_on_its_envelope_and_those_its_payload_names():
     cases = [uuid.uuid4(), uuid.uuid4()]
     payload = ShelterCompromised(
-        shelter_id=uuid.uuid4(), country="GT", region="Petén", affected_case_ids=[*cases, cases[0]]
+        shelter_id=uuid.uuid4(), country="GT", region="GT-17", affected_case_ids=[*cases, cases[0]]
     )
     assert cases_of(new_event(payload, producer="shelters", case_id=None)) == cases
     assert cases_of(new_event(payload, producer="shelters", case_id=cases[1])) == [cases[1], cases[0]]
@@ -147,7 +147,7 @@ def test_summaries_say_what_happened():
     held = new_event(
         PlacementHeld(
             placement_id=uuid.uuid4(), shelter_id=uuid.uuid4(), shelter_code="CASA-3", country="GT",
-            region="Petén", beds=3, hold_expires_at=T0,
+            region="GT-17", beds=3, hold_expires_at=T0,
         ),
         producer="shelters",
         case_id=uuid.uuid4(),

@@ -9,11 +9,11 @@ async def test_placement_lifecycle(client):
     shelter = await create_shelter(
         client,
         country="GT",
-        region="Petén",
+        region="GT-17",
         beds=[{"room": "A", "count": 2}, {"room": "K", "count": 2, "child_sized": True}],
     )
     assert shelter["beds"] == 4 and shelter["address"]
-    resp = await place(client, children=[4, 9], excluded_regions=["Quiché"])
+    resp = await place(client, children=[4, 9], excluded_regions=["GT-14"])
     assert resp.status_code == 201, resp.text
     p = resp.json()
     assert p["status"] == "held" and p["shelter_id"] == shelter["id"] and len(p["bed_ids"]) == 3
@@ -45,8 +45,8 @@ async def test_openapi_lists_every_route_with_an_operation_id(client):
 async def test_a_shelter_compromised_again_after_reopening(client):
     """Checked in, compromised (relocation waits: no other shelter), reopened (the
     relocation is held back here), compromised again: a clear answer, one relocation."""
-    shelter = await create_shelter(client, country="MX", region="Chiapas")
-    placed = (await place(client, country="MX", region="Oaxaca")).json()
+    shelter = await create_shelter(client, country="MX", region="MX-CHP")
+    placed = (await place(client, country="MX", region="MX-OAX")).json()
     for step in ("confirm", "check-in"):
         assert (await client.post(f"/placements/{placed['id']}/{step}", headers=COORD)).status_code == 200
     url = f"/shelters/{shelter['id']}/compromise"

@@ -25,7 +25,7 @@ from tests.support import auth
 
 
 async def test_address_only_for_coordinators_and_admins(client):
-    shelter = await create_shelter(client, country="SV", region="San Salvador")
+    shelter = await create_shelter(client, country="SV", region="SV-SS")
     assert shelter["address"] == ADDRESS and shelter["contact"] == CONTACT
     url = f"/shelters/{shelter['id']}"
     for headers in (COORD, ADMIN):
@@ -44,7 +44,7 @@ async def test_address_only_for_coordinators_and_admins(client):
     other_country = await client.get(url, headers=auth("shelter_coordinator", countries=("GT",)))
     assert_problem(other_country, 404)
 
-    await place(client, country="SV", region="La Libertad")
+    await place(client, country="SV", region="SV-LI")
     compromise = await client.post(
         f"/shelters/{shelter['id']}/compromise", json={"reason": f"seen near {ADDRESS}"}, headers=COORD
     )

@@ -17,7 +17,7 @@ async def free_beds(client, shelter_id, start: datetime, end: datetime) -> int:
 
 
 async def test_change_stay_and_overstay(client):
-    shelter = await create_shelter(client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 1}])
+    shelter = await create_shelter(client, country="MX", region="MX-OAX", beds=[{"room": "A", "count": 1}])
     p = (await place(client)).json()
     assert p["status"] == "held" and p["stay_days"] == 30
     # Only confirmed or current stays can change their end.
@@ -60,16 +60,16 @@ async def test_change_stay_and_overstay(client):
 
 
 async def test_relocation_of_a_relocation_ends_the_stay_the_family_left(client):
-    first = await create_shelter(client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 1}])
+    first = await create_shelter(client, country="MX", region="MX-OAX", beds=[{"room": "A", "count": 1}])
     p = (await place(client)).json()
     for step in ("confirm", "check-in"):
         assert (await client.post(f"/placements/{p['id']}/{step}", headers=COORD)).status_code == 200
-    second = await create_shelter(client, country="MX", region="Puebla", beds=[{"room": "A", "count": 1}])
+    second = await create_shelter(client, country="MX", region="MX-PUE", beds=[{"room": "A", "count": 1}])
     r1 = (
         await client.post(f"/shelters/{first['id']}/compromise", json={"reason": "a"}, headers=COORD)
     ).json()
     (reloc1,) = r1["relocation_placement_ids"]
-    await create_shelter(client, country="MX", region="Jalisco", beds=[{"room": "A", "count": 1}])
+    await create_shelter(client, country="MX", region="MX-JAL", beds=[{"room": "A", "count": 1}])
     r2 = (
         await client.post(f"/shelters/{second['id']}/compromise", json={"reason": "b"}, headers=COORD)
     ).json()

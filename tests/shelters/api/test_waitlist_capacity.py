@@ -21,7 +21,7 @@ async def status_of(client, placement_id) -> str:
 
 
 async def test_waitlist_order_and_promotion_when_beds_free_up(client):
-    shelter = await create_shelter(client, country="MX", region="Oaxaca", beds=[])
+    shelter = await create_shelter(client, country="MX", region="MX-OAX", beds=[])
     low = await request(client, level="low")
     extreme_family = await request(client, level="extreme", adults=1, children=[14, 16])
     medium = await request(client, level="medium")
@@ -69,7 +69,7 @@ async def test_waitlist_order_and_promotion_when_beds_free_up(client):
 
 
 async def test_check_out_promotes_and_out_of_service_blocks(client):
-    shelter = await create_shelter(client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 1}])
+    shelter = await create_shelter(client, country="MX", region="MX-OAX", beds=[{"room": "A", "count": 1}])
     first = await request(client, level="medium")
     second = await request(client, level="high")
     assert first["status"] == "held" and second["status"] == "requested"
@@ -89,7 +89,7 @@ async def test_availability_and_capacity(client):
     gt = await create_shelter(
         client,
         country="GT",
-        region="Petén",
+        region="GT-17",
         beds=[
             {"room": "A", "count": 3},
             {"room": "K", "count": 2, "child_sized": True},
@@ -97,9 +97,9 @@ async def test_availability_and_capacity(client):
         ],
     )
     mx = await create_shelter(
-        client, country="MX", region="Oaxaca", beds=[{"room": "A", "count": 2}], accessible=False
+        client, country="MX", region="MX-OAX", beds=[{"room": "A", "count": 2}], accessible=False
     )
-    held = await request(client, adults=2, excluded_regions=["Oaxaca"])
+    held = await request(client, adults=2, excluded_regions=["MX-OAX"])
     assert held["shelter_id"] == gt["id"]
     stay = await request(client, excluded_regions=["GT"])
     assert stay["shelter_id"] == mx["id"]

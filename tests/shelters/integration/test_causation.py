@@ -16,7 +16,7 @@ from tests.shelters.helpers import ADMIN_PRINCIPAL, CONFIG, known_case, make_she
 
 async def request(pool, *, level: str = "high", case_id: uuid.UUID | None = None) -> schemas.Placement:
     body = schemas.PlacementCreate(
-        case_id=case_id or uuid.uuid4(), country="MX", region="Chiapas", level=level
+        case_id=case_id or uuid.uuid4(), country="MX", region="MX-CHP", level=level
     )
     await known_case(pool, body.case_id, "MX")
     return await service.request_placement(runtime(pool), ADMIN_PRINCIPAL, body)
@@ -47,7 +47,7 @@ async def test_relocations_are_caused_by_the_compromise_and_come_after_it(pool):
         await step
     waiting = await request(pool, level="high")
     assert arrived.shelter_id == waiting.shelter_id == first
-    await make_shelter(pool, code="dos", country="MX", beds=1, region="Puebla")  # room for one
+    await make_shelter(pool, code="dos", country="MX", beds=1, region="MX-PUE")  # room for one
 
     evs = await events_of(pool, compromise(rt, ADMIN_PRINCIPAL, first, Compromise(reason="vigilancia")))
 
@@ -101,7 +101,7 @@ async def test_a_hold_from_the_waitlist_is_caused_by_what_freed_the_beds(pool):
 
 
 async def test_events_from_risk_cause_the_requests_holds_and_cancellations(pool):
-    await make_shelter(pool, code="una", country="GT", beds=1, region="Petén")
+    await make_shelter(pool, code="una", country="GT", beds=1, region="GT-17")
     case_a, case_b = uuid.uuid4(), uuid.uuid4()
 
     def assessment(case_id):
@@ -113,7 +113,7 @@ async def test_events_from_risk_cause_the_requests_holds_and_cancellations(pool)
             scores={"gender": 7},
             measures=["shelter"],
             country="GT",
-            region="Quiché",
+            region="GT-14",
             party=Party(adults=1),
         )
         return new_event(payload, producer="risk", case_id=case_id)

@@ -28,7 +28,7 @@ async def request(pool, *, adults: int = 1, children=()) -> str:
             CONFIG,
             case_id=uuid.uuid4(),
             country="MX",
-            region="Chiapas",
+            region="MX-CHP",
             party=Party(adults=adults, children_ages=list(children)),
             level="high",
             excluded_regions=[],
@@ -100,7 +100,7 @@ async def test_availability_never_scans_past_placements(pool):
 async def test_simultaneous_requests_for_one_case_give_one_placement(pool):
     await make_shelter(pool, code="cuatro", country="MX", beds=6)
     rt = runtime(pool)
-    body = schemas.PlacementCreate(case_id=uuid.uuid4(), country="GT", region="Quiché", level="extreme")
+    body = schemas.PlacementCreate(case_id=uuid.uuid4(), country="GT", region="GT-14", level="extreme")
     await known_case(pool, body.case_id, "GT")
     results = await asyncio.gather(
         *(service.request_placement(rt, ADMIN_PRINCIPAL, body) for _ in range(6)), return_exceptions=True
@@ -140,8 +140,8 @@ async def test_an_assessment_with_nul_in_its_texts_is_handled(pool):
         scores={},
         measures=["shelter"],
         country="GT",
-        region="Pet\x00én",
-        excluded_regions=["Qui\x00ché"],
+        region="GT-1\x007",
+        excluded_regions=["GT-1\x004"],
         party=Party(adults=1, accessibility_needs=["wheel\x00chair"]),
     )
     case_id = uuid.uuid4()
@@ -149,7 +149,7 @@ async def test_an_assessment_with_nul_in_its_texts_is_handled(pool):
         await service.on_assessment(conn, CONFIG, new_event(payload, producer="risk", case_id=case_id))
     row = await pool.fetchrow("SELECT region, excluded_regions, accessibility_needs FROM placements")
     assert (row["region"], row["excluded_regions"], row["accessibility_needs"]) == (
-        "Petén",
-        ["Quiché"],
+        "GT-17",
+        ["GT-14"],
         ["wheelchair"],
     )

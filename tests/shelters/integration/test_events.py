@@ -24,9 +24,9 @@ def assessment(case_id, *, level="extreme", measures=("shelter", "relocation_gra
         scores={"gender": 7},
         measures=list(measures),
         country=kw.get("country", "GT"),
-        region=kw.get("region", "Quiché"),
+        region=kw.get("region", "GT-14"),
         party=Party(adults=1, children_ages=list(children)),
-        excluded_regions=kw.get("excluded", ["Quiché"]),
+        excluded_regions=kw.get("excluded", ["GT-14"]),
     )
     return new_event(payload, producer="risk", case_id=case_id)
 
@@ -51,8 +51,8 @@ def types_for(events, case_id) -> list[str]:
 
 async def test_assessment_with_shelter_measure_holds_beds_for_the_whole_party(client, clean_streams):
     js = clean_streams
-    near = await create_shelter(client, country="GT", region="Quiché", beds=[{"room": "A", "count": 5}])
-    far = await create_shelter(client, country="GT", region="Petén", beds=[{"room": "A", "count": 3}])
+    near = await create_shelter(client, country="GT", region="GT-14", beds=[{"room": "A", "count": 5}])
+    far = await create_shelter(client, country="GT", region="GT-17", beds=[{"room": "A", "count": 3}])
     case_id = uuid.uuid4()
     event = assessment(case_id)
     await publish(js, event)
@@ -114,7 +114,7 @@ async def test_no_room_waitlists_and_case_closed_cancels(client, clean_streams):
 
 async def test_compromise_cascade_relocates_everyone_through_events(client, clean_streams):
     js = clean_streams
-    first = await create_shelter(client, code="Casa-Luna", country="GT", region="Petén")
+    first = await create_shelter(client, code="Casa-Luna", country="GT", region="GT-17")
     case_a, case_b = uuid.uuid4(), uuid.uuid4()
     await publish(js, assessment(case_a, children=(7,)))
     await publish(js, assessment(case_b, children=()))
@@ -129,7 +129,7 @@ async def test_compromise_cascade_relocates_everyone_through_events(client, clea
     assert (await client.post(f"/placements/{pa['id']}/check-in", headers=COORD)).status_code == 200
     # Only room for case A elsewhere; B waits until more beds appear.
     second = await create_shelter(
-        client, code="Casa-Sol", country="MX", region="Oaxaca", beds=[{"room": "B", "count": 2}]
+        client, code="Casa-Sol", country="MX", region="MX-OAX", beds=[{"room": "B", "count": 2}]
     )
 
     resp = await client.post(

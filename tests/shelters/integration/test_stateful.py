@@ -55,15 +55,15 @@ class PlacementMachine(RuleBasedStateMachine):
         name = self.run(fresh_database(pg_url, "shelters"))
         self.pool = self.run(db.create_pool(with_database(pg_url, name), min_size=1, max_size=4))
         self.rt = runtime(self.pool, SETTINGS)
-        for code, country, beds in (
-            ("norte", "MX", [("A", 2, False), ("N", 1, True)]),
-            ("sur", "GT", [("A", 2, False)]),
+        for code, country, region, beds in (
+            ("norte", "MX", "MX-CHH", [("A", 2, False), ("N", 1, True)]),
+            ("sur", "GT", "GT-17", [("A", 2, False)]),
         ):
             body = ShelterCreate(
                 code=code,
                 kind="shelter",
                 country=country,
-                region="R-" + code,
+                region=region,
                 address="secret",
                 beds=[BedBatch(room=r, count=n, child_sized=c) for r, n, c in beds],
             )
@@ -107,7 +107,7 @@ class PlacementMachine(RuleBasedStateMachine):
                     SETTINGS,
                     case_id=uuid.uuid4(),
                     country="MX",
-                    region="Chiapas",
+                    region="MX-CHP",
                     party=Party(adults=adults, children_ages=children),
                     level=level,
                     excluded_regions=[],
@@ -238,7 +238,7 @@ class PlacementMachine(RuleBasedStateMachine):
                     options = await store.candidates(conn, now, now + timedelta(days=p["stay_days"]))
                     need = service.need_of(p)
                     match = choose_shelter(
-                        need, home_country="MX", home_region="Chiapas", excluded=[], candidates=options
+                        need, home_country="MX", home_region="MX-CHP", excluded=[], candidates=options
                     )
                     assert match is None, f"waiting placement {p['id']} fits in {match.code}"
 

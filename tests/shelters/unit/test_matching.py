@@ -11,7 +11,7 @@ from services.shelters.domain.beds import BedSlot, Need, pick_beds
 from services.shelters.domain.matching import Candidate, choose_shelter, is_excluded
 from tests.shelters.unit.strategies import beds_st, feasible, need_st
 
-REGIONS = ["Quiché", "Petén", "Chiapas", "Oaxaca", "San Salvador"]
+REGIONS = ["GT-14", "GT-17", "MX-CHP", "MX-OAX", "SV-SS"]
 
 
 def with_beds(*, free_beds, **fields) -> tuple[Candidate, tuple[BedSlot, ...]]:
@@ -48,7 +48,7 @@ def test_choose_shelter_never_excluded_one_shelter_same_country_first(need, home
     candidates = [c for c, _ in counted]
     beds_of = {c.shelter_id: beds for c, beds in counted}
     match = choose_shelter(
-        need, home_country=home, home_region="Quiché", excluded=excluded, candidates=candidates
+        need, home_country=home, home_region="GT-14", excluded=excluded, candidates=candidates
     )
     allowed = [
         c
@@ -73,9 +73,13 @@ def test_choose_shelter_never_excluded_one_shelter_same_country_first(need, home
 
 
 def test_excluded_entries_name_regions_or_whole_countries():
-    assert is_excluded("GT", "Quiché", ["quiché"])
-    assert is_excluded("GT", "Petén", ["GT"])
-    assert not is_excluded("MX", "Chiapas", ["GT", "Quiché"])
+    assert is_excluded("GT", "GT-14", ["GT-14"])
+    assert is_excluded("GT", "GT-17", ["GT"])
+    assert not is_excluded("MX", "MX-CHP", ["GT", "GT-14"])
+    # Codes have one spelling: a name is no longer a region.
+    assert not is_excluded("GT", "GT-14", ["quiché", "gt-14"])
+    # A shelter whose region became unknown (free text before codes) is excluded only by country.
+    assert not is_excluded("GT", None, ["GT-14"]) and is_excluded("GT", None, ["GT"])
 
 
 def test_family_prefers_shelter_taking_families_then_tightest_fit():
@@ -84,7 +88,7 @@ def test_family_prefers_shelter_taking_families_then_tightest_fit():
             shelter_id=uuid.uuid4(),
             code=code,
             country="MX",
-            region="Oaxaca",
+            region="MX-OAX",
             accepts=accepts,
             accessible=False,
             free_beds=tuple(BedSlot(uuid.uuid4(), False, False) for _ in range(n)),
@@ -98,6 +102,6 @@ def test_family_prefers_shelter_taking_families_then_tightest_fit():
         cand("C", ("families",), 3),
     )
     match = choose_shelter(
-        need, home_country="MX", home_region="Chiapas", excluded=[], candidates=[women_only, big, small]
+        need, home_country="MX", home_region="MX-CHP", excluded=[], candidates=[women_only, big, small]
     )
     assert match is not None and match.code == "C"

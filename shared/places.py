@@ -1,0 +1,166 @@
+"""Places from a list, not free text: countries are ISO 3166-1 alpha-2 codes, regions ISO
+3166-2 subdivision codes (``GT-17`` Petén, ``MX-CHP`` Chiapas), checked against pycountry
+and shown to people by name (Spanish where pycountry's catalogs have it, English otherwise).
+
+A free-text "region" once carried a street address into events, the shelters database and
+the placements network staff read; a code cannot. The patterns live in the types (so the
+API documents and event decoding enforce the shape); membership in the ~5,000 codes is
+checked where a request enters, by ``check_*`` in a request Struct's ``__post_init__``
+(a ``ValueError`` there becomes a 400 that names the field). Events are checked by pattern
+only: a code dropped by a future ISO update must not dead-letter an old event.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+import pycountry
+
+COUNTRY_PATTERN = r"^[A-Z]{2}$"
+REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
+PLACE_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+
+Country = Annotated[
+    str, msgspec.Meta(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 country code, e.g. GT")
+]
+Region = Annotated[
+    str,
+    msgspec.Meta(pattern=REGION_PATTERN, description="ISO 3166-2 subdivision code, e.g. GT-17 or MX-CHP"),
+]
+# Where she must not be placed: a subdivision, or a whole country by its alpha-2 code.
+Place = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=PLACE_PATTERN,
+        description="ISO 3166-2 subdivision code (GT-17) or ISO 3166-1 alpha-2 country code (MX)",
+    ),
+]
+Lang = Literal["es", "en"]
+DEFAULT_LANG: Lang = "es"
+T = TypeVar("T")
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@functools.cache
+def _regions() -> dict[str, str]:
+    return {s.code: s.name for s in pycountry.subdivisions}
+
+
+def is_country(code: str) -> bool:
+    return code in _countries()
+
+
+def is_region(code: str) -> bool:
+    return code in _regions()
+
+
+def country_of(region: str) -> str:
+    """The country a subdivision code belongs to (its first two letters)."""
+    return region[:2]
+
+
+def check_country(field: str, code: str) -> None:
+    """Refuse a well-formed code that names no country; the message names the field only."""
+    if not is_country(code):
+        raise ValueError(f"{field} is not an ISO 3166-1 alpha-2 country code")
+
+
+def check_region(field: str, code: str, *, country: str | None = None) -> None:
+    """Refuse an unknown subdivision, or one of another country than ``country``."""
+    if not is_region(code):
+        raise ValueError(f"{field} is not an ISO 3166-2 subdivision code")
+    if country is not None and country_of(code) != country:
+        raise ValueError(f"{field} is a subdivision of another country than the one given")
+
+
+def check_place(field: str, code: str) -> None:
+    """A subdivision or a whole country."""
+    if not (is_region(code) or (len(code) == 2 and is_country(code))):
+        raise ValueError(f"{field} is neither an ISO 3166-2 subdivision code nor a country code")
+
+
+@functools.cache
+def _catalog(domain: str, lang: str) -> gettext.NullTranslations:
+    return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+
+
+@functools.cache
+def place_name(code: str | None, lang: str = DEFAULT_LANG) -> str | None:
+    """The name people read for a country or subdivision code, in ``lang`` when pycountry
+    has it (English otherwise); a code it does not know is shown as the code itself."""
+    if code is None:
+        return None
+    if len(code) == 2:
+        country = pycountry.countries.get(alpha_2=code)
+        if country is None:
+            return code
+        return _catalog("iso3166-1", lang).gettext(country.name)
+    name = _regions().get(code)
+    if name is None:
+        return code
+    return _catalog("iso3166-2", lang).gettext(name)
+
+
+def language(accept_language: str | None) -> Lang:
+    """Spanish unless the request prefers another language: ``es`` when the header is
+    absent or its first language (by q-value) is Spanish, ``en`` otherwise."""
+    if not accept_language:
+        return DEFAULT_LANG
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        if tag and q > 0:
+            ranked.append((-q, i, tag.strip().lower()))
+    if not ranked:
+        return DEFAULT_LANG
+    first = min(ranked)[2]
+    if first == "*" or first.split("-")[0] == "es":
+        return "es"
+    return "en"
+
+
+def _plural(word: str) -> str:
+    return word[:-1] + "ies" if word.endswith("y") else word + "s"
+
+
+def localize(value: T, lang: str = DEFAULT_LANG) -> T:
+    """Fill the names of places in a response: in every Struct (nested ones and lists
+    included), a field ``<x>_name`` gets the name of the code in ``<x>`` and a field
+    ``<x>_names`` the names of the codes in ``<x>s`` (``country_names`` from ``countries``).
+    Use cases return codes; the route,
+    which knows the caller's language, names them."""
+    if isinstance(value, msgspec.Struct):
+        fields = value.__struct_fields__
+        changes: dict[str, Any] = {}
+        for field in fields:
+            current = getattr(value, field)
+            if field.endswith("_names") and (source := _plural(field[: -len("_names")])) in fields:
+                changes[field] = [place_name(code, lang) for code in getattr(value, source) or ()]
+            elif field.endswith("_name") and (source := field[: -len("_name")]) in fields:
+                code = getattr(value, source)
+                if code is None or isinstance(code, str):
+                    changes[field] = place_name(code, lang)
+            elif isinstance(current, (msgspec.Struct, list)):
+                named = localize(current, lang)
+                if named is not current:
+                    changes[field] = named
+        return msgspec.structs.replace(value, **changes) if changes else value
+    if isinstance(value, list) and value and isinstance(value[0], msgspec.Struct):
+        named_items = [localize(v, lang) for v in value]
+        if any(n is not v for n, v in zip(named_items, value, strict=True)):
+            return named_items  # type: ignore[return-value]
+    return value

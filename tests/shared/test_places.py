@@ -1,0 +1,110 @@
+"""Places from a list (shared/places.py): ISO codes checked against pycountry, names for
+people in Spanish or English, and `amparo token` refusing what is not a country or a role."""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+import pycountry
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared import places
+from tests.support import JWT_SECRET
+
+ALL_REGIONS = sorted(s.code for s in pycountry.subdivisions)
+
+
+@given(st.sampled_from(ALL_REGIONS))
+def test_every_subdivision_fits_the_pattern_and_belongs_to_a_country(code):
+    assert re.fullmatch(places.REGION_PATTERN[1:-1], code)
+    assert places.is_region(code) and places.is_country(places.country_of(code))
+    places.check_region("region", code, country=places.country_of(code))
+    assert places.place_name(code, "en") and places.place_name(code, "es")
+
+
+@given(st.text(max_size=40))
+def test_free_text_is_never_a_place(text):
+    if not places.is_region(text):
+        with pytest.raises(ValueError, match=r"^region is not"):
+            places.check_region("region", text)
+
+
+def test_names_for_people_in_spanish_or_english():
+    assert places.place_name("MX", "es") == "México" and places.place_name("MX", "en") == "Mexico"
+    assert places.place_name("GT-17", "es") == "Petén"
+    assert places.place_name("MX-CHP") == "Chiapas"
+    # A code pycountry does not know (kept by the migration) is shown as itself.
+    assert places.place_name("GT-ZZ", "es") == "GT-ZZ" and places.place_name(None) is None
+
+
+def test_a_refusal_names_the_field_never_the_value():
+    address = "Calle Secreta 123"
+    with pytest.raises(ValueError) as unknown:
+        places.check_region("region", address)
+    with pytest.raises(ValueError, match="another country") as foreign:
+        places.check_region("region", "MX-CHP", country="GT")
+    with pytest.raises(ValueError):
+        places.check_place("excluded_regions", "XX")
+    places.check_place("excluded_regions", "MX")
+    for exc in (unknown, foreign):
+        assert address not in str(exc.value) and "MX-CHP" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        (None, "es"),
+        ("", "es"),
+        ("es-MX,es;q=0.9", "es"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr", "en"),
+        ("en;q=0.4, es;q=0.8", "es"),
+        ("*", "es"),
+        ("es;q=0", "es"),
+    ],
+)
+def test_the_language_of_names(header, lang):
+    assert places.language(header) == lang
+
+
+def test_localize_fills_names_in_nested_structs_and_lists():
+    class Row(msgspec.Struct):
+        country: str
+        region: str | None
+        excluded_regions: list[str]
+        full_name: str = "not a place"
+        country_name: str | None = None
+        region_name: str | None = None
+        excluded_region_names: list[str] = []
+
+    class Page(msgspec.Struct):
+        items: list[Row]
+
+    page = places.localize(Page(items=[Row("MX", "MX-CHP", ["GT-17", "MX"]), Row("GT", None, [])]), "en")
+    first, second = page.items
+    assert (first.country_name, first.region_name, first.excluded_region_names) == (
+        "Mexico",
+        "Chiapas",
+        ["Petén", "Mexico"],
+    )
+    assert first.full_name == "not a place"
+    assert (second.country_name, second.region_name) == ("Guatemala", None)
+
+
+def test_token_refuses_unknown_countries_and_roles_in_one_line(monkeypatch, capsys):
+    from deploy.cli import main
+
+    monkeypatch.setenv("AMPARO_JWT_SECRET", JWT_SECRET)
+    for argv, reason in (
+        (["--role", "risk_analyst", "--country", "Guatemala"], "unknown country Guatemala"),
+        (["--role", "risk_analyst", "--country", "GT", "--country", "XX"], "unknown country XX"),
+        (["--role", "wizard", "--country", "GT"], "unknown role wizard"),
+    ):
+        with pytest.raises(SystemExit) as refused:
+            main(["token", *argv])
+        assert reason in str(refused.value) and "\n" not in str(refused.value)
+    assert capsys.readouterr().out == ""
+    assert main(["token", "--role", "risk_analyst", "--country", "gt", "--country", "MX"]) == 0
