@@ -273,6 +273,8 @@ async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str,
             info = await js.stream_info("DEADLETTER")
         except NotFoundError:
             return []
+        if info.state.messages == 0:  # an empty stream's first_seq is 0: no message 0 to get
+            return []
         rows = []
         first = max(info.state.first_seq, info.state.last_seq - limit + 1)
         for seq in range(first, info.state.last_seq + 1):

@@ -50,19 +50,17 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
     """The nats-server ``permissions`` block of a service's user (the minimal set that
     publishing through the outbox, consuming with durable pull consumers and
     dead-lettering need; tests/shared/test_nats_auth.py proves both halves)."""
-    publish = [f"amparo.{service}.>", "$JS.API.INFO"]
-    for stream in STREAMS:
-        publish.append(f"$JS.API.STREAM.INFO.{stream}")
+    publish = [f"amparo.{service}.>"]
     for stream in streams_of(service):
-        publish += [f"$JS.API.STREAM.CREATE.{stream}", f"$JS.API.STREAM.UPDATE.{stream}"]
+        publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
     for stream in STREAMS:
         if stream == "DEADLETTER":
             continue
         durable = consumer_name(service, stream)
         publish += [
             f"deadletter.{stream}.{durable}",
+            # nats-py creates a durable through DURABLE.CREATE (CREATE when a name is set).
             f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
-            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.>",
             f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
             f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
