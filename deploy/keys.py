@@ -13,7 +13,7 @@ from deploy.secrets import private_dir, secret_file, write_secret
 from shared import db
 from shared.ciphertexts import holds_ciphertext, key_ids_in_use, reencrypt, registry
 from shared.config import with_database
-from shared.crypto import KeyFileError, PiiCipher, new_key_id, new_key_spec, spec_key_ids
+from shared.crypto import KeyFileError, PiiCipher, new_key_id, new_key_spec, spec_items, spec_key_ids
 
 LEGACY = "pii.keys"  # before issue 10 one file held the key all three services used
 LEGACY_DONE = "pii.keys.pre-split"
@@ -68,8 +68,8 @@ def retire_legacy(home: Path) -> None:
 
 
 def _lines(spec: str) -> str:
-    items = [line.strip() for line in spec.replace(",", "\n").splitlines()]
-    return "".join(f"{item}\n" for item in items if item and not item.startswith("#"))
+    """The keys of a spec, one per line, without comments."""
+    return "".join(f"{item}\n" for item in spec_items(spec))
 
 
 def add_key(path: Path, service: str) -> str:

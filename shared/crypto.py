@@ -66,7 +66,7 @@ class PiiCipher:
         each key id once, so a damaged file is refused instead of used."""
         keys: dict[str, bytes] = {}
         order: list[str] = []
-        for number, item in enumerate(_spec_items(spec), start=1):
+        for number, item in enumerate(spec_items(spec), start=1):
             kid, sep, b64 = item.partition(":")
             if not sep or not _KID.match(kid):
                 raise KeyFileError(f"key {number} is not written kid:base64key (kid: letters, digits, . _ -)")
@@ -131,7 +131,8 @@ def key_id_of(blob: bytes) -> str:
     return blob[3 : 3 + blob[2]].decode(errors="replace")
 
 
-def _spec_items(spec: str) -> list[str]:
+def spec_items(spec: str) -> list[str]:
+    """The ``kid:base64key`` items of a spec: comments dropped, then split on commas and lines."""
     items = []
     for line in spec.splitlines():
         line = line.split("#", 1)[0]
@@ -141,7 +142,7 @@ def _spec_items(spec: str) -> list[str]:
 
 def spec_key_ids(spec: str) -> list[str]:
     """The key ids of a spec, in order, without decoding the keys."""
-    return [item.partition(":")[0] for item in _spec_items(spec)]
+    return [item.partition(":")[0] for item in spec_items(spec)]
 
 
 def new_key_spec(kid: str = "k1") -> str:

@@ -162,3 +162,13 @@ def test_every_encrypting_service_declares_its_columns():
     assert "votes.comment_enc" in [e.name for e in registry("funds")]
     with pytest.raises(CipherError):
         PiiCipher.from_spec(new_key_spec()).decrypt(b"A1\x01x" + uuid.uuid4().bytes)
+
+
+def test_adding_a_key_keeps_the_old_ones_after_it(tmp_path):
+    from deploy.keys import HEADER, add_key
+
+    path = tmp_path / "risk.keys"
+    path.write_text(HEADER + new_key_spec("risk-1") + "\n")
+    kid = add_key(path, "risk")
+    assert PiiCipher.from_spec(path.read_text()).key_ids == [kid, "risk-1"]
+    assert add_key(path, "risk") != kid and len(PiiCipher.from_spec(path.read_text()).key_ids) == 3
