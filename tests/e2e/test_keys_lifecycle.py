@@ -64,7 +64,7 @@ def test_a_lost_key_file_stops_the_run_and_nothing_is_lost(tmp_path):
     key_file.unlink()
     (home / "pii.keys.pre-split").unlink()
     stack = Stack(home)
-    with pytest.raises(RuntimeError, match="holds encrypted data but .*risk.keys is missing"):
+    with pytest.raises(RuntimeError, match=r"holds encrypted data but .*risk\.keys is missing"):
         stack.start()
     stack.stop()
     assert not key_file.exists()  # no new key over existing data
