@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import socket
@@ -14,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+
+from deploy.natsconf import authorization
 
 
 class StartError(Exception):
@@ -200,30 +201,18 @@ def nats_binary() -> str:
     return found
 
 
-def nats_authorization(users: dict[str, tuple[str, dict | None]]) -> str:
-    """The ``authorization`` block: one user per name, ``(password, permissions)``; no
-    permissions = everything (the operator). Written as JSON, which nats.conf accepts
-    (and which keeps ``$JS...`` subjects from being read as variables)."""
-    entries = []
-    for user, (password, permissions) in users.items():
-        entry: dict = {"user": user, "password": password}
-        if permissions is not None:
-            entry["permissions"] = permissions
-        entries.append(entry)
-    return "authorization " + json.dumps({"users": entries}, indent=2)
-
-
 def start_nats(
     store_dir: Path,
     *,
     port: int = 4222,
     sync_always: bool = True,
     log_file: Path | None = None,
-    users: dict[str, tuple[str, dict | None]] | None = None,
+    passwords: dict[str, str] | None = None,
 ) -> EmbeddedNats:
     """nats-server with JetStream on ``store_dir``; ``sync_interval: always`` unless told otherwise.
-    With ``users`` (``make run``) every client must authenticate and is held to its
-    permissions; without (the tests' throw-away server) anyone may connect."""
+    With ``passwords`` (``make run``: one per service and the operator) every client must
+    authenticate and is held to its permissions (``deploy.natsconf``); without (the
+    tests' throw-away server) anyone may connect."""
     if port_in_use(port):
         raise StartError(f"port {port} is already in use; stop what runs there or set AMPARO_NATS_PORT")
     store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -241,7 +230,7 @@ def start_nats(
             # Jepsen (NATS 2.12.1) lost acked writes with the default 2-minute flush.
             f"  sync_interval: {'always' if sync_always else '2m'}",
             "}",
-            nats_authorization(users) if users else "",
+            authorization(passwords) if passwords else "",
             "",
         ]
     )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from deploy import keys, roles
 from deploy.embedded import StartError, port_in_use, start_nats, start_postgres
+from deploy.natsconf import USERS
 from deploy.secrets import password, private_dir, private_log, secret_file, write_secret
 from shared import broker
 from shared.config import DEFAULT_PORTS, SERVICES
@@ -57,14 +58,10 @@ def _pg_traverse_group() -> int | None:
         return None
 
 
-def nats_users(home: Path) -> dict[str, tuple[str, dict | None]]:
-    """One NATS user per service (held to its subjects) and the operator (everything)."""
+def nats_passwords(home: Path) -> dict[str, str]:
+    """One NATS password per service and one for the operator, made on first run (0600)."""
     secrets_dir = private_dir(home / "secrets")
-    users: dict[str, tuple[str, dict | None]] = {
-        s: (password(secrets_dir / f"nats-{s}.password"), broker.service_permissions(s)) for s in SERVICES
-    }
-    users["operator"] = (password(secrets_dir / "nats-operator.password"), None)
-    return users
+    return {user: password(secrets_dir / f"nats-{user}.password") for user in USERS}
 
 
 def run_stack(home: Path, services: list[str]) -> int:
@@ -100,20 +97,18 @@ def run_stack(home: Path, services: list[str]) -> int:
             # The library opens the path to the server's own user at every start (as root).
             private_dir(home, traverse_group=_pg_traverse_group())
         nats_url = os.environ.get("AMPARO_NATS_URL")
-        nats_auth: dict[str, tuple[str, dict | None]] = {}
+        nats_auth: dict[str, str] = {}
         if not nats_url:
             _say("starting nats-server with JetStream (sync_interval: always) ...")
-            nats_auth = nats_users(home)
+            nats_auth = nats_passwords(home)
             nats = start_nats(
                 home / "nats",
                 port=int(os.environ.get("AMPARO_NATS_PORT", 4222)),
                 log_file=home / "nats.log",
-                users=nats_auth,
+                passwords=nats_auth,
             )
             nats_url = nats.url
-        operator_nats_url = (
-            _with_user(nats_url, "operator", nats_auth["operator"][0]) if nats_auth else nats_url
-        )
+        operator_nats_url = _with_user(nats_url, "operator", nats_auth["operator"]) if nats_auth else nats_url
 
         service_urls = asyncio.run(_provision_and_migrate(home, database_url, services))
         asyncio.run(_ensure_streams(operator_nats_url))
@@ -136,7 +131,7 @@ def run_stack(home: Path, services: list[str]) -> int:
                 AMPARO_PII_KEY_FILE=str(key_files[service]),
             )
             if nats_auth:
-                env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service][0])
+                env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
             return env
 
         def spawn(service: str) -> subprocess.Popen:

@@ -69,13 +69,19 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
     return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox_prefix(service) + ".>"]}}
 
 
-def credentials(settings) -> dict[str, str]:
-    """``connect`` keyword arguments from the settings: a creds file, or user and password."""
+def credentials(settings) -> dict:
+    """``connect`` keyword arguments from the settings: a creds file, or user and password,
+    and the CA of the servers' certificates for tls:// URLs."""
+    found: dict = {}
     if settings.nats_creds_file:
-        return {"user_credentials": settings.nats_creds_file}
-    if settings.nats_user:
-        return {"user": settings.nats_user, "password": settings.nats_password}
-    return {}
+        found["user_credentials"] = settings.nats_creds_file
+    elif settings.nats_user:
+        found.update(user=settings.nats_user, password=settings.nats_password)
+    if settings.nats_tls_ca_file:
+        import ssl
+
+        found["tls"] = ssl.create_default_context(cafile=settings.nats_tls_ca_file)
+    return found
 
 
 async def connect(
@@ -86,6 +92,7 @@ async def connect(
     user: str | None = None,
     password: str | None = None,
     user_credentials: str | None = None,
+    tls=None,
 ) -> nats.NATS:
     """Reconnect forever. A connection that closes for good ends the process (#735) when
     ``exit_on_close()`` says so (it says no while the service itself is shutting down).
@@ -110,6 +117,8 @@ async def connect(
         auth = {"user": user, "password": password or "", "inbox_prefix": inbox_prefix(user)}
     elif user_credentials:
         auth = {"user_credentials": user_credentials}
+    if tls is not None:
+        auth["tls"] = tls
     return await nats.connect(
         url,
         **auth,

@@ -39,6 +39,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     nats_user: str = ""
     nats_password: str = ""
     nats_creds_file: str = ""
+    # CA that signed the NATS servers' certificates (tls:// URLs of a cluster).
+    nats_tls_ca_file: str = ""
     # HS256 secret shared by the token issuer and the three services.
     jwt_secret: str = ""
     jwt_issuer: str = "amparo"

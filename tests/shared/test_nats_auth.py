@@ -14,7 +14,7 @@ from nats.errors import NoServersError
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from deploy.embedded import free_port, start_nats
-from deploy.runner import nats_users
+from deploy.runner import nats_passwords
 from shared import broker
 
 # What a refused request looks like to a client: no reply (timeout), or the server's error.
@@ -25,10 +25,10 @@ SUBJECT = "amparo.risk.assessment.recorded"
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    users = nats_users(home)
-    server = start_nats(home / "nats", port=free_port(), log_file=home / "nats.log", users=users)
+    passwords = nats_passwords(home)
+    server = start_nats(home / "nats", port=free_port(), log_file=home / "nats.log", passwords=passwords)
     try:
-        yield server.url, {name: password for name, (password, _) in users.items()}
+        yield server.url, passwords
     finally:
         server.stop()
 
