@@ -29,7 +29,8 @@ def private_dir(path: Path, *, traverse_group: int | None = None) -> Path:
 
 def write_secret(path: Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically with mode 0600 (replacing what was there)."""
-    private_dir(path.parent) if not path.parent.exists() else None
+    if not path.parent.exists():
+        private_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     try:
