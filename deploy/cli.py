@@ -154,6 +154,14 @@ def cmd_keys(args: argparse.Namespace) -> int:
         print(f"{args.service}: new key {kid} first in {path}; restart the service to use it, then")
         print(f"  back the file up and run `amparo keys reencrypt --service {args.service}`")
         return 0
+    if args.action == "retire":
+        if not (args.service and args.key_id):
+            raise SystemExit("amparo keys retire: name the service and the key (--service S --key-id K)")
+        path = asyncio.run(keys.retire(admin_url(), home(), args.service, args.key_id))
+        print(
+            f"{args.service}: {args.key_id} removed from {path}; restart the service; keep your old backups"
+        )
+        return 0
     if args.action == "check":
         for line in asyncio.run(keys.check(admin_url(), home(), services)):
             print(line)
@@ -212,8 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sub", default="dev-user")
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("keys", help="each service's encryption keys: add (rotate), check, reencrypt")
-    p.add_argument("action", choices=["add", "check", "reencrypt"])
+    p = sub.add_parser("keys", help="each service's encryption keys: add (rotate), check, reencrypt, retire")
+    p.add_argument("action", choices=["add", "check", "reencrypt", "retire"])
+    p.add_argument("--key-id", help="the key to retire (once no row uses it)")
     p.add_argument("--service", choices=SERVICES)
     p.add_argument("--batch", type=int, default=200, help="rows per transaction (reencrypt)")
     p.set_defaults(func=cmd_keys)

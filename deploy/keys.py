@@ -127,3 +127,25 @@ async def reencrypt_service(admin_url: str, home: Path, service: str, *, batch: 
     finally:
         await asyncio.wait_for(pool.close(), timeout=10)
     return left
+
+
+async def retire(admin_url: str, home: Path, service: str, kid: str) -> Path:
+    """Remove ``kid`` from the service's file, only when no row uses it any more."""
+    path = key_path(home, service)
+    cipher = load(path)
+    if kid not in cipher.key_ids:
+        raise SystemExit(f"amparo keys retire: {path} has no key {kid!r}")
+    if kid == cipher.active_key_id:
+        raise SystemExit("amparo keys retire: that is the newest key; `amparo keys add` a new one first")
+    conn = await db.connect(with_database(admin_url, f"amparo_{service}"))
+    try:
+        usage = await key_ids_in_use(conn, registry(service))
+    finally:
+        await conn.close()
+    rows = sum(counts.get(kid, 0) for counts in usage.values())
+    if rows:
+        raise SystemExit(
+            f"amparo keys retire: {rows} row(s) still use {kid}; run `amparo keys reencrypt --service {service}` first"
+        )
+    kept = [item for item in spec_items(path.read_text()) if item.partition(":")[0] != kid]
+    return write_secret(path, HEADER + "".join(f"{item}\n" for item in kept))

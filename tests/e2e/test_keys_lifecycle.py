@@ -69,6 +69,18 @@ def test_a_lost_key_file_stops_the_run_and_nothing_is_lost(tmp_path):
     stack.stop()
     assert not key_file.exists()  # no new key over existing data
 
+    # A damaged copy (one character changed, still base64): risk itself refuses, in one line.
+    first = next(line for line in saved.splitlines() if line.startswith("risk-"))
+    kid, b64 = first.split(":")
+    damaged = f"{kid}:{b64[:7]}{'B' if b64[7] != 'B' else 'C'}{b64[8:]}"
+    key_file.write_text(saved.replace(first, damaged))
+    stack = Stack(home)
+    with pytest.raises(
+        RuntimeError, match=r"amparo risk: refusing to start: key 'risk-\w+' .* does not open"
+    ):
+        stack.start()
+    stack.stop()
+
     key_file.write_text(saved)  # restored from backup
     stack = Stack(home)
     stack.start()
@@ -83,6 +95,10 @@ def test_a_lost_key_file_stops_the_run_and_nothing_is_lost(tmp_path):
         assert "0 moved" in _amparo(stack, "keys", "reencrypt", "--service", "risk")  # resumable
         check = _amparo(stack, "keys", "check", "--service", "risk")
         assert "no rows use it any more" in check and "MISSING" not in check
+        for old_kid in spec_key_ids(key_file.read_text())[1:]:
+            _amparo(stack, "keys", "retire", "--service", "risk", "--key-id", old_kid)
+        assert len(spec_key_ids(key_file.read_text())) == 1
+        stack.wait_ready("risk", not_pid=stack.kill_service("risk"))  # starts with the newest key alone
         _readable(stack, case_id)
     finally:
         assert stack.stop() == 0
