@@ -5,8 +5,11 @@ file stops `make run` with one line and no new key; rotation and re-encryption t
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -44,9 +47,17 @@ def _readable(stack: Stack, case_id: str) -> None:
         assert r.status_code == 200, r.text
 
 
-def test_a_lost_key_file_stops_the_run_and_nothing_is_lost(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
+@pytest.fixture
+def home():
+    """Not pytest's tmp_path: another pytest session on the machine may remove an older
+    basetemp (and chmod it on the way) while this long test still runs PostgreSQL in it."""
+    path = Path(tempfile.mkdtemp(prefix="amparo-keys-")) / "home"
+    path.mkdir()
+    yield path
+    shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def test_a_lost_key_file_stops_the_run_and_nothing_is_lost(home):
     (home / "pii.keys").write_text(new_key_spec("k1") + "\n")  # a home from before issue 10
     stack = Stack(home)
     stack.start()
