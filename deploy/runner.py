@@ -18,16 +18,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from deploy import keys, roles
 from deploy.embedded import StartError, port_in_use, start_nats, start_postgres
-from shared.config import DEFAULT_PORTS
-from shared.crypto import new_key_spec
-
-
-def _secret_file(path: Path, make) -> Path:
-    if not path.exists():
-        path.write_text(make() + "\n")
-        path.chmod(0o600)
-    return path
+from deploy.natsconf import USERS
+from deploy.secrets import password, private_dir, private_log, secret_file, write_secret
+from shared import broker
+from shared.config import DEFAULT_PORTS, SERVICES
 
 
 def _say(line: str) -> None:
@@ -49,12 +45,30 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> bool
     return False
 
 
+def _pg_traverse_group() -> int | None:
+    """As root the embedded PostgreSQL runs as its own system user, which must pass through
+    AMPARO_HOME to reach its data: that user's group gets traverse-only (0710)."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    try:
+        return pwd.getpwnam("embedded_postgres").pw_gid
+    except KeyError:
+        return None
+
+
+def nats_passwords(home: Path) -> dict[str, str]:
+    """One NATS password per service and one for the operator, made on first run (0600)."""
+    secrets_dir = private_dir(home / "secrets")
+    return {user: password(secrets_dir / f"nats-{user}.password") for user in USERS}
+
+
 def run_stack(home: Path, services: list[str]) -> int:
     import secrets
 
-    home.mkdir(parents=True, exist_ok=True)
-    jwt_file = _secret_file(home / "jwt.secret", lambda: secrets.token_urlsafe(48))
-    key_file = _secret_file(home / "pii.keys", lambda: new_key_spec("k1"))
+    private_dir(home)
+    jwt_file = secret_file(home / "jwt.secret", lambda: secrets.token_urlsafe(48))
     ports = {s: int(os.environ.get(f"AMPARO_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in services}
     for service, port in ports.items():
         if port_in_use(port):
@@ -74,43 +88,57 @@ def run_stack(home: Path, services: list[str]) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
+        secrets_dir = private_dir(home / "secrets")
         database_url = os.environ.get("AMPARO_DATABASE_URL")
         if not database_url:
             _say("starting PostgreSQL (embedded) ...")
-            pg = start_postgres(home / "pg")
+            pg = start_postgres(home / "pg", admin_password=password(secrets_dir / "postgres-admin.password"))
             database_url = pg.url
+            # The library opens the path to the server's own user at every start (as root).
+            private_dir(home, traverse_group=_pg_traverse_group())
         nats_url = os.environ.get("AMPARO_NATS_URL")
+        nats_auth: dict[str, str] = {}
         if not nats_url:
             _say("starting nats-server with JetStream (sync_interval: always) ...")
+            nats_auth = nats_passwords(home)
             nats = start_nats(
-                home / "nats", port=int(os.environ.get("AMPARO_NATS_PORT", 4222)), log_file=home / "nats.log"
+                home / "nats",
+                port=int(os.environ.get("AMPARO_NATS_PORT", 4222)),
+                log_file=home / "nats.log",
+                passwords=nats_auth,
             )
             nats_url = nats.url
+        operator_nats_url = _with_user(nats_url, "operator", nats_auth["operator"]) if nats_auth else nats_url
 
-        from deploy.cli import migrate_all
+        service_urls = asyncio.run(_provision_and_migrate(home, database_url, services))
+        asyncio.run(_ensure_streams(operator_nats_url))
+        holds = {s: asyncio.run(keys.database_holds_ciphertext(database_url, s)) for s in services}
+        key_files = {s: keys.ensure_service_key(home, s, holds_ciphertext=holds[s]) for s in services}
+        if all(keys.key_path(home, s).exists() for s in SERVICES):
+            keys.retire_legacy(home)
 
-        applied = asyncio.run(migrate_all(database_url, services))
-        for service, names in applied.items():
-            if names:
-                _say(f"migrated {service}: {', '.join(names)}")
-        asyncio.run(_ensure_streams(nats_url))
+        base_env = dict(os.environ)
+        for name in ("AMPARO_DATABASE_NAME", "AMPARO_DATABASE_ADMIN_URL", "AMPARO_PII_KEYS"):
+            base_env.pop(name, None)
+        base_env.update(AMPARO_NATS_URL=nats_url, AMPARO_JWT_SECRET=jwt_file.read_text().strip())
+        logs = private_dir(home / "logs")
 
-        env = dict(os.environ)
-        env.update(
-            AMPARO_DATABASE_URL=database_url,
-            AMPARO_NATS_URL=nats_url,
-            AMPARO_JWT_SECRET=jwt_file.read_text().strip(),
-            AMPARO_PII_KEY_FILE=str(key_file),
-        )
-        env.pop("AMPARO_DATABASE_NAME", None)
-        logs = home / "logs"
-        logs.mkdir(exist_ok=True)
+        def env_of(service: str) -> dict[str, str]:
+            """Only what this service needs: its role, its NATS user, its own key file."""
+            env = dict(
+                base_env,
+                AMPARO_DATABASE_URL=service_urls[service],
+                AMPARO_PII_KEY_FILE=str(key_files[service]),
+            )
+            if nats_auth:
+                env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
+            return env
 
         def spawn(service: str) -> subprocess.Popen:
-            out = open(logs / f"{service}.log", "ab")
+            out = private_log(logs / f"{service}.log")
             return subprocess.Popen(
                 [sys.executable, "-m", "deploy.cli", "serve", service, "--port", str(ports[service])],
-                env=env,
+                env=env_of(service),
                 stdout=out,
                 stderr=out,
             )
@@ -120,15 +148,16 @@ def run_stack(home: Path, services: list[str]) -> int:
         for service in services:
             url = f"http://127.0.0.1:{ports[service]}"
             if not _wait_ready(url, children[service]):
-                _say(f"amparo: {service} did not become ready; see {logs / (service + '.log')}")
+                reason = _refusal(logs / f"{service}.log")
+                _say(reason or f"amparo: {service} did not become ready; see {logs / (service + '.log')}")
                 return 1
-        _write_state(home, children, ports, database_url, nats_url)
+        _write_state(home, children, ports, database_url, operator_nats_url)
         _say("")
         _say("Amparo is running:")
         for service in services:
             url = f"http://127.0.0.1:{ports[service]}"
             _say(f"  {service:9} {url}   OpenAPI {url}/schema")
-        _say(f"  database  {database_url}")
+        _say(f"  database  {_hide_password(database_url)}")
         _say(f"  nats      {nats_url}")
         _say(f"  logs      {logs}/")
         _say("Get a token:  .venv/bin/amparo token --role risk_analyst --country GT")
@@ -145,7 +174,7 @@ def run_stack(home: Path, services: list[str]) -> int:
                     _say(f"amparo: {service} exited (code {proc.returncode}); restarting")
                     restarts[service] = time.monotonic()
                     children[service] = spawn(service)
-                    _write_state(home, children, ports, database_url, nats_url)
+                    _write_state(home, children, ports, database_url, operator_nats_url)
         _say("stopping ...")
         return 0
     except StartError as exc:
@@ -169,22 +198,60 @@ def run_stack(home: Path, services: list[str]) -> int:
 
 
 def _write_state(home: Path, children, ports, database_url: str, nats_url: str) -> None:
+    """run.json (0600): the operator's URLs (admin database, operator NATS user) for the
+    `amparo` commands, the benchmark and the demo on this machine."""
     state = {
         "pid": os.getpid(),
         "services": {s: {"pid": p.pid, "url": f"http://127.0.0.1:{ports[s]}"} for s, p in children.items()},
         "database_url": database_url,
         "nats_url": nats_url,
     }
-    (home / "run.json").write_text(json.dumps(state, indent=2))
+    write_secret(home / "run.json", json.dumps(state, indent=2))
+
+
+def _with_user(url: str, user: str, secret: str) -> str:
+    return url.replace("nats://", f"nats://{user}:{secret}@", 1)
+
+
+def _hide_password(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@") if parts.password else url
+
+
+def _refusal(log: Path) -> str | None:
+    """The service's own one-line reason for refusing to start, if it gave one."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    refusals = [line for line in lines if "refusing to start:" in line]
+    return refusals[-1] if refusals else None
+
+
+async def _provision_and_migrate(home: Path, admin_url: str, services) -> dict[str, str]:
+    """Each service's role and database, migrated as that role (so it owns what the
+    migrations create); returns the server URL each service connects with."""
+    from deploy.cli import migrate_one
+
+    urls = {}
+    for service in services:
+        role_password = password(home / "secrets" / f"postgres-{service}.password")
+        urls[service] = await roles.provision(admin_url, service, role_password)
+        names = await migrate_one(urls[service], service)
+        if names:
+            _say(f"migrated {service}: {', '.join(names)}")
+    return urls
 
 
 async def _ensure_streams(nats_url: str) -> None:
     import nats
 
-    from shared import broker
-
     # A one-shot connection: none of the services' reconnect-and-warn callbacks.
-    nc = await nats.connect(nats_url, name="amparo-runner")
+    ca = os.environ.get("AMPARO_NATS_TLS_CA_FILE")
+    tls = {"tls": __import__("ssl").create_default_context(cafile=ca)} if ca else {}
+    nc = await nats.connect(nats_url, name="amparo-runner", **tls)
     try:
         await broker.ensure_streams(nc.jetstream())
     finally:
@@ -192,6 +259,7 @@ async def _ensure_streams(nats_url: str) -> None:
 
 
 async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str, str]]:
+    """The last ``limit`` dead letters (needs the operator's NATS user when auth is on)."""
     import nats
     from nats.js.errors import NotFoundError
 
@@ -201,6 +269,8 @@ async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str,
         try:
             info = await js.stream_info("DEADLETTER")
         except NotFoundError:
+            return []
+        if info.state.messages == 0:  # an empty stream's first_seq is 0: no message 0 to get
             return []
         rows = []
         first = max(info.state.first_seq, info.state.last_seq - limit + 1)

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from deploy.embedded import free_port
+from deploy.secrets import private_log
 
 
 class Stack:
@@ -41,7 +42,7 @@ class Stack:
 
     def start(self, timeout: float = 120.0) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
-        out = open(self.log, "ab")
+        out = private_log(self.log)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "deploy.cli", "run"], env=self.env, stdout=out, stderr=subprocess.STDOUT
         )

@@ -1,4 +1,10 @@
-"""NATS connection and the JetStream streams (one per producer, plus dead letters)."""
+"""NATS connection and the JetStream streams (one per producer, plus dead letters), and
+what each service's NATS user may do (``service_permissions``).
+
+Each service connects with its own user; the server lets it publish only its own
+subjects (``amparo.<svc>.>``) and its own dead letters, and use only its own durable
+consumers (``<svc>-<stream>``). Replies come to ``_INBOX.<user>.>`` so no service can
+read another's replies. Settings without a user connect without credentials (tests)."""
 
 from __future__ import annotations
 
@@ -26,9 +32,71 @@ STREAMS: dict[str, list[str]] = {
 DUPLICATE_WINDOW_SECONDS = 600.0
 
 
-async def connect(url: str, *, name: str, exit_on_close: Callable[[], bool] | None = None) -> nats.NATS:
+def streams_of(service: str) -> list[str]:
+    """The streams a service produces into (its own)."""
+    return [name for name, subjects in STREAMS.items() if subjects == [f"amparo.{service}.>"]]
+
+
+def consumer_name(service: str, stream: str) -> str:
+    """The durable consumer of ``service`` on ``stream``: the permissions name it."""
+    return f"{service}-{stream.lower()}"
+
+
+def inbox_prefix(user: str) -> str:
+    return f"_INBOX.{user}"
+
+
+def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
+    """The nats-server ``permissions`` block of a service's user (the minimal set that
+    publishing through the outbox, consuming with durable pull consumers and
+    dead-lettering need; tests/shared/test_nats_auth.py proves both halves)."""
+    publish = [f"amparo.{service}.>"]
+    for stream in streams_of(service):
+        publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
+    for stream in STREAMS:
+        if stream == "DEADLETTER":
+            continue
+        durable = consumer_name(service, stream)
+        publish += [
+            f"deadletter.{stream}.{durable}",
+            # nats-py creates a durable through DURABLE.CREATE (CREATE when a name is set).
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
+            f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
+            f"$JS.ACK.{stream}.{durable}.>",
+        ]
+    return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox_prefix(service) + ".>"]}}
+
+
+def credentials(settings) -> dict:
+    """``connect`` keyword arguments from the settings: a creds file, or user and password,
+    and the CA of the servers' certificates for tls:// URLs."""
+    found: dict = {}
+    if settings.nats_creds_file:
+        found["user_credentials"] = settings.nats_creds_file
+    elif settings.nats_user:
+        found.update(user=settings.nats_user, password=settings.nats_password)
+    if settings.nats_tls_ca_file:
+        import ssl
+
+        found["tls"] = ssl.create_default_context(cafile=settings.nats_tls_ca_file)
+    return found
+
+
+async def connect(
+    url: str,
+    *,
+    name: str,
+    exit_on_close: Callable[[], bool] | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    user_credentials: str | None = None,
+    tls=None,
+) -> nats.NATS:
     """Reconnect forever. A connection that closes for good ends the process (#735) when
-    ``exit_on_close()`` says so (it says no while the service itself is shutting down)."""
+    ``exit_on_close()`` says so (it says no while the service itself is shutting down).
+    With a ``user``, replies come to that user's own inbox prefix (its permissions)."""
 
     async def closed() -> None:
         if exit_on_close is not None and exit_on_close():
@@ -44,8 +112,16 @@ async def connect(url: str, *, name: str, exit_on_close: Callable[[], bool] | No
     async def error(exc: Exception) -> None:
         log.warning("nats.error", error=type(exc).__name__)
 
+    auth: dict = {}
+    if user:
+        auth = {"user": user, "password": password or "", "inbox_prefix": inbox_prefix(user)}
+    elif user_credentials:
+        auth = {"user_credentials": user_credentials}
+    if tls is not None:
+        auth["tls"] = tls
     return await nats.connect(
         url,
+        **auth,
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
@@ -58,9 +134,11 @@ async def connect(url: str, *, name: str, exit_on_close: Callable[[], bool] | No
     )
 
 
-async def ensure_streams(js, *, replicas: int = 1) -> None:
-    """Create or update the streams; safe to call from every replica at start."""
+async def ensure_streams(js, *, replicas: int = 1, only: list[str] | None = None) -> None:
+    """Create or update the streams (``only`` these); safe to call from every replica at start."""
     for name, subjects in STREAMS.items():
+        if only is not None and name not in only:
+            continue
         config = StreamConfig(
             name=name,
             subjects=subjects,

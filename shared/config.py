@@ -30,7 +30,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     database_url: str = ""
     # Overrides the database name (tests give every test a fresh one).
     database_name: str = ""
+    # A role that may create databases and roles, for `amparo migrate` and `amparo keys`;
+    # the services themselves connect with AMPARO_DATABASE_URL as their own role.
+    database_admin_url: str = ""
     nats_url: str = "nats://127.0.0.1:4222"
+    # The service's own NATS user (the server checks what it may publish and consume);
+    # or a .creds file (nkey/JWT deployments). None set: connect without credentials.
+    nats_user: str = ""
+    nats_password: str = ""
+    nats_creds_file: str = ""
+    # CA that signed the NATS servers' certificates (tls:// URLs of a cluster).
+    nats_tls_ca_file: str = ""
     # HS256 secret shared by the token issuer and the three services.
     jwt_secret: str = ""
     jwt_issuer: str = "amparo"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +18,10 @@ import msgspec
 from litestar import Litestar
 
 from shared import broker, db
+from shared.ciphertexts import KeyRefusal, registry, verify_keys
 from shared.config import ConfigError, Settings
 from shared.consumer import Consumer, Handlers
-from shared.crypto import PiiCipher, load_cipher
+from shared.crypto import KeyFileError, PiiCipher, load_cipher
 from shared.logging import get_logger
 from shared.outbox import OutboxRelay
 
@@ -89,29 +91,44 @@ class Runtime:
             pool=self.pool,
             js=self.js,
             stream=subscription.stream,
-            durable=f"{self.service}-{subscription.stream.lower()}",
+            durable=broker.consumer_name(self.service, subscription.stream),
             handlers=subscription.handlers,
             config=self.config,
             max_deliver=self.settings.consumer_max_deliver,
             ack_wait=self.settings.consumer_ack_wait_seconds,
         )
 
+    def refuse(self, reason: str) -> ConfigError:
+        """One line an operator can act on, on stderr and in the log, then no start."""
+        print(f"amparo {self.service}: refusing to start: {reason}", file=sys.stderr, flush=True)
+        log.error("service.refused", reason=reason)
+        return ConfigError(reason)
+
     async def start(self) -> None:
         s = self.settings
         dsn = s.dsn(self.service)
-        if s.pii_keys or s.pii_key_file:
-            self.cipher = load_cipher(s.pii_keys, s.pii_key_file)
-        elif self.spec.needs_pii_key:
-            raise ConfigError(f"the {self.service} service needs AMPARO_PII_KEYS or AMPARO_PII_KEY_FILE")
+        try:
+            if s.pii_keys or s.pii_key_file:
+                self.cipher = load_cipher(s.pii_keys, s.pii_key_file)
+            elif self.spec.needs_pii_key:
+                raise KeyFileError(f"the {self.service} service needs AMPARO_PII_KEYS or AMPARO_PII_KEY_FILE")
+        except KeyFileError as exc:
+            raise self.refuse(str(exc)) from None
         await db.migrate(dsn, self.spec.migrations)
         self.pool = await db.create_pool(
             dsn, min_size=s.db_pool_min, max_size=s.db_pool_max, command_timeout=s.db_command_timeout
         )
+        await self._check_keys()
         self.nc = await broker.connect(
-            s.nats_url, name=f"amparo-{self.service}", exit_on_close=lambda: not self._stopping
+            s.nats_url,
+            name=f"amparo-{self.service}",
+            exit_on_close=lambda: not self._stopping,
+            **broker.credentials(s),
         )
         self.js = self.nc.jetstream()
-        await broker.ensure_streams(self.js, replicas=s.stream_replicas)
+        # Only its own stream: the others belong to their producers (and the operator's
+        # `amparo run`/`amparo migrate`), and the service's NATS user may not change them.
+        await broker.ensure_streams(self.js, replicas=s.stream_replicas, only=broker.streams_of(self.service))
         self.relay = OutboxRelay(self.pool, self.js, listen_dsn=dsn, poll_seconds=s.outbox_poll_seconds)
         self.consumers = [self.new_consumer(sub) for sub in self.spec.subscriptions]
         for consumer in self.consumers:
@@ -122,6 +139,16 @@ class Runtime:
         for job in self.spec.jobs:
             self._spawn(self._periodic(job), f"job-{job.name}")
         log.info("service.started", consumers=[c.durable for c in self.consumers])
+
+    async def _check_keys(self) -> None:
+        """Ciphertext under a key id the key file lacks (or that the key does not open)
+        stops the service here, not as a 500 on the first read."""
+        where = self.settings.pii_key_file or "AMPARO_PII_KEYS"
+        async with self.pool.acquire() as conn:
+            try:
+                await verify_keys(conn, self.cipher, registry(self.service), where=where)
+            except KeyRefusal as exc:
+                raise self.refuse(str(exc)) from None
 
     def _spawn(self, coro, name: str) -> None:
         task = asyncio.create_task(coro, name=name)

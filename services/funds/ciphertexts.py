@@ -1,14 +1,10 @@
-"""Every encrypted column of funds: (table, id column, ciphertext column).
+"""Funds' encrypted columns (vote comments and payee references), for key checks and
+re-encryption."""
 
-Each ciphertext is bound to its row by associated data = the id column's uuid bytes
-(``amparo keys reencrypt`` reads this list to move every row to the newest key).
-"""
+from shared.ciphertexts import Ciphertext
 
-from __future__ import annotations
-
-CIPHERTEXTS: list[tuple[str, str, str]] = [
-    # A committee member's comment on her vote (may name people or places).
-    ("votes", "id", "comment_enc"),
+CIPHERTEXTS = (
+    Ciphertext("votes", "comment_enc"),  # aad: the vote id
     # The bank account, wallet or partner reference a tranche was paid to.
-    ("disbursements", "id", "payee_reference_enc"),
-]
+    Ciphertext("disbursements", "payee_reference_enc"),  # aad: the disbursement id
+)
