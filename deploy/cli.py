@@ -15,23 +15,21 @@ def home() -> Path:
     return Path(os.environ.get("AMPARO_HOME") or Path.cwd() / ".amparo").resolve()
 
 
-def _read_secret(name: str, env: str) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    path = home() / name
-    if path.exists():
-        return path.read_text().strip()
-    raise SystemExit(f"amparo: {env} is not set and {path} does not exist (run `make run` once)")
+def signing_key() -> str:
+    """The token signing key (Ed25519 private key, PEM): AMPARO_JWT_PRIVATE_KEY_FILE or
+    jwt.key in AMPARO_HOME. Only the console and this command read it."""
+    path = Path(os.environ.get("AMPARO_JWT_PRIVATE_KEY_FILE") or home() / "jwt.key")
+    if not path.exists():
+        raise SystemExit(f"amparo: the token signing key {path} does not exist (run `make run` once)")
+    return path.read_text()
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     from shared.auth import issue_token
 
-    secret = _read_secret("jwt.secret", "AMPARO_JWT_SECRET")
     try:
         token = issue_token(
-            secret,
+            signing_key(),
             sub=args.sub,
             roles=args.role,
             countries=args.country or [],

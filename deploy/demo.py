@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from deploy.cli import signing_key
 from services.risk.domain import vocabulary as risk
 from shared.auth import issue_token
 
@@ -52,13 +53,15 @@ class Demo:
     def __init__(self, home: Path, seed: int) -> None:
         state = json.loads((home / "run.json").read_text())
         self.urls = {name: svc["url"] for name, svc in state["services"].items()}
-        self.secret = os.environ.get("AMPARO_JWT_SECRET") or (home / "jwt.secret").read_text().strip()
+        self.signing_key = signing_key()
         self.rnd = random.Random(seed)
         self.run = uuid.uuid4().hex[:4].upper()
         self.http = httpx.Client(timeout=30)
 
     def headers(self, role: str, sub: str | None = None) -> dict[str, str]:
-        token = issue_token(self.secret, sub=sub or f"demo-{role}", roles=[role], countries=[*REGIONS, "HN"])
+        token = issue_token(
+            self.signing_key, sub=sub or f"demo-{role}", roles=[role], countries=[*REGIONS, "HN"]
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def call(

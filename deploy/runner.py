@@ -30,6 +30,20 @@ def _secret_file(path: Path, make) -> Path:
     return path
 
 
+def _signing_key_files(home: Path) -> tuple[Path, Path]:
+    """jwt.key (private, 0600: the console and `amparo token`) and jwt.pub (the services)."""
+    from shared.auth import new_signing_key, public_pem
+
+    private_file, public_file = home / "jwt.key", home / "jwt.pub"
+    if not private_file.exists():
+        # Created 0600 in one step: the key is never readable by others, not even briefly.
+        fd = os.open(private_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(new_signing_key()[0])
+    public_file.write_text(public_pem(private_file.read_text()))
+    return private_file, public_file
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -50,10 +64,8 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> bool
 
 
 def run_stack(home: Path, services: list[str]) -> int:
-    import secrets
-
     home.mkdir(parents=True, exist_ok=True)
-    jwt_file = _secret_file(home / "jwt.secret", lambda: secrets.token_urlsafe(48))
+    jwt_key, jwt_pub = _signing_key_files(home)
     key_file = _secret_file(home / "pii.keys", lambda: new_key_spec("k1"))
     ports = {s: int(os.environ.get(f"AMPARO_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in services}
     for service, port in ports.items():
@@ -99,7 +111,7 @@ def run_stack(home: Path, services: list[str]) -> int:
         env.update(
             AMPARO_DATABASE_URL=database_url,
             AMPARO_NATS_URL=nats_url,
-            AMPARO_JWT_SECRET=jwt_file.read_text().strip(),
+            AMPARO_JWT_PUBLIC_KEY_FILE=str(jwt_pub),
             AMPARO_PII_KEY_FILE=str(key_file),
         )
         env.pop("AMPARO_DATABASE_NAME", None)

@@ -39,12 +39,13 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
     config = config if config is not None else load_config(spec.config)
     configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
     runtime = Runtime(spec, settings, config)
+    options = dict(spec.app_options)
+    middleware = [RequestContextMiddleware, *options.pop("middleware", [])]
+    if spec.bearer_auth:
+        middleware.append(DefineMiddleware(JWTAuthMiddleware, exclude=["^/health$", "^/ready$", "^/schema"]))
     return Litestar(
         route_handlers=[*OPERATIONS_ROUTES, *spec.routes],
-        middleware=[
-            RequestContextMiddleware,
-            DefineMiddleware(JWTAuthMiddleware, exclude=["^/health$", "^/ready$", "^/schema"]),
-        ],
+        middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=bind_case_id,
         dependencies={
@@ -61,4 +62,5 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
         lifespan=[runtime.lifespan],
         state=State({"runtime": runtime}),
         debug=False,
+        **options,
     )

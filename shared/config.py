@@ -31,8 +31,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Overrides the database name (tests give every test a fresh one).
     database_name: str = ""
     nats_url: str = "nats://127.0.0.1:4222"
-    # HS256 secret shared by the token issuer and the three services.
-    jwt_secret: str = ""
+    # Ed25519 public key (PEM, inline or a file) the services verify tokens with; the
+    # private half stays with the console and `amparo token`.
+    jwt_public_key: str = ""
+    jwt_public_key_file: str = ""
     jwt_issuer: str = "amparo"
     # PII keys: "kid:base64key[,kid:base64key...]"; the first is used to encrypt.
     pii_keys: str = ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,11 @@ class ServiceSpec:
     # A service that stores personal data refuses to start without its key.
     needs_pii_key: bool = False
     tags: Sequence[str] = field(default_factory=tuple)
+    # The console: no bearer tokens (it signs people in itself), no events, and Litestar
+    # options of its own (templates, static files, middleware).
+    bearer_auth: bool = True
+    uses_broker: bool = True
+    app_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Runtime:
@@ -103,10 +108,17 @@ class Runtime:
             self.cipher = load_cipher(s.pii_keys, s.pii_key_file)
         elif self.spec.needs_pii_key:
             raise ConfigError(f"the {self.service} service needs AMPARO_PII_KEYS or AMPARO_PII_KEY_FILE")
+        if self.spec.bearer_auth:
+            from shared.auth import verification_key
+
+            verification_key(s)  # no key, no start: refuse at once, not on every request
         await db.migrate(dsn, self.spec.migrations)
         self.pool = await db.create_pool(
             dsn, min_size=s.db_pool_min, max_size=s.db_pool_max, command_timeout=s.db_command_timeout
         )
+        if not self.spec.uses_broker:
+            log.info("service.started", consumers=[])
+            return
         self.nc = await broker.connect(
             s.nats_url, name=f"amparo-{self.service}", exit_on_close=lambda: not self._stopping
         )
@@ -173,6 +185,8 @@ class Runtime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable ({type(exc).__name__})"
+        if not self.spec.uses_broker:
+            return checks
         checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
         now = time.monotonic()
         for consumer in self.consumers:
