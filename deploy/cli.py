@@ -93,7 +93,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from deploy.runner import run_stack
 
-    return run_stack(home(), services=args.service or list(SERVICES))
+    return run_stack(home(), services=args.service or [*SERVICES, "console"])
 
 
 def cmd_deadletters(args: argparse.Namespace) -> int:
@@ -119,11 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="start PostgreSQL, NATS and the three services (make run)")
-    p.add_argument("--service", action="append", choices=SERVICES, help="only these services")
+    p.add_argument("--service", action="append", choices=[*SERVICES, "console"], help="only these services")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", help="serve one service (used by `run` and deployments)")
-    p.add_argument("service", choices=SERVICES)
+    p.add_argument("service", choices=[*SERVICES, "console"])
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
 
@@ -145,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo)
+
+    from deploy.users import add_parser, cmd_users
+
+    add_parser(sub)
+    sub.choices["users"].set_defaults(func=lambda a: cmd_users(a, home()))
 
     args = parser.parse_args(argv)
     return args.func(args)

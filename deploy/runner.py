@@ -115,6 +115,12 @@ def run_stack(home: Path, services: list[str]) -> int:
             AMPARO_PII_KEY_FILE=str(key_file),
         )
         env.pop("AMPARO_DATABASE_NAME", None)
+        # The console signs tokens and calls the services over HTTP; it holds no PII key.
+        console_env = {k: v for k, v in env.items() if k != "AMPARO_PII_KEY_FILE"}
+        console_env["AMPARO_JWT_PRIVATE_KEY_FILE"] = str(jwt_key)
+        for name in ("risk", "shelters", "funds"):
+            port = os.environ.get(f"AMPARO_{name.upper()}_PORT", DEFAULT_PORTS[name])
+            console_env[f"AMPARO_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
         logs = home / "logs"
         logs.mkdir(exist_ok=True)
 
@@ -122,7 +128,8 @@ def run_stack(home: Path, services: list[str]) -> int:
             out = open(logs / f"{service}.log", "ab")
             return subprocess.Popen(
                 [sys.executable, "-m", "deploy.cli", "serve", service, "--port", str(ports[service])],
-                env=env,
+                # Only the console gets the signing key's path: the services verify, never sign.
+                env=console_env if service == "console" else env,
                 stdout=out,
                 stderr=out,
             )
@@ -135,14 +142,22 @@ def run_stack(home: Path, services: list[str]) -> int:
                 _say(f"amparo: {service} did not become ready; see {logs / (service + '.log')}")
                 return 1
         _write_state(home, children, ports, database_url, nats_url)
+        first_password = _first_admin(database_url) if "console" in services else None
         _say("")
         _say("Amparo is running:")
         for service in services:
             url = f"http://127.0.0.1:{ports[service]}"
-            _say(f"  {service:9} {url}   OpenAPI {url}/schema")
+            _say(f"  {service:9} {url}" + ("" if service == "console" else f"   OpenAPI {url}/schema"))
         _say(f"  database  {database_url}")
         _say(f"  nats      {nats_url}")
         _say(f"  logs      {logs}/")
+        if "console" in services:
+            _say("")
+            _say(f"Open the console:  http://127.0.0.1:{ports['console']}")
+            if first_password:
+                from deploy.users import FIRST_ADMIN
+
+                _say(f"  first sign-in: {FIRST_ADMIN} / {first_password}   (shown only this once)")
         _say("Get a token:  .venv/bin/amparo token --role risk_analyst --country GT")
         _say("Stop: Ctrl-C")
 
@@ -178,6 +193,12 @@ def run_stack(home: Path, services: list[str]) -> int:
         if pg is not None:
             pg.stop()
         (home / "run.json").unlink(missing_ok=True)
+
+
+def _first_admin(database_url: str) -> str | None:
+    from deploy.users import ensure_first_admin
+
+    return asyncio.run(ensure_first_admin(database_url))
 
 
 def _write_state(home: Path, children, ports, database_url: str, nats_url: str) -> None:

@@ -15,7 +15,7 @@ import msgspec
 
 ServiceName = Literal["risk", "shelters", "funds"]
 SERVICES: tuple[ServiceName, ...] = ("risk", "shelters", "funds")
-DEFAULT_PORTS: dict[str, int] = {"risk": 8001, "shelters": 8002, "funds": 8003}
+DEFAULT_PORTS: dict[str, int] = {"risk": 8001, "shelters": 8002, "funds": 8003, "console": 8000}
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]

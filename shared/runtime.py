@@ -116,9 +116,14 @@ class Runtime:
         self.pool = await db.create_pool(
             dsn, min_size=s.db_pool_min, max_size=s.db_pool_max, command_timeout=s.db_command_timeout
         )
-        if not self.spec.uses_broker:
-            log.info("service.started", consumers=[])
-            return
+        if self.spec.uses_broker:
+            await self._start_broker(dsn)
+        for job in self.spec.jobs:
+            self._spawn(self._periodic(job), f"job-{job.name}")
+        log.info("service.started", consumers=[c.durable for c in self.consumers])
+
+    async def _start_broker(self, dsn: str) -> None:
+        s = self.settings
         self.nc = await broker.connect(
             s.nats_url, name=f"amparo-{self.service}", exit_on_close=lambda: not self._stopping
         )
@@ -131,9 +136,6 @@ class Runtime:
         self._spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:
             self._spawn(consumer.run(), f"consumer-{consumer.durable}")
-        for job in self.spec.jobs:
-            self._spawn(self._periodic(job), f"job-{job.name}")
-        log.info("service.started", consumers=[c.durable for c in self.consumers])
 
     def _spawn(self, coro, name: str) -> None:
         task = asyncio.create_task(coro, name=name)
