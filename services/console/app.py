@@ -23,7 +23,10 @@ from services.console.web import STATIC_ROUTER, TEMPLATES, page, see_other
 from shared.bootstrap import Job, ServiceSpec, build_app
 from shared.config import Settings
 from shared.errors import DomainError
+from shared.logging import get_logger
 from shared.problems import DOMAIN_STATUS
+
+log = get_logger(__name__)
 
 
 def _not_signed_in(_: Request, exc: NotSignedIn) -> Response:
@@ -41,6 +44,12 @@ def _refused(request: Request, exc: Exception) -> Response:
     if status == 401:
         return see_other("/sign-in")
     return page("error.html", request, message=problem_text(code, status), status_code=status)
+
+
+def _crashed(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: logged with its request id, and a page (never a stack trace)."""
+    log.error("console.unhandled_error", error=type(exc).__name__, path=request.url.path, exc_info=exc)
+    return page("error.html", request, message=problem_text("console.crash", 500), status_code=500)
 
 
 async def forget_stale_sessions(rt) -> None:
@@ -62,6 +71,7 @@ PAGES = Router(
         NotSignedIn: _not_signed_in,
         backend.ServiceProblem: _refused,
         DomainError: _refused,
+        Exception: _crashed,
     },
     include_in_schema=False,
 )
