@@ -24,7 +24,7 @@ def _console_dsn(home: Path) -> str:
         url = json.loads((home / "run.json").read_text())["database_url"]
     if not url:
         raise SystemExit("amparo users: set AMPARO_DATABASE_URL or start the system with `make run`")
-    return with_database(url, "amparo_console")
+    return with_database(url, os.environ.get("AMPARO_DATABASE_NAME") or "amparo_console")
 
 
 async def _with_pool(dsn: str, work):
@@ -35,7 +35,7 @@ async def _with_pool(dsn: str, work):
         await pool.close()
 
 
-async def ensure_first_admin(server_url: str) -> str | None:
+async def ensure_first_admin(server_url: str, database: str = "amparo_console") -> str | None:
     """On a console without accounts: one admin, and its one-time password (else None)."""
     from services.console.accounts import service, store
 
@@ -48,7 +48,7 @@ async def ensure_first_admin(server_url: str) -> str | None:
         )
         return password
 
-    return await _with_pool(with_database(server_url, "amparo_console"), work)
+    return await _with_pool(with_database(server_url, database), work)
 
 
 def cmd_users(args: argparse.Namespace, home: Path) -> int:

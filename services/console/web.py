@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 from babel import Locale
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -60,7 +61,8 @@ TEMPLATES = TemplateConfig(engine=JinjaTemplateEngine.from_environment(ENV))
 STATIC_ROUTER = create_static_files_router(
     path="/static",
     directories=[STATIC],
-    cache_control=None,
+    # Fingerprinted URLs (?v=<hash>): a changed file gets a new URL, so a year is safe.
+    cache_control=CacheControlHeader(max_age=365 * 86400, public=True),
     include_in_schema=False,
     name="static",
 )
