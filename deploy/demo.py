@@ -314,6 +314,20 @@ class Demo:
         return line
 
 
+def _print_console_accounts(home: Path, console_url: str | None) -> None:
+    """A console account per role, so each kind of user can try the system in a browser."""
+    import asyncio
+
+    from deploy.users import demo_accounts
+
+    if not console_url:
+        return
+    accounts = asyncio.run(demo_accounts(json.loads((home / "run.json").read_text())["database_url"]))
+    print(f"sign in at {console_url} (a new password, then a second factor for some roles):")
+    for email, password in accounts:
+        print(f"  {email:42} {password or '(exists; password unchanged)'}")
+
+
 def main(*, cases: int = 30, seed: int = 7) -> int:
     home = Path(os.environ.get("AMPARO_HOME") or Path.cwd() / ".amparo")
     if not (home / "run.json").exists():
@@ -333,4 +347,5 @@ def main(*, cases: int = 30, seed: int = 7) -> int:
         print(demo.case(i, instrument))
     took = (datetime.now(UTC) - started).total_seconds()
     print(f"done in {took:.0f} s; open the timelines at {demo.urls['risk']}/cases/<id>/timeline")
+    _print_console_accounts(home, demo.urls.get("console"))
     return 0

@@ -51,6 +51,29 @@ async def ensure_first_admin(server_url: str, database: str = "amparo_console") 
     return await _with_pool(with_database(server_url, database), work)
 
 
+async def demo_accounts(server_url: str) -> list[tuple[str, str | None]]:
+    """One console account per role (``<role>@demo.amparo.local``), each with a one-time
+    password; an account that exists already is left alone (password None)."""
+    from services.console.accounts import service
+    from shared.auth import ROLES
+    from shared.errors import Conflict
+
+    async def work(pool):
+        made = []
+        for role in ROLES:
+            email = f"{role.replace('_', '-')}@demo.amparo.local"
+            try:
+                _account, password = await service.create_account(
+                    pool, email=email, name=role, roles=[role], countries=list(service.COUNTRIES)
+                )
+            except Conflict:
+                password = None
+            made.append((email, password))
+        return made
+
+    return await _with_pool(with_database(server_url, "amparo_console"), work)
+
+
 def cmd_users(args: argparse.Namespace, home: Path) -> int:
     from services.console.accounts import service, store
     from shared.errors import DomainError
