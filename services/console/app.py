@@ -8,6 +8,7 @@ from pathlib import Path
 
 from litestar import Litestar, Request, Response, Router
 from litestar.config.compression import CompressionConfig
+from litestar.exceptions import HTTPException
 
 from services.console import backend
 from services.console.accounts import store
@@ -46,6 +47,12 @@ def _refused(request: Request, exc: Exception) -> Response:
     return page("error.html", request, message=problem_text(code, status), status_code=status)
 
 
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    """Litestar's own refusals (a malformed parameter, a wrong method) as a page."""
+    status = exc.status_code
+    return page("error.html", request, message=problem_text(f"http.{status}", status), status_code=status)
+
+
 def _crashed(request: Request, exc: Exception) -> Response:
     """Anything unexpected: logged with its request id, and a page (never a stack trace)."""
     log.error("console.unhandled_error", error=type(exc).__name__, path=request.url.path, exc_info=exc)
@@ -71,6 +78,7 @@ PAGES = Router(
         NotSignedIn: _not_signed_in,
         backend.ServiceProblem: _refused,
         DomainError: _refused,
+        HTTPException: _http_error,
         Exception: _crashed,
     },
     include_in_schema=False,

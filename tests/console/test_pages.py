@@ -122,3 +122,46 @@ async def test_no_page_shows_an_untranslated_string(console):
         assert response.status_code == 200, path
         assert not re.search(r"\{\{|\{%|%\(\w+\)", response.text), path
     assert i18n.MISSING == set()
+
+
+async def test_a_coordinator_closes_reopens_takes_a_bed_out_and_reports_compromise_in_two_steps(console):
+    await make_account(console, "coord@example.org", ["shelter_coordinator"], countries=("GT",))
+    await sign_in(console, "coord@example.org")
+    shelter_id = await _register(console, "Casa-Nance")
+    page = f"/shelters/{shelter_id}"
+    closed = await post_form(console, f"{page}/close", {}, page=page)
+    assert closed.headers["location"] == f"{page}?done=closed"
+    assert "cerrado" in (await console.get(page)).text
+    reopened = await post_form(console, f"{page}/reopen", {}, page=page)
+    assert reopened.headers["location"] == f"{page}?done=reopened"
+    html = (await console.get(page)).text
+    bed_id = re.search(rf'action="{page}/beds/([0-9a-f-]+)/out-of-service"', html).group(1)
+    taken = await post_form(
+        console, f"{page}/beds/{bed_id}/out-of-service", {"start": "2031-01-01", "end": "2031-01-05", "reason": "repair"},
+        page=page,
+    )  # fmt: skip
+    assert taken.headers["location"] == f"{page}?done=oos"
+    assert "De vuelta en servicio" in (await console.get(page)).text
+    # Compromise: the first post only asks; the second, with "sure", does it.
+    first = await post_form(
+        console, f"{page}/compromise", {"reason": "Personas desconocidas preguntaron"}, page=page
+    )
+    assert first.status_code == 200 and "Sí, reportarlo comprometido" in first.text
+    assert "comprometido" not in (await console.get("/shelters")).text
+    second = await post_form(
+        console,
+        f"{page}/compromise",
+        {"reason": "Personas desconocidas preguntaron", "sure": "yes"},
+        page=page,
+    )
+    assert second.status_code == 200 and "El albergue quedó marcado como comprometido." in second.text
+    assert "comprometido" in (await console.get("/shelters")).text
+
+
+async def test_a_malformed_address_is_a_page_not_a_crash(console):
+    await make_account(console, "staff@example.org", ["network_staff"], countries=("GT",))
+    await sign_in(console, "staff@example.org")
+    response = await console.get("/shelters/7b0c3c52-3f0e-4a43-9a55-3c8e2b1f6a10")
+    assert response.status_code == 404 and "Este albergue no existe" in response.text
+    response = await console.get("/availability?search=1&adults=1&from=not-a-date")
+    assert response.status_code == 400 and "<html" in response.text

@@ -4,6 +4,7 @@ close and reopen, report a shelter compromised (two steps, then what it caused).
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from litestar import Request, Response, get, post
 
@@ -21,6 +22,14 @@ OOS_REASONS = ("repair", "cleaning", "safety", "other")
 
 def _config(request: Request):
     return request.app.state.runtime.config
+
+
+def _day(raw: str | None, plus: int) -> str:
+    """A date from the form as a UTC instant: the start of the first day, the end of the last."""
+    try:
+        return (date.fromisoformat(raw or "") + timedelta(days=plus)).isoformat() + "T00:00:00Z"
+    except ValueError:
+        return ""  # the service refuses it as a missing value, and the page says so
 
 
 def _count(raw: str | None) -> int:
@@ -114,7 +123,11 @@ async def add_beds(request: Request, shelter_id: uuid.UUID) -> Response:
 async def out_of_service(request: Request, shelter_id: uuid.UUID, bed_id: uuid.UUID) -> Response:
     account = require_role(request, "shelter_coordinator")
     form = await read_form(request)
-    body = {"start": form.get("start", ""), "end": form.get("end", ""), "reason": form.get("reason", "other")}
+    body = {
+        "start": _day(form.get("start"), 0),
+        "end": _day(form.get("end"), 1),
+        "reason": form.get("reason", "other"),
+    }
     path = f"/shelters/{shelter_id}/beds/{bed_id}/out-of-service"
     await backend.call(_config(request), account, "shelters", "POST", path, json=body)
     return see_other(f"/shelters/{shelter_id}?done=oos")
