@@ -64,6 +64,20 @@ DONE = {
 }
 
 
+ROLE_NAMES = {
+    "network_staff": N_("network staff"),
+    "shelter_coordinator": N_("shelter coordinator"),
+    "risk_analyst": N_("risk analyst"),
+    "fund_committee": N_("fund committee"),
+    "fund_admin": N_("fund administrator"),
+    "admin": N_("administrator"),
+}
+
+
+def role_name(role: str) -> str:
+    return gettext_(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
 def problem_text(code: str, status: int) -> str:
     message = PROBLEMS.get(code) or PROBLEMS.get(f"http.{status}") or GENERIC
     return gettext_(message)

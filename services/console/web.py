@@ -46,7 +46,14 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(static_url=static_url, country_name=country_name, language_name=i18n.language_name)
+    from services.console.messages import role_name
+
+    env.globals.update(
+        static_url=static_url,
+        country_name=country_name,
+        language_name=i18n.language_name,
+        role_name=role_name,
+    )
     env.filters.update(
         datetime=i18n.fmt_datetime,
         date=i18n.fmt_date,
