@@ -15,14 +15,13 @@ def home() -> Path:
     return Path(os.environ.get("AMPARO_HOME") or Path.cwd() / ".amparo").resolve()
 
 
-def _read_secret(name: str, env: str) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    path = home() / name
-    if path.exists():
-        return path.read_text().strip()
-    raise SystemExit(f"amparo: {env} is not set and {path} does not exist (run `make run` once)")
+def signing_key() -> str:
+    """The token signing key (Ed25519 private key, PEM): AMPARO_JWT_PRIVATE_KEY_FILE or
+    jwt.key in AMPARO_HOME. Only the console and this command read it."""
+    path = Path(os.environ.get("AMPARO_JWT_PRIVATE_KEY_FILE") or home() / "jwt.key")
+    if not path.exists():
+        raise SystemExit(f"amparo: the token signing key {path} does not exist (run `make run` once)")
+    return path.read_text()
 
 
 def _token_claims(roles: list[str], countries: list[str]) -> tuple[list[str], list[str]]:
@@ -50,10 +49,9 @@ def cmd_token(args: argparse.Namespace) -> int:
     from shared.auth import issue_token
 
     roles, countries = _token_claims(args.role, args.country or [])
-    secret = _read_secret("jwt.secret", "AMPARO_JWT_SECRET")
     try:
         token = issue_token(
-            secret,
+            signing_key(),
             sub=args.sub,
             roles=roles,
             countries=countries,
@@ -190,7 +188,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from deploy.runner import run_stack
 
-    return run_stack(home(), services=args.service or list(SERVICES))
+    return run_stack(home(), services=args.service or [*SERVICES, "console"])
 
 
 def cmd_deadletters(args: argparse.Namespace) -> int:
@@ -215,11 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="start PostgreSQL, NATS and the three services (make run)")
-    p.add_argument("--service", action="append", choices=SERVICES, help="only these services")
+    p.add_argument("--service", action="append", choices=[*SERVICES, "console"], help="only these services")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", help="serve one service (used by `run` and deployments)")
-    p.add_argument("service", choices=SERVICES)
+    p.add_argument("service", choices=[*SERVICES, "console"])
     p.add_argument("--port", type=int, default=None)
     p.set_defaults(func=cmd_serve)
 
@@ -248,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_demo)
+
+    from deploy.users import add_parser, cmd_users
+
+    add_parser(sub)
+    sub.choices["users"].set_defaults(func=lambda a: cmd_users(a, home()))
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from deploy.cli import signing_key
 from services.risk.domain import vocabulary as risk
 from shared.auth import issue_token
 
@@ -54,13 +55,15 @@ class Demo:
     def __init__(self, home: Path, seed: int) -> None:
         state = json.loads((home / "run.json").read_text())
         self.urls = {name: svc["url"] for name, svc in state["services"].items()}
-        self.secret = os.environ.get("AMPARO_JWT_SECRET") or (home / "jwt.secret").read_text().strip()
+        self.signing_key = signing_key()
         self.rnd = random.Random(seed)
         self.run = uuid.uuid4().hex[:4].upper()
         self.http = httpx.Client(timeout=30)
 
     def headers(self, role: str, sub: str | None = None) -> dict[str, str]:
-        token = issue_token(self.secret, sub=sub or f"demo-{role}", roles=[role], countries=list(REGIONS))
+        token = issue_token(
+            self.signing_key, sub=sub or f"demo-{role}", roles=[role], countries=list(REGIONS)
+        )
         return {"Authorization": f"Bearer {token}"}
 
     def call(
@@ -313,6 +316,20 @@ class Demo:
         return line
 
 
+def _print_console_accounts(home: Path, console_url: str | None) -> None:
+    """A console account per role, so each kind of user can try the system in a browser."""
+    import asyncio
+
+    from deploy.users import demo_accounts
+
+    if not console_url:
+        return
+    accounts = asyncio.run(demo_accounts(json.loads((home / "run.json").read_text())["database_url"]))
+    print(f"sign in at {console_url} (a new password, then a second factor for some roles):")
+    for email, password in accounts:
+        print(f"  {email:42} {password or '(exists; password unchanged)'}")
+
+
 def main(*, cases: int = 30, seed: int = 7) -> int:
     home = Path(os.environ.get("AMPARO_HOME") or Path.cwd() / ".amparo")
     if not (home / "run.json").exists():
@@ -332,4 +349,5 @@ def main(*, cases: int = 30, seed: int = 7) -> int:
         print(demo.case(i, instrument))
     took = (datetime.now(UTC) - started).total_seconds()
     print(f"done in {took:.0f} s; open the timelines at {demo.urls['risk']}/cases/<id>/timeline")
+    _print_console_accounts(home, demo.urls.get("console"))
     return 0

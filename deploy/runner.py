@@ -26,6 +26,20 @@ from shared import broker
 from shared.config import DEFAULT_PORTS, SERVICES
 
 
+def _signing_key_files(home: Path) -> tuple[Path, Path]:
+    """jwt.key (private, 0600: the console and `amparo token`) and jwt.pub (the services)."""
+    from shared.auth import new_signing_key, public_pem
+
+    private_file, public_file = home / "jwt.key", home / "jwt.pub"
+    if not private_file.exists():
+        # Created 0600 in one step: the key is never readable by others, not even briefly.
+        fd = os.open(private_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(new_signing_key()[0])
+    public_file.write_text(public_pem(private_file.read_text()))
+    return private_file, public_file
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -65,10 +79,8 @@ def nats_passwords(home: Path) -> dict[str, str]:
 
 
 def run_stack(home: Path, services: list[str]) -> int:
-    import secrets
-
     private_dir(home)
-    jwt_file = secret_file(home / "jwt.secret", lambda: secrets.token_urlsafe(48))
+    jwt_key, jwt_pub = _signing_key_files(home)
     ports = {s: int(os.environ.get(f"AMPARO_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in services}
     for service, port in ports.items():
         if port_in_use(port):
@@ -112,24 +124,29 @@ def run_stack(home: Path, services: list[str]) -> int:
 
         service_urls = asyncio.run(_provision_and_migrate(home, database_url, services))
         asyncio.run(_ensure_streams(operator_nats_url))
-        holds = {s: asyncio.run(keys.database_holds_ciphertext(database_url, s)) for s in services}
-        key_files = {s: keys.ensure_service_key(home, s, holds_ciphertext=holds[s]) for s in services}
+        keyed = [s for s in services if s in SERVICES]  # the console holds no data key
+        holds = {s: asyncio.run(keys.database_holds_ciphertext(database_url, s)) for s in keyed}
+        key_files = {s: keys.ensure_service_key(home, s, holds_ciphertext=holds[s]) for s in keyed}
         if all(keys.key_path(home, s).exists() for s in SERVICES):
             keys.retire_legacy(home)
 
         base_env = dict(os.environ)
         for name in ("AMPARO_DATABASE_NAME", "AMPARO_DATABASE_ADMIN_URL", "AMPARO_PII_KEYS"):
             base_env.pop(name, None)
-        base_env.update(AMPARO_NATS_URL=nats_url, AMPARO_JWT_SECRET=jwt_file.read_text().strip())
+        base_env.update(AMPARO_NATS_URL=nats_url, AMPARO_JWT_PUBLIC_KEY_FILE=str(jwt_pub))
         logs = private_dir(home / "logs")
 
         def env_of(service: str) -> dict[str, str]:
-            """Only what this service needs: its role, its NATS user, its own key file."""
-            env = dict(
-                base_env,
-                AMPARO_DATABASE_URL=service_urls[service],
-                AMPARO_PII_KEY_FILE=str(key_files[service]),
-            )
+            """Only what this service needs: its role, its NATS user, its own key file; the
+            console instead gets the token-signing key and the services' addresses."""
+            env = dict(base_env, AMPARO_DATABASE_URL=service_urls[service])
+            if service == "console":
+                env["AMPARO_JWT_PRIVATE_KEY_FILE"] = str(jwt_key)
+                for name in SERVICES:
+                    port = os.environ.get(f"AMPARO_{name.upper()}_PORT", DEFAULT_PORTS[name])
+                    env[f"AMPARO_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+                return env
+            env["AMPARO_PII_KEY_FILE"] = str(key_files[service])
             if nats_auth:
                 env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
             return env
@@ -152,14 +169,22 @@ def run_stack(home: Path, services: list[str]) -> int:
                 _say(reason or f"amparo: {service} did not become ready; see {logs / (service + '.log')}")
                 return 1
         _write_state(home, children, ports, database_url, operator_nats_url)
+        first_password = _first_admin(service_urls["console"]) if "console" in services else None
         _say("")
         _say("Amparo is running:")
         for service in services:
             url = f"http://127.0.0.1:{ports[service]}"
-            _say(f"  {service:9} {url}   OpenAPI {url}/schema")
+            _say(f"  {service:9} {url}" + ("" if service == "console" else f"   OpenAPI {url}/schema"))
         _say(f"  database  {_hide_password(database_url)}")
         _say(f"  nats      {nats_url}")
         _say(f"  logs      {logs}/")
+        if "console" in services:
+            _say("")
+            _say(f"Open the console:  http://127.0.0.1:{ports['console']}")
+            if first_password:
+                from deploy.users import FIRST_ADMIN
+
+                _say(f"  first sign-in: {FIRST_ADMIN} / {first_password}   (shown only this once)")
         _say("Get a token:  .venv/bin/amparo token --role risk_analyst --country GT")
         _say("Stop: Ctrl-C")
 
@@ -195,6 +220,12 @@ def run_stack(home: Path, services: list[str]) -> int:
         if pg is not None:
             pg.stop()
         (home / "run.json").unlink(missing_ok=True)
+
+
+def _first_admin(database_url: str) -> str | None:
+    from deploy.users import ensure_first_admin
+
+    return asyncio.run(ensure_first_admin(database_url))
 
 
 def _write_state(home: Path, children, ports, database_url: str, nats_url: str) -> None:

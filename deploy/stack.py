@@ -24,7 +24,12 @@ class Stack:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.ports = {"risk": free_port(), "shelters": free_port(), "funds": free_port()}
+        self.ports = {
+            "risk": free_port(),
+            "shelters": free_port(),
+            "funds": free_port(),
+            "console": free_port(),
+        }
         self.nats_port = free_port()
         self.env = dict(os.environ)
         for key in [k for k in self.env if k.startswith("AMPARO_")]:
@@ -35,6 +40,7 @@ class Stack:
             AMPARO_RISK_PORT=str(self.ports["risk"]),
             AMPARO_SHELTERS_PORT=str(self.ports["shelters"]),
             AMPARO_FUNDS_PORT=str(self.ports["funds"]),
+            AMPARO_CONSOLE_PORT=str(self.ports["console"]),
         )
         self.process: subprocess.Popen | None = None
         self._tokens: dict[tuple, str] = {}

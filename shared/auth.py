@@ -1,23 +1,32 @@
-"""JWT bearer auth: ``sub``, ``roles`` and ``countries``; guards by role and country."""
+"""JWT bearer auth (EdDSA): ``sub``, ``roles`` and ``countries``; guards by role and country."""
 
 from __future__ import annotations
 
+import functools
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt
 import msgspec
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from shared.config import ConfigError, Settings
 from shared.errors import NotAllowed
 from shared.problems import Unauthorized
 
 ROLES = ("network_staff", "shelter_coordinator", "risk_analyst", "fund_committee", "fund_admin", "admin")
 # A role also holds the powers of the roles listed for it (DESIGN.md, "Who may do what").
 _IMPLIES = {"shelter_coordinator": {"network_staff"}}
-ALGORITHM = "HS256"
+# Ed25519 signatures: only the console and `amparo token` hold the private key; the
+# services verify with the public key and cannot mint a token themselves.
+ALGORITHM = "EdDSA"
+AUDIENCE = "amparo-services"
+MAX_TTL_SECONDS = 12 * 3600
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -52,18 +61,77 @@ class Principal(msgspec.Struct, frozen=True):
         return None if self.is_admin else sorted(self.countries)
 
 
+def new_signing_key() -> tuple[str, str]:
+    """A fresh Ed25519 key pair as PEM text: (private, public)."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    return private, public_pem(private)
+
+
+def public_pem(private_pem: str) -> str:
+    """The public half of a private key, as PEM text."""
+    public = _private_key(private_pem).public_key()
+    return public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+@functools.lru_cache(maxsize=8)
+def _private_key(pem: str) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("the token signing key must be an Ed25519 private key")
+    return key
+
+
+@functools.lru_cache(maxsize=8)
+def _public_key(pem: str) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(pem.encode())
+    except ValueError:
+        raise ValueError("the token verification key is not a PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the token verification key must be an Ed25519 public key")
+    return key
+
+
+def read_key_file(path: str) -> str:
+    """A PEM key file's text, read once per process (the key does not change under us)."""
+    return _read_key_file(str(Path(path).resolve()))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_key_file(path: str) -> str:
+    return Path(path).read_text()
+
+
+def verification_key(settings: Settings) -> str:
+    """The public key the services verify tokens with: inline PEM or a file."""
+    if settings.jwt_public_key:
+        return settings.jwt_public_key
+    if settings.jwt_public_key_file:
+        return read_key_file(settings.jwt_public_key_file)
+    raise ConfigError("set AMPARO_JWT_PUBLIC_KEY or AMPARO_JWT_PUBLIC_KEY_FILE (the token verification key)")
+
+
 def issue_token(
-    secret: str,
+    private_key: str,
     *,
     sub: str,
     roles: list[str],
     countries: list[str],
     ttl_seconds: int = 8 * 3600,
     issuer: str = "amparo",
+    audience: str = AUDIENCE,
 ) -> str:
+    """A token signed with the issuer's Ed25519 private key (PEM text)."""
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise ValueError(f"unknown role(s): {', '.join(unknown)}; roles are {', '.join(ROLES)}")
+    if not 0 < ttl_seconds <= MAX_TTL_SECONDS:
+        raise ValueError(f"a token lives at most {MAX_TTL_SECONDS} seconds")
     now = int(time.time())
     claims = {
         "sub": sub,
@@ -72,43 +140,50 @@ def issue_token(
         "iat": now,
         "exp": now + ttl_seconds,
         "iss": issuer,
+        "aud": audience,
     }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    return jwt.encode(claims, _private_key(private_key), algorithm=ALGORITHM)
 
 
 # Verified tokens, until they expire: a token's validity depends only on its signature,
-# issuer and expiry, and staff send the same token all day (5% of a read request).
+# issuer, audience and expiry, and staff send the same token all day (5% of a read request).
 _verified: dict[tuple[str, str, str], tuple[Principal, float]] = {}
 _VERIFIED_MAX = 4096
 
 
-def decode_token(secret: str, token: str, *, issuer: str = "amparo") -> Principal:
-    key = (secret, issuer, token)
+def decode_token(
+    public_key: str, token: str, *, issuer: str = "amparo", audience: str = AUDIENCE
+) -> Principal:
+    key = (public_key, issuer + "\x00" + audience, token)
     hit = _verified.get(key)
     if hit is not None:
         if hit[1] > time.time():
             return hit[0]
         del _verified[key]
-    principal, expires = _verify(secret, token, issuer)
+    principal, expires = _verify(public_key, token, issuer, audience)
     if len(_verified) >= _VERIFIED_MAX:
         _verified.clear()
     _verified[key] = (principal, expires)
     return principal
 
 
-def _verify(secret: str, token: str, issuer: str) -> tuple[Principal, float]:
+def _verify(public_key: str, token: str, issuer: str, audience: str) -> tuple[Principal, float]:
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            secret,
+            _public_key(public_key),
             algorithms=[ALGORITHM],  # a fixed list: "alg: none" and key confusion are refused
             issuer=issuer,
-            options={"require": ["exp", "sub", "iss"]},
+            audience=audience,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("the token has expired; ask for a new one") from None
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"the token is not valid ({type(exc).__name__})") from None
+    # A stolen token must not outlive a working day, whatever expiry its issuer wrote.
+    if float(claims["exp"]) - float(claims["iat"]) > MAX_TTL_SECONDS:
+        raise Unauthorized(f"the token lives longer than the {MAX_TTL_SECONDS} seconds allowed")
     roles = claims.get("roles") or []
     countries = claims.get("countries") or []
     if not isinstance(roles, list) or not isinstance(countries, list):
@@ -132,7 +207,7 @@ class JWTAuthMiddleware(AbstractAuthenticationMiddleware):
             )
         runtime = connection.app.state.runtime
         principal = decode_token(
-            runtime.settings.jwt_secret, token.strip(), issuer=runtime.settings.jwt_issuer
+            verification_key(runtime.settings), token.strip(), issuer=runtime.settings.jwt_issuer
         )
         return AuthenticationResult(user=principal, auth=token)
 

@@ -43,12 +43,13 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
     config = config if config is not None else load_config(spec.config)
     configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
     runtime = Runtime(spec, settings, config)
+    options = dict(spec.app_options)
+    middleware = [RequestContextMiddleware, *options.pop("middleware", [])]
+    if spec.bearer_auth:
+        middleware.append(DefineMiddleware(JWTAuthMiddleware, exclude=list(PUBLIC_PATHS)))
     app = Litestar(
         route_handlers=[*OPERATIONS_ROUTES, *spec.routes],
-        middleware=[
-            RequestContextMiddleware,
-            DefineMiddleware(JWTAuthMiddleware, exclude=list(PUBLIC_PATHS)),
-        ],
+        middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,
         # Bodies here are small JSON documents; Litestar's default is 10 MB.
@@ -69,16 +70,18 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
         lifespan=[runtime.lifespan],
         state=State({"runtime": runtime}),
         debug=False,
+        **options,
     )
-    _check_routes(app)
+    # The console's pages (forms, not JSON) have their own hook; the JSON APIs must not.
+    _check_routes(app, json_api=spec.bearer_auth)
     return app
 
 
-def _check_routes(app: Litestar) -> None:
+def _check_routes(app: Litestar, *, json_api: bool) -> None:
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             _rebind_options(route)
-        for handler in getattr(route, "route_handlers", ()):
+        for handler in getattr(route, "route_handlers", ()) if json_api else ():
             # Litestar runs only the innermost layer's before_request: a route or controller
             # with its own would silently skip the strict body decoding.
             hook = handler.resolve_before_request()

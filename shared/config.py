@@ -15,7 +15,7 @@ import msgspec
 
 ServiceName = Literal["risk", "shelters", "funds"]
 SERVICES: tuple[ServiceName, ...] = ("risk", "shelters", "funds")
-DEFAULT_PORTS: dict[str, int] = {"risk": 8001, "shelters": 8002, "funds": 8003}
+DEFAULT_PORTS: dict[str, int] = {"risk": 8001, "shelters": 8002, "funds": 8003, "console": 8000}
 
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
@@ -41,8 +41,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     nats_creds_file: str = ""
     # CA that signed the NATS servers' certificates (tls:// URLs of a cluster).
     nats_tls_ca_file: str = ""
-    # HS256 secret shared by the token issuer and the three services.
-    jwt_secret: str = ""
+    # Ed25519 public key (PEM, inline or a file) the services verify tokens with; the
+    # private half stays with the console and `amparo token`.
+    jwt_public_key: str = ""
+    jwt_public_key_file: str = ""
     jwt_issuer: str = "amparo"
     # PII keys: "kid:base64key[,kid:base64key...]"; the first is used to encrypt.
     pii_keys: str = ""

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,11 @@ class ServiceSpec:
     # A service that stores personal data refuses to start without its key.
     needs_pii_key: bool = False
     tags: Sequence[str] = field(default_factory=tuple)
+    # The console: no bearer tokens (it signs people in itself), no events, and Litestar
+    # options of its own (templates, static files, middleware).
+    bearer_auth: bool = True
+    uses_broker: bool = True
+    app_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Runtime:
@@ -114,11 +119,23 @@ class Runtime:
                 raise KeyFileError(f"the {self.service} service needs AMPARO_PII_KEYS or AMPARO_PII_KEY_FILE")
         except KeyFileError as exc:
             raise self.refuse(str(exc)) from None
+        if self.spec.bearer_auth:
+            from shared.auth import verification_key
+
+            verification_key(s)  # no key, no start: refuse at once, not on every request
         await db.migrate(dsn, self.spec.migrations)
         self.pool = await db.create_pool(
             dsn, min_size=s.db_pool_min, max_size=s.db_pool_max, command_timeout=s.db_command_timeout
         )
         await self._check_keys()
+        if self.spec.uses_broker:
+            await self._start_broker(dsn)
+        for job in self.spec.jobs:
+            self._spawn(self._periodic(job), f"job-{job.name}")
+        log.info("service.started", consumers=[c.durable for c in self.consumers])
+
+    async def _start_broker(self, dsn: str) -> None:
+        s = self.settings
         self.nc = await broker.connect(
             s.nats_url,
             name=f"amparo-{self.service}",
@@ -136,9 +153,6 @@ class Runtime:
         self._spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:
             self._spawn(consumer.run(), f"consumer-{consumer.durable}")
-        for job in self.spec.jobs:
-            self._spawn(self._periodic(job), f"job-{job.name}")
-        log.info("service.started", consumers=[c.durable for c in self.consumers])
 
     async def _check_keys(self) -> None:
         """Ciphertext under a key id the key file lacks (or that the key does not open)
@@ -200,6 +214,8 @@ class Runtime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable ({type(exc).__name__})"
+        if not self.spec.uses_broker:
+            return checks
         checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
         now = time.monotonic()
         for consumer in self.consumers:

@@ -19,7 +19,7 @@ from deploy.embedded import free_port, start_nats, start_postgres
 from shared import broker, db
 from shared.config import Settings, load_settings, with_database
 from shared.crypto import new_key_spec
-from tests.support import JWT_SECRET
+from tests.support import JWT_PUBLIC_KEY
 
 PII_KEYS = new_key_spec("test1")
 
@@ -107,7 +107,7 @@ def make_settings(pg_url, nats_url, clean_streams):
                 "database_url": pg_url,
                 "database_name": name,
                 "nats_url": nats_url,
-                "jwt_secret": JWT_SECRET,
+                "jwt_public_key": JWT_PUBLIC_KEY,
                 "pii_keys": PII_KEYS,
                 "log_level": "warning",
                 "outbox_poll_seconds": 0.2,

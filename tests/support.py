@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 
 from litestar.testing import AsyncTestClient
 
-from shared.auth import issue_token
+from shared.auth import issue_token, new_signing_key
 from shared.config import Settings
 
 T = TypeVar("T")
 _ROOT = Path(__file__).resolve().parents[1]
-JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+# One key pair per test session: tests sign like the console, services verify the public half.
+JWT_PRIVATE_KEY, JWT_PUBLIC_KEY = new_signing_key()
 
 
 async def eventually(
@@ -44,7 +45,9 @@ def token(
     sub: str = "tester",
     ttl: int = 3600,
 ) -> str:
-    return issue_token(JWT_SECRET, sub=sub, roles=list(roles), countries=list(countries), ttl_seconds=ttl)
+    return issue_token(
+        JWT_PRIVATE_KEY, sub=sub, roles=list(roles), countries=list(countries), ttl_seconds=ttl
+    )
 
 
 def auth(
@@ -116,7 +119,7 @@ async def served_process(
         "AMPARO_DATABASE_URL": settings.database_url,
         "AMPARO_DATABASE_NAME": settings.database_name,
         "AMPARO_NATS_URL": settings.nats_url,
-        "AMPARO_JWT_SECRET": settings.jwt_secret,
+        "AMPARO_JWT_PUBLIC_KEY": settings.jwt_public_key,
         "AMPARO_PII_KEYS": settings.pii_keys,
         "AMPARO_LOG_LEVEL": log_level,
     }

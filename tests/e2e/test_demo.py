@@ -10,3 +10,5 @@ def test_demo_loads_data_and_pushes_cases_through(stack, monkeypatch, capsys):
     assert "beds in 20 shelters" in out
     assert "attacks in the last year" in out
     assert out.count("case ") == 4
+    # A console account per role, each with a one-time password printed once.
+    assert "network-staff@demo.amparo.local" in out and "fund-admin@demo.amparo.local" in out

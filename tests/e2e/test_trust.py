@@ -31,7 +31,7 @@ def test_home_secrets_logs_and_nats_conf_are_not_readable_by_others(stack):
     home = stack.home
     # 0700; as root 0710 so the embedded PostgreSQL's own user may pass through.
     assert _mode(home) in (0o700, 0o710)
-    private = [home / "jwt.secret", home / "run.json", home / "nats.log", home / "nats" / "nats.conf"]
+    private = [home / "jwt.key", home / "run.json", home / "nats.log", home / "nats" / "nats.conf"]
     private += [*(home / "keys").iterdir(), *(home / "secrets").iterdir(), *(home / "logs").iterdir()]
     assert len(private) > 10
     for path in private:

@@ -12,10 +12,10 @@ import jwt
 import pytest
 from litestar import get
 
-from shared.auth import requires
+from shared.auth import new_signing_key, requires
 from shared.bootstrap import ServiceSpec, build_app
 from shared.http import Caller, Rt
-from tests.support import JWT_SECRET, auth, token
+from tests.support import JWT_PRIVATE_KEY, JWT_PUBLIC_KEY, auth, token
 
 
 @get("/cases-probe", operation_id="probeCases", guards=[requires("risk_analyst")], sync_to_thread=False)
@@ -63,10 +63,12 @@ async def test_expired_token_is_401(client):
             "roles": ["risk_analyst"],
             "countries": ["GT"],
             "iss": "amparo",
+            "aud": "amparo-services",
+            "iat": int(time.time()) - 120,
             "exp": int(time.time()) - 60,
         },
-        JWT_SECRET,
-        algorithm="HS256",
+        JWT_PRIVATE_KEY,
+        algorithm="EdDSA",
     )
     body = assert_problem(
         await client.get("/cases-probe", headers={"Authorization": f"Bearer {expired}"}), 401
@@ -77,8 +79,8 @@ async def test_expired_token_is_401(client):
 async def test_badly_signed_token_is_401(client):
     forged = jwt.encode(
         {"sub": "a", "roles": ["admin"], "countries": [], "iss": "amparo", "exp": int(time.time()) + 60},
-        "another-secret-of-sufficient-length-0123456789",
-        algorithm="HS256",
+        new_signing_key()[0],
+        algorithm="EdDSA",
     )
     assert_problem(await client.get("/cases-probe", headers={"Authorization": f"Bearer {forged}"}), 401)
 
@@ -104,13 +106,15 @@ async def test_unknown_route_is_a_problem(client):
     assert_problem(await client.get("/nowhere", headers=auth("admin")), 404)
 
 
-def test_token_command_prints_a_valid_token(monkeypatch, capsys):
+def test_token_command_prints_a_valid_token(monkeypatch, capsys, tmp_path):
     from deploy.cli import main
     from shared.auth import decode_token
 
-    monkeypatch.setenv("AMPARO_JWT_SECRET", JWT_SECRET)
+    key_file = tmp_path / "jwt.key"
+    key_file.write_text(JWT_PRIVATE_KEY)
+    monkeypatch.setenv("AMPARO_JWT_PRIVATE_KEY_FILE", str(key_file))
     assert main(["token", "--role", "shelter_coordinator", "--country", "gt", "--ttl", "60"]) == 0
-    principal = decode_token(JWT_SECRET, capsys.readouterr().out.strip())
+    principal = decode_token(JWT_PUBLIC_KEY, capsys.readouterr().out.strip())
     assert principal.roles == {"shelter_coordinator"} and principal.countries == {"GT"}
     assert principal.has_role("network_staff") and not principal.has_role("fund_admin")
     with pytest.raises(SystemExit, match="unknown role"):
@@ -122,12 +126,12 @@ def test_a_verified_token_stops_working_when_it_expires():
     from shared.auth import decode_token, issue_token
     from shared.problems import Unauthorized
 
-    short = issue_token(JWT_SECRET, sub="a", roles=["admin"], countries=[], ttl_seconds=1)
-    assert decode_token(JWT_SECRET, short).sub == "a"  # verified and remembered
+    short = issue_token(JWT_PRIVATE_KEY, sub="a", roles=["admin"], countries=[], ttl_seconds=1)
+    assert decode_token(JWT_PUBLIC_KEY, short).sub == "a"  # verified and remembered
     deadline = time.time() + 5
     while time.time() < deadline + 1:
         try:
-            decode_token(JWT_SECRET, short)
+            decode_token(JWT_PUBLIC_KEY, short)
         except Unauthorized as exc:
             assert "expired" in exc.detail
             break
@@ -136,8 +140,8 @@ def test_a_verified_token_stops_working_when_it_expires():
         raise AssertionError("an expired token was still accepted")
     with pytest.raises(Unauthorized):
         decode_token(
-            "another-secret-of-sufficient-length-0123456789",
-            issue_token(JWT_SECRET, sub="a", roles=[], countries=[]),
+            new_signing_key()[1],
+            issue_token(JWT_PRIVATE_KEY, sub="a", roles=[], countries=[]),
         )
 
 

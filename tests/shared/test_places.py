@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared import places
-from tests.support import JWT_SECRET
+from tests.support import JWT_PRIVATE_KEY
 
 ALL_REGIONS = sorted(s.code for s in pycountry.subdivisions)
 
@@ -94,10 +94,12 @@ def test_localize_fills_names_in_nested_structs_and_lists():
     assert (second.country_name, second.region_name) == ("Guatemala", None)
 
 
-def test_token_refuses_unknown_countries_and_roles_in_one_line(monkeypatch, capsys):
+def test_token_refuses_unknown_countries_and_roles_in_one_line(monkeypatch, capsys, tmp_path):
     from deploy.cli import main
 
-    monkeypatch.setenv("AMPARO_JWT_SECRET", JWT_SECRET)
+    key = tmp_path / "jwt.key"
+    key.write_text(JWT_PRIVATE_KEY)
+    monkeypatch.setenv("AMPARO_JWT_PRIVATE_KEY_FILE", str(key))
     for argv, reason in (
         (["--role", "risk_analyst", "--country", "Guatemala"], "unknown country Guatemala"),
         (["--role", "risk_analyst", "--country", "GT", "--country", "XX"], "unknown country XX"),

@@ -1,0 +1,88 @@
+"""What people read when something is refused or done: chosen by code, translated.
+
+A service's ``detail`` is written for developers and may change; the console shows one of
+these sentences instead, in the person's language (``code`` first, then the status).
+"""
+
+from __future__ import annotations
+
+from services.console.i18n import gettext_
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalog; it is translated where it is shown."""
+    return message
+
+
+PROBLEMS = {
+    "placement.wrong_state": N_("This placement is not in a state that allows this step. Reload the board."),
+    "placement.hold_expired": N_("The hold has expired and its beds were released."),
+    "placement.already_active": N_("This case already has an active placement."),
+    "placement.no_room": N_("No shelter has room for this family."),
+    "stay.beds_booked": N_("The beds are booked by another family in those days."),
+    "bed.busy": N_("The bed is held or occupied in that period."),
+    "shelter.code_taken": N_("Another shelter already uses this code."),
+    "shelter.not_found": N_("This shelter does not exist or is outside your countries."),
+    "console.unreachable": N_("A service did not answer. Try again in a moment."),
+    "console.csrf": N_("The form was out of date. Reload the page and try again."),
+    "console.role": N_("Your role does not allow this page."),
+    "signin.refused": N_("Wrong email or password."),
+    "signin.locked": N_("Too many failed attempts. Wait a few minutes and try again."),
+    "signin.code": N_("That code is not valid. Use the newest code from your app."),
+    "password.too_short": N_("A password needs at least 12 characters."),
+    "password.same": N_("Choose a password different from the one you were given."),
+    "password.mismatch": N_("The two passwords are not the same."),
+    "account.email": N_("Enter a valid email address."),
+    "account.email_taken": N_("An account with this email already exists."),
+    "account.roles": N_("Choose at least one role."),
+    "account.countries": N_("Choose countries from the list."),
+    "http.400": N_("Some values are missing or not valid."),
+    "http.401": N_("Your session is over. Sign in again."),
+    "http.403": N_("You are not allowed to do this."),
+    "http.404": N_("Not found, or outside your countries."),
+    "http.409": N_("This conflicts with the current state. Reload and try again."),
+    "http.422": N_("Some values are not possible (for example an end before its start)."),
+    "http.503": N_("A service is not available right now. Try again in a moment."),
+}
+GENERIC = N_("Something went wrong. Try again; if it happens again, tell your administrator.")
+
+DONE = {
+    "confirmed": N_("The placement is confirmed."),
+    "checked_in": N_("The family is checked in."),
+    "checked_out": N_("The family is checked out; the beds are free."),
+    "cancelled": N_("The placement is cancelled; the beds are free."),
+    "stay": N_("The stay is changed."),
+    "shelter": N_("The shelter is registered."),
+    "beds": N_("The beds are added."),
+    "oos": N_("The bed is out of service for that period."),
+    "oos_removed": N_("The bed is back in service."),
+    "closed": N_("The shelter is closed to new holds."),
+    "reopened": N_("The shelter is open again."),
+    "account": N_("The account is created."),
+    "password": N_("Your password is changed."),
+    "language": N_("Language changed."),
+}
+
+
+ROLE_NAMES = {
+    "network_staff": N_("network staff"),
+    "shelter_coordinator": N_("shelter coordinator"),
+    "risk_analyst": N_("risk analyst"),
+    "fund_committee": N_("fund committee"),
+    "fund_admin": N_("fund administrator"),
+    "admin": N_("administrator"),
+}
+
+
+def role_name(role: str) -> str:
+    return gettext_(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
+def problem_text(code: str, status: int) -> str:
+    message = PROBLEMS.get(code) or PROBLEMS.get(f"http.{status}") or GENERIC
+    return gettext_(message)
+
+
+def done_text(code: str | None) -> str | None:
+    message = DONE.get(code or "")
+    return gettext_(message) if message else None
