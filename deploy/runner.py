@@ -21,7 +21,7 @@ from pathlib import Path
 from deploy import keys, roles
 from deploy.embedded import StartError, port_in_use, start_nats, start_postgres
 from deploy.natsconf import USERS
-from deploy.secrets import password, private_dir, private_log, secret_file, write_secret
+from deploy.secrets import password, private_dir, private_log, write_secret
 from shared import broker
 from shared.config import DEFAULT_PORTS, SERVICES
 
