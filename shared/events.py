@@ -19,16 +19,17 @@ import msgspec
 
 from shared.logging import current_context
 from shared.places import Country, Place, Region
+from shared.validation import END
 
 __all__ = ["Country", "Place", "Region"]  # declared once, in shared.places
 
 # A code from one of our vocabularies (close reasons, purposes, needs): never free text.
-Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
-InstrumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}$")]
-ShelterCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")]
+Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,59}" + END)]
+InstrumentVersion = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{0,59}" + END)]
+ShelterCode = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}" + END)]
 # Why a shelter was chosen: "; "-separated rule codes, some with a value (region=GT-17).
 RuleCodes = Annotated[
-    str, msgspec.Meta(pattern=r"^([a-z_]+(=[A-Za-z0-9(),=/_-]+)?(; [a-z_]+(=[A-Za-z0-9(),=/_-]+)?)*)?$")
+    str, msgspec.Meta(pattern=r"^([a-z_]+(=[A-Za-z0-9(),=/_-]+)?(; [a-z_]+(=[A-Za-z0-9(),=/_-]+)?)*)?" + END)
 ]
 
 Level = Literal["low", "medium", "high", "extreme"]
@@ -42,7 +43,7 @@ MeasureKind = Literal[
     "digital_security",
     "self_care",
 ]
-Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}" + END)]
 
 
 class Payload(msgspec.Struct, kw_only=True, frozen=True):
@@ -165,7 +166,7 @@ class PlacementEnded(Payload, frozen=True):
 class PlacementCancelled(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.shelters.placement.cancelled"
     placement_id: uuid.UUID
-    reason: Annotated[str, msgspec.Meta(pattern=r"^([a-z][a-z0-9_]{0,59})?$")] = ""
+    reason: Annotated[str, msgspec.Meta(pattern=r"^([a-z][a-z0-9_]{0,59})?" + END)] = ""
 
 
 class PlacementExpired(Payload, frozen=True):
@@ -308,13 +309,13 @@ class Envelope(msgspec.Struct, Generic[P], kw_only=True, frozen=True):
 
 class _WireEnvelope(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
-    type: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_.]{0,119}$")]
+    type: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_.]{0,119}" + END)]
     version: int
     occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
     case_id: uuid.UUID | None
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None
-    producer: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+    producer: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}" + END)]
     data: msgspec.Raw
 
 

@@ -19,9 +19,11 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 import pycountry
 
-COUNTRY_PATTERN = r"^[A-Z]{2}$"
-REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}$"
-PLACE_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+from shared.validation import END
+
+COUNTRY_PATTERN = r"^[A-Z]{2}" + END
+REGION_PATTERN = r"^[A-Z]{2}-[A-Z0-9]{1,3}" + END
+PLACE_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?" + END
 
 Country = Annotated[
     str, msgspec.Meta(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2 country code, e.g. GT")

@@ -20,6 +20,12 @@ from jsonschema.exceptions import ValidationError as SchemaError
 
 MAX_LISTED = 5
 
+# The end of the string in a pattern. `$` is not: Python's `re` (msgspec's check) lets it
+# match before a final newline, the document's ECMA-262 reading does not, so "GT\n" would
+# be refused by the document and taken by the service. `[\s\S]` is any character in every
+# engine (whatever each one counts as a space); write `^[A-Z]{2}` + END, never `$` or `\Z`.
+END = r"(?![\s\S])"
+
 
 @functools.cache
 def json_schema(tp: Any) -> dict[str, Any]:

@@ -12,10 +12,11 @@ import msgspec
 from litestar.params import QueryParameter
 
 from shared.events import Country
+from shared.validation import END
 
 # Minor units; at most 10^12 keeps every sum far inside bigint.
 Amount = Annotated[int, msgspec.Meta(gt=0, le=1_000_000_000_000, description="integer minor units, > 0")]
-ReasonCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$", description="a reason code")]
+ReasonCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,39}" + END, description="a reason code")]
 
 
 class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=True):

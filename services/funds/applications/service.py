@@ -36,7 +36,7 @@ from services.funds.domain.policy import suggested_amount
 from services.funds.domain.vocabulary import UNDECIDED, Track
 from services.funds.events import emit
 from services.funds.funds import store as funds_store
-from services.funds.funds.service import fund_or_404
+from services.funds.funds.service import fund_named
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotAllowed
 from shared.events import (
@@ -156,7 +156,7 @@ async def create_application(rt: Runtime, principal: Principal, body: Applicatio
     check_lines(lines)
     async with rt.pool.acquire() as conn, conn.transaction():
         await open_case_in_scope(conn, principal, body.case_id, body.country)
-        fund = await fund_or_404(conn, principal, body.fund_id)
+        fund = await fund_named(conn, principal, body.fund_id)
         _check_serves(fund, body.country)
         if not principal.has_role("fund_admin") and not await funds_store.is_member(
             conn, fund["id"], principal.sub
@@ -211,7 +211,7 @@ async def assign_fund(
                 "members have already voted on this application; open a new one for another fund",
                 code="application.has_votes",
             )
-        fund = await fund_or_404(conn, principal, body.fund_id)
+        fund = await fund_named(conn, principal, body.fund_id)
         _check_serves(fund, app["country"])
         lines = None
         if app["currency"] != fund["currency"] or app["requested"] == 0:

@@ -12,28 +12,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from services.funds.disbursements import service
 from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView
 from shared.auth import requires
-from shared.errors import BadInput
 from shared.http import Caller, Rt
 
 ADMINS = requires("fund_admin")
 MAX_KEY_LENGTH = 200
-
-
-def idempotency_key(raw: str | None) -> str:
-    """The Idempotency-Key header as the use case takes it: present, printable, bounded."""
-    key = (raw or "").strip()
-    if not key:
-        raise BadInput(
-            "the Idempotency-Key header is required: send a new random key (e.g. a UUID) for each tranche, "
-            "and the same key when you retry it",
-            code="disbursement.idempotency_key_missing",
-        )
-    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise BadInput(
-            f"the Idempotency-Key header must be 1-{MAX_KEY_LENGTH} printable characters",
-            code="disbursement.idempotency_key_invalid",
-        )
-    return key
 
 
 class DisbursementsController(Controller):
@@ -48,19 +30,20 @@ class DisbursementsController(Controller):
         application_id: FromPath[uuid.UUID],
         data: JSONBody[DisbursementCreate],
         key: Annotated[
-            str | None,
+            str,
             HeaderParameter(
                 name="Idempotency-Key",
-                description="required: a new key per tranche, the same key when retrying it",
+                required=True,
+                min_length=1,
+                max_length=MAX_KEY_LENGTH,
+                description="a new key per tranche (e.g. a UUID), the same key when retrying it",
             ),
-        ] = None,
+        ],
     ) -> Response[DisbursementView]:
         """Pay one tranche of an approved grant (an emergency approval may be paid before it is
         ratified). 201 when paid now; 200 with the same body and `Idempotent-Replayed: true`
         when this key already paid it."""
-        view, created = await service.disburse(
-            rt, principal, application_id, data, idempotency_key=idempotency_key(key)
-        )
+        view, created = await service.disburse(rt, principal, application_id, data, idempotency_key=key)
         return Response(
             view,
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,

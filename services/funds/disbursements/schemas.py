@@ -11,13 +11,14 @@ import msgspec
 from services.funds.domain.vocabulary import Method
 from services.funds.schemas import Amount, Request
 from shared.events import Currency
+from shared.validation import END
 
 # An account or wallet reference, never a person's name: upper-case letters, digits and
 # dashes, 4-34 characters, with at least one digit (IBAN-like, wallet ids, partner codes).
 PayeeReference = Annotated[
     str,
     msgspec.Meta(
-        pattern=r"^(?=[A-Z0-9-]*[0-9])[A-Z0-9][A-Z0-9-]{3,33}$",
+        pattern=r"^(?=[A-Z0-9-]*[0-9])[A-Z0-9][A-Z0-9-]{3,33}" + END,
         description="account/wallet/partner reference: A-Z, 0-9, '-', 4-34 chars, at least one digit; not a name",
     ),
 ]

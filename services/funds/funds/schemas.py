@@ -12,9 +12,10 @@ from services.funds.domain.vocabulary import Purpose
 from services.funds.schemas import Amount, Request
 from shared import places
 from shared.events import Country, Currency
+from shared.validation import END
 
 Hours = Annotated[float, msgspec.Meta(gt=0, le=24 * 365)]
-Sub = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S+$")]
+Sub = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[!-~]+" + END)]
 
 
 class FundCreate(Request):

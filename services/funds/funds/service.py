@@ -43,6 +43,18 @@ async def fund_or_404(
     return fund
 
 
+async def fund_named(conn, principal: Principal, fund_id: uuid.UUID) -> asyncpg.Record:
+    """The fund a request body names. One that does not exist (or serves none of the
+    caller's countries, which answers the same) makes the body break a rule: a 422 naming
+    the field, not a 404 (the route's path names no fund)."""
+    try:
+        return await fund_or_404(conn, principal, fund_id)
+    except NotFound:
+        raise Invalid(
+            "fund_id names no fund you can see; correct it", code="fund.unknown", extra={"field": "fund_id"}
+        ) from None
+
+
 async def fund_views(conn, funds: list[asyncpg.Record]) -> list[FundView]:
     ids = [f["id"] for f in funds]
     members = await store.members_of(conn, ids)

@@ -12,21 +12,24 @@ from services.funds.domain.reports import percentile
 from services.funds.reports import store
 from services.funds.reports.schemas import Distribution, GrantRow, GrantsReport
 from shared.auth import Principal
-from shared.errors import BadInput
+from shared.errors import Invalid
 from shared.runtime import Runtime
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime, datetime]:
     """Both days included; by default everything up to today."""
     lo = datetime.combine(start, time(), UTC) if start else datetime(2000, 1, 1, tzinfo=UTC)
-    hi = (
-        datetime.combine(end + timedelta(days=1), time(), UTC)
-        if end
-        else datetime.now(UTC) + timedelta(days=1)
-    )
+    if end is None:
+        hi = datetime.now(UTC) + timedelta(days=1)
+    elif end < date.max:
+        hi = datetime.combine(end + timedelta(days=1), time(), UTC)  # the last day included
+    else:
+        hi = datetime.max.replace(tzinfo=UTC)  # no day follows the calendar's last
     if hi <= lo:
-        raise BadInput(
-            "'from' must be on or before 'to' (dates as YYYY-MM-DD, both included)", code="report.bad_range"
+        raise Invalid(
+            "'from' must be on or before 'to' (dates as YYYY-MM-DD, both included)",
+            code="report.bad_range",
+            extra={"field": "from"},
         )
     return lo, hi
 

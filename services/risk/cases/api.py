@@ -27,6 +27,7 @@ from shared.http import Caller, Rt
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 from shared.places import COUNTRY_PATTERN
+from shared.validation import END
 
 ANALYST = requires("risk_analyst")
 
@@ -117,7 +118,7 @@ async def audit(
     case_id: Annotated[uuid.UUID | None, QueryParameter(description="one case's reads")] = None,
     actor: Annotated[
         str | None,
-        QueryParameter(max_length=200, pattern=r"^[^\x00]*$", description="who read (token subject)"),
+        QueryParameter(max_length=200, pattern=r"^[^\x00]*" + END, description="who read (token subject)"),
     ] = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -12,16 +12,17 @@ from services.risk.domain import vocabulary
 from services.risk.domain.reassessment import Reason
 from shared import places
 from shared.events import Country, Level, Party, Region
+from shared.validation import END
 
 # PostgreSQL text cannot hold NUL: refused here as a 400 rather than failing in the database.
-NO_NUL = r"^[^\x00]*$"
+NO_NUL = r"^[^\x00]*" + END
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
 LineOfDefence = Literal[vocabulary.LINES_OF_DEFENCE]
 CloseReason = Literal[vocabulary.CLOSE_REASONS]
 CaseStatus = Literal[vocabulary.CASE_STATUSES]
 NeedCode = Annotated[
-    str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}$", description="a need code, e.g. wheelchair")
+    str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}" + END, description="a need code, e.g. wheelchair")
 ]
 
 

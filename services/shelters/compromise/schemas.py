@@ -8,6 +8,7 @@ from typing import Annotated, ClassVar
 import msgspec
 
 from services.shelters.fields import Request
+from shared.validation import END
 
 
 class Compromise(Request):
@@ -15,7 +16,7 @@ class Compromise(Request):
 
     EXAMPLE: ClassVar[dict] = {"reason": "Persons unknown asked neighbours about the shelter's residents."}
 
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]{1,2000}$")]
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]{1,2000}" + END)]
 
 
 class CompromiseResult(msgspec.Struct, kw_only=True):

@@ -11,6 +11,7 @@ import msgspec
 from services.shelters.fields import Aware, Request, StayDays
 from shared import places
 from shared.events import Country, Level, Party, Place, Region
+from shared.validation import END
 
 PlacementStatus = Literal["requested", "held", "confirmed", "checked_in", "ended", "cancelled", "expired"]
 CancelReason = Literal["withdrawn", "no_longer_needed", "duplicate", "case_closed", "not_suitable", "other"]
@@ -26,7 +27,7 @@ class PartyIn(Party, forbid_unknown_fields=True):
         msgspec.field(default_factory=list)
     )
     accessibility_needs: Annotated[
-        list[Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}$")]], msgspec.Meta(max_length=10)
+        list[Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}" + END)]], msgspec.Meta(max_length=10)
     ] = msgspec.field(default_factory=list)
 
 

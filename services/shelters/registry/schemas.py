@@ -11,15 +11,16 @@ import msgspec
 from services.shelters.fields import Aware, Request
 from shared import places
 from shared.events import Country, Region
+from shared.validation import END
 
 Kind = Literal["shelter", "safe_house", "self_care_centre", "hostel", "halfway_house"]
 Accepts = Literal["women", "children", "families", "lgbti"]
 ShelterStatus = Literal["open", "closed", "compromised"]
 Code = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}$")
+    str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,39}" + END)
 ]
-ServiceName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}$")]
-RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]{1,40}$")]
+ServiceName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}" + END)]
+RoomName = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]{1,40}" + END)]
 OutOfServiceReason = Literal["repair", "cleaning", "safety", "other"]
 
 
@@ -53,8 +54,8 @@ class ShelterCreate(Request):
     kind: Kind
     country: Country
     region: Region
-    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^[^\x00]{1,500}$")]
-    contact: Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00]{0,500}$")] = ""
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^[^\x00]{1,500}" + END)]
+    contact: Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00]{0,500}" + END)] = ""
     accepts: Annotated[list[Accepts], msgspec.Meta(max_length=4)] = []
     accessible: bool = False
     services: Annotated[list[ServiceName], msgspec.Meta(max_length=20)] = []

@@ -103,7 +103,9 @@ async def test_bad_input_gives_clear_problems(client):
     pay = {"amount": 10, "currency": "USD", "method": "bank_transfer", "payee_reference": "ACC-1234"}
     url = f"/applications/{aid}/disbursements"
     missing = assert_problem(await client.post(url, json=pay, headers=ADMIN), 400)
-    assert "Idempotency-Key" in missing["detail"]
+    assert [(e["field"], e["source"], e["rule"]) for e in missing["errors"]] == [
+        ("Idempotency-Key", "header", "required")
+    ]
     assert_problem(
         await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": "p"}), 409
     )  # not approved
@@ -131,13 +133,20 @@ async def test_bad_input_gives_clear_problems(client):
     bad_app["country"] = "CR"
     bad_app["case_id"] = await known_case(client, country="CR")
     bad_app["lines"] = [{"purpose": "legal", "amount": 5}]
-    # A fund of other countries answers like no fund.
-    assert_problem(
-        await client.post("/applications", json=bad_app, headers=auth("fund_admin", countries=("CR",))), 404
+    # A fund of other countries answers like no fund: the body names none the caller can see.
+    other = assert_problem(
+        await client.post("/applications", json=bad_app, headers=auth("fund_admin", countries=("CR",))), 422
     )
+    assert (other["code"], other["field"]) == ("fund.unknown", "fund_id") and fid not in str(other)
+    bad_app["fund_id"] = str(uuid.uuid4())
+    ghost = assert_problem(await client.post("/applications", json=bad_app, headers=ADMIN), 422)
+    assert ghost["code"] == "fund.unknown" and bad_app["fund_id"] not in str(ghost)
     assert_problem(await client.get("/applications?status=lost", headers=ADMIN), 400)
     assert_problem(await client.get("/applications?country=PA", headers=ADMIN), 403)
-    assert_problem(await client.get("/reports/grants?from=2026-02-01&to=2026-01-01", headers=ADMIN), 400)
+    backwards = await client.get("/reports/grants?from=2026-02-01&to=2026-01-01", headers=ADMIN)
+    assert assert_problem(backwards, 422)["code"] == "report.bad_range"
+    last_day = await client.get("/reports/grants?from=9999-12-31&to=9999-12-31", headers=ADMIN)
+    assert last_day.status_code == 200, last_day.text
     assert (await client.post(f"/applications/{aid}/close", json={}, headers=ADMIN)).status_code == 200
     assert_problem(await client.post(f"/applications/{aid}/close", json={}, headers=ADMIN), 409)
     assert_problem(await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": "after-close"}), 409)
@@ -189,4 +198,4 @@ async def test_refusals_name_the_rule_never_what_was_sent(client):
     bad_key = assert_problem(
         await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": long_key}), 400
     )
-    assert long_key not in bad_key["detail"] and bad_key["code"] == "disbursement.idempotency_key_invalid"
+    assert long_key not in str(bad_key) and [e["field"] for e in bad_key["errors"]] == ["Idempotency-Key"]
