@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
+from services.risk import instruments
 from services.risk.cases.schemas import LongText, PartyIn, PartyView
 from shared import places
 from shared.events import Level, MeasureKind, Place
+
+# The versions are the instrument files shipped (a new version is a new file and a
+# restart), so the document lists them and an unknown one is refused with the list.
+InstrumentVersion = Literal[tuple(sorted(instruments.all_instruments()))]
 
 
 class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -38,7 +43,7 @@ class AssessmentCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown
         "notes": "the aggressor knows where she lives (synthetic example)",
     }
 
-    instrument_version: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    instrument_version: InstrumentVersion
     answers: Annotated[
         dict[str, bool | int],
         msgspec.Meta(max_length=500, description="indicator code -> true/false or 0-3 (see the instrument)"),

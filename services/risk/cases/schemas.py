@@ -69,9 +69,11 @@ class PersonalData(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fie
 
     full_name: Text
     organization: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    # Phone numbers, e-mail, messenger handles; one string is taken as a list of one.
+    # Phone numbers, e-mail, messenger handles; one string is taken as a list of one (so
+    # it has a contact's bounds: it is stored, and read back, as one).
     contacts: (
-        Annotated[list[Text], msgspec.Meta(max_length=10)] | Annotated[str, msgspec.Meta(max_length=500)]
+        Annotated[list[Text], msgspec.Meta(max_length=10)]
+        | Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]
     ) = msgspec.field(default_factory=list)
     notes: LongText = ""
 

@@ -137,6 +137,19 @@ async def test_an_unknown_field_is_refused_without_echoing_its_name(client):
     assert "line_of_defence" in problem["errors"][0]["message"]  # the allowed fields are listed
 
 
+async def test_one_contact_sent_as_a_string_is_read_back(client):
+    """It is stored as a list of one, so it has one contact's bounds: a longer one was
+    taken and then broke every read of the case (a 500)."""
+    body = case_body()
+    body["personal"]["contacts"] = "c" * 200
+    case = await client.post("/cases", json=body, headers=ANALYST)
+    assert case.status_code == 201, case.text
+    read = await client.get(f"/cases/{case.json()['id']}", headers=ANALYST)
+    assert read.status_code == 200 and read.json()["personal"]["contacts"] == ["c" * 200]
+    body["personal"]["contacts"] = "c" * 201
+    assert_problem(await client.post("/cases", json=body, headers=ANALYST), 400)
+
+
 async def test_bad_paths_and_queries(client):
     assert_problem(await client.get("/cases/not-a-uuid", headers=ANALYST), 404)
     assert_problem(await client.get(f"/cases/{uuid.uuid4()}", headers=ANALYST), 404)
