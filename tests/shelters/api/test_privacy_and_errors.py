@@ -101,6 +101,11 @@ async def test_roles(client):
         ("get", "/availability?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", None, 422),
         ("get", "/availability?from=2030-01-02&to=2030-01-02", None, 422),
         ("get", "/availability?from=2030-13-02", None, 400),
+        # What the document says `from` and `to` are: a date or an RFC 3339 time with its offset.
+        ("get", "/availability?from=0000000000", None, 400),
+        ("get", "/availability?from=2030-01-02T00:00:00", None, 400),
+        ("get", "/availability?from=0001-01-01T00:00:00%2B05:00", None, 422),  # no UTC twin
+        ("get", "/availability?from=9999-12-31", None, 422),  # no 30 days after it
         ("get", f"/placements/{uuid.uuid4()}", None, 404),
         ("get", f"/shelters/{uuid.uuid4()}", None, 404),
         ("post", f"/placements/{uuid.uuid4()}/confirm", {}, 404),
