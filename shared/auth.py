@@ -51,7 +51,8 @@ class Principal(msgspec.Struct, frozen=True):
 
     def check_country(self, country: str) -> None:
         if not self.can_see(country):
-            raise NotAllowed(f"your token does not cover country {country}")
+            # The country is not repeated: whatever was sent in its place may be a name.
+            raise NotAllowed("your token does not cover this country", code="auth.country_not_covered")
 
     def visible_countries(self, requested: str | None) -> list[str] | None:
         """Countries a list may show: None means all (admin without a filter)."""

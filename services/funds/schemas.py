@@ -11,7 +11,6 @@ from typing import Annotated
 import msgspec
 from litestar.params import QueryParameter
 
-from shared.events import Country
 from shared.validation import END
 
 # Minor units; at most 10^12 keeps every sum far inside bigint.
@@ -23,4 +22,7 @@ class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, frozen=T
     """Base of every request body: unknown fields are refused, not ignored."""
 
 
-CountryQuery = Annotated[Country | None, QueryParameter(description="ISO 3166-1 alpha-2 filter, e.g. GT")]
+# Litestar checks a query parameter by its own constraints, not the Meta inside Country.
+CountryQuery = Annotated[
+    str | None, QueryParameter(pattern=r"^[A-Z]{2}" + END, description="ISO 3166-1 alpha-2 filter, e.g. GT")
+]
