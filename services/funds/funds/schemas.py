@@ -25,7 +25,8 @@ class FundCreate(Request):
         "countries": ["GT", "HN"],
     }
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    # PostgreSQL text cannot hold NUL: the document says so, rather than a 400 it does not.
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00]+" + END)]
     currency: Annotated[Currency, msgspec.Meta(description="ISO 4217; one the network keeps funds in")]
     countries: Annotated[list[Country], msgspec.Meta(min_length=1, max_length=20)]
 

@@ -199,3 +199,11 @@ async def test_refusals_name_the_rule_never_what_was_sent(client):
         await client.post(url, json=pay, headers={**ADMIN, "Idempotency-Key": long_key}), 400
     )
     assert long_key not in str(bad_key) and [e["field"] for e in bad_key["errors"]] == ["Idempotency-Key"]
+
+
+async def test_a_fund_name_with_nul_is_refused_by_its_schema(client):
+    """PostgreSQL text cannot hold NUL: the document says so (a pattern), so the 400 names
+    the field and the rule instead of coming from the database."""
+    body = {"name": "Fondo\x00", "currency": "USD", "countries": ["GT"]}
+    problem = assert_problem(await client.post("/funds", json=body, headers=ADMIN), 400)
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [("$.name", "pattern")]
