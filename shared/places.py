@@ -6,7 +6,7 @@ A free-text "region" once carried a street address into events, the shelters dat
 the placements network staff read; a code cannot. The patterns live in the types (so the
 API documents and event decoding enforce the shape); membership in the ~5,000 codes is
 checked where a request enters, by ``check_*`` in a request Struct's ``__post_init__``
-(a ``ValueError`` there becomes a 400 that names the field). Events are checked by pattern
+(an ``Invalid`` there is a 422 that names the field: the code fits the pattern). Events are checked by pattern
 only: a code dropped by a future ISO update must not dead-letter an old event.
 """
 
@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 import pycountry
 
+from shared.errors import Invalid
 from shared.validation import END
 
 COUNTRY_PATTERN = r"^[A-Z]{2}" + END
@@ -68,24 +69,35 @@ def country_of(region: str) -> str:
     return region[:2]
 
 
+# A well-formed code that names no place fits the document's pattern: refusing it breaks
+# a rule the schema cannot say, a 422 (``Invalid``), not a 400. msgspec lets an exception
+# that is not a ValueError leave ``__post_init__`` as it is, so the edge maps it once.
+def _unknown(field: str, detail: str) -> Invalid:
+    return Invalid(detail, code="place.unknown", extra={"field": field})
+
+
 def check_country(field: str, code: str) -> None:
     """Refuse a well-formed code that names no country; the message names the field only."""
     if not is_country(code):
-        raise ValueError(f"{field} is not an ISO 3166-1 alpha-2 country code")
+        raise _unknown(field, f"{field} is not an ISO 3166-1 alpha-2 country code")
 
 
 def check_region(field: str, code: str, *, country: str | None = None) -> None:
     """Refuse an unknown subdivision, or one of another country than ``country``."""
     if not is_region(code):
-        raise ValueError(f"{field} is not an ISO 3166-2 subdivision code")
+        raise _unknown(field, f"{field} is not an ISO 3166-2 subdivision code")
     if country is not None and country_of(code) != country:
-        raise ValueError(f"{field} is a subdivision of another country than the one given")
+        raise Invalid(
+            f"{field} is a subdivision of another country than the one given",
+            code="place.other_country",
+            extra={"field": field},
+        )
 
 
 def check_place(field: str, code: str) -> None:
     """A subdivision or a whole country."""
     if not (is_region(code) or (len(code) == 2 and is_country(code))):
-        raise ValueError(f"{field} is neither an ISO 3166-2 subdivision code nor a country code")
+        raise _unknown(field, f"{field} is neither an ISO 3166-2 subdivision code nor a country code")
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared import places
+from shared.errors import Invalid
 from tests.support import JWT_PRIVATE_KEY
 
 ALL_REGIONS = sorted(s.code for s in pycountry.subdivisions)
@@ -19,7 +20,7 @@ ALL_REGIONS = sorted(s.code for s in pycountry.subdivisions)
 
 @given(st.sampled_from(ALL_REGIONS))
 def test_every_subdivision_fits_the_pattern_and_belongs_to_a_country(code):
-    assert re.fullmatch(places.REGION_PATTERN[1:-1], code)
+    assert re.search(places.REGION_PATTERN, code)
     assert places.is_region(code) and places.is_country(places.country_of(code))
     places.check_region("region", code, country=places.country_of(code))
     assert places.place_name(code, "en") and places.place_name(code, "es")
@@ -28,7 +29,7 @@ def test_every_subdivision_fits_the_pattern_and_belongs_to_a_country(code):
 @given(st.text(max_size=40))
 def test_free_text_is_never_a_place(text):
     if not places.is_region(text):
-        with pytest.raises(ValueError, match=r"^region is not"):
+        with pytest.raises(Invalid, match=r"^region is not"):
             places.check_region("region", text)
 
 
@@ -42,11 +43,11 @@ def test_names_for_people_in_spanish_or_english():
 
 def test_a_refusal_names_the_field_never_the_value():
     address = "Calle Secreta 123"
-    with pytest.raises(ValueError) as unknown:
+    with pytest.raises(Invalid) as unknown:
         places.check_region("region", address)
-    with pytest.raises(ValueError, match="another country") as foreign:
+    with pytest.raises(Invalid, match="another country") as foreign:
         places.check_region("region", "MX-CHP", country="GT")
-    with pytest.raises(ValueError):
+    with pytest.raises(Invalid):
         places.check_place("excluded_regions", "XX")
     places.check_place("excluded_regions", "MX")
     for exc in (unknown, foreign):

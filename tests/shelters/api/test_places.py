@@ -6,7 +6,15 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from tests.shelters.helpers import COORD, STAFF, assert_problem, create_shelter, placement_body, shelter_body
+from tests.shelters.helpers import (
+    COORD,
+    STAFF,
+    assert_problem,
+    create_shelter,
+    known_case,
+    placement_body,
+    shelter_body,
+)
 
 ADDRESS = "3a Calle 5-20 Zona 1, frente a la iglesia"
 
@@ -23,12 +31,15 @@ async def _everything_stored(settings) -> str:
         await conn.close()
 
 
+# Not a code: the pattern refuses it (400); a code of no subdivision of the country: 422.
 @pytest.mark.parametrize(
-    "region", [ADDRESS, "Petén", "GT-99", "MX-CHP"], ids=["address", "name", "unknown-code", "other-country"]
+    ("region", "status"),
+    [(ADDRESS, 400), ("Petén", 400), ("GT-99", 422), ("MX-CHP", 422)],
+    ids=["address", "name", "unknown-code", "other-country"],
 )
-async def test_a_shelter_region_is_a_subdivision_of_its_country(client, make_settings, region):
+async def test_a_shelter_region_is_a_subdivision_of_its_country(client, make_settings, region, status):
     problem = assert_problem(
-        await client.post("/shelters", json=shelter_body(country="GT", region=region), headers=COORD), 400
+        await client.post("/shelters", json=shelter_body(country="GT", region=region), headers=COORD), status
     )
     assert "region" in problem["detail"] and region not in str(problem)
     assert ADDRESS not in await _everything_stored(await make_settings("shelters"))
@@ -37,13 +48,13 @@ async def test_a_shelter_region_is_a_subdivision_of_its_country(client, make_set
 async def test_a_placement_with_an_address_for_a_region_is_refused_and_never_published(client, make_settings):
     await create_shelter(client, country="GT", region="GT-17")
     cases = [
-        ("region", placement_body(region=ADDRESS)),
-        ("region", placement_body(country="GT", region="MX-CHP")),
-        ("excluded_regions", placement_body(excluded_regions=[ADDRESS])),
-        ("excluded_regions", placement_body(excluded_regions=["Quiché"])),
+        ("region", placement_body(region=ADDRESS), 400),
+        ("region", placement_body(country="GT", region="MX-CHP"), 422),
+        ("excluded_regions", placement_body(excluded_regions=[ADDRESS]), 400),
+        ("excluded_regions", placement_body(excluded_regions=["Quiché"]), 400),
     ]
-    for field, body in cases:
-        problem = assert_problem(await client.post("/placements", json=body, headers=STAFF), 400)
+    for field, body, status in cases:
+        problem = assert_problem(await client.post("/placements", json=body, headers=STAFF), status)
         assert field in problem["detail"] and ADDRESS not in str(problem)
     stored = await _everything_stored(await make_settings("shelters"))
     assert ADDRESS not in stored and "Quiché" not in stored
@@ -55,6 +66,7 @@ async def test_excluded_codes_keep_her_out_and_names_come_in_her_language(client
     assert (peten["region"], peten["region_name"], peten["country_name"]) == ("GT-17", "Petén", "Guatemala")
     await create_shelter(client, country="MX", region="MX-CHP")
     body = placement_body(country="GT", region="GT-14", excluded_regions=["GT-17"])
+    await known_case(client, body["case_id"], "GT")  # shelters places only cases risk opened
     placed = await client.post("/placements", json=body, headers={**STAFF, "Accept-Language": "en"})
     assert placed.status_code == 201, placed.text
     p = placed.json()
