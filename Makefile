@@ -28,7 +28,7 @@ chromium:
 		echo "installing chromium (Debian package) for the console's browser tests ..."; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	} || echo "chromium could not be installed: the browser tests will be skipped"
+	} || { echo "chromium could not be installed: the console's browser tests need it"; exit 1; }
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
