@@ -25,7 +25,7 @@ async def test_an_application_by_hand_waits_for_the_case_and_stops_at_its_closin
         "lines": [{"purpose": "legal", "amount": 30_000}],
     }
     assert (await client.post("/applications", json=body, headers=ADMIN)).status_code == 422
-    opened = CaseOpened(country="GT", region="Petén", line_of_defence="land_and_territory", party=Party())
+    opened = CaseOpened(country="GT", region="GT-17", line_of_defence="land_and_territory", party=Party())
     await publish(js, new_event(opened, producer="risk", case_id=case_id))
 
     async def accepted():

@@ -56,7 +56,7 @@ async def test_an_incident_on_a_foreign_case_answers_like_an_unknown_case(client
     body = {
         "occurred_on": "2026-03-14",
         "country": "GT",
-        "region": "Izabal",
+        "region": "GT-18",
         "scope": "individual",
         "aggression_types": ["threats"],
         "perpetrator_types": ["companies"],

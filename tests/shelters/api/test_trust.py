@@ -26,7 +26,7 @@ def same_answer(a, b) -> None:
 
 
 async def test_a_placement_for_an_unknown_or_foreign_case_is_refused_alike(client):
-    await create_shelter(client, country="GT", region="Petén")
+    await create_shelter(client, country="GT", region="GT-17")
     mx_case = uuid.uuid4()
     await known_case(client, mx_case, "MX")
     # The squat of finding 1: GT staff holding a GT bed for an MX case (201 before).
@@ -64,11 +64,11 @@ async def test_the_case_country_is_the_placement_country(client):
 
 
 async def test_staff_of_the_case_country_see_and_cancel_it_wherever_the_shelter_is(client):
-    await create_shelter(client, country="GT", region="Petén")
+    await create_shelter(client, country="GT", region="GT-17")
     mx_case = uuid.uuid4()
     await known_case(client, mx_case, "MX")
     made = await client.post(
-        "/placements", json=placement_body(case_id=mx_case, country="MX", region="Chiapas"), headers=MX_STAFF
+        "/placements", json=placement_body(case_id=mx_case, country="MX", region="MX-CHP"), headers=MX_STAFF
     )
     assert made.status_code == 201, made.text
     p = made.json()
@@ -83,13 +83,13 @@ async def test_staff_of_the_case_country_see_and_cancel_it_wherever_the_shelter_
 
 
 async def test_a_foreign_placement_or_shelter_answers_like_none(client):
-    shelter = await create_shelter(client, country="MX", region="Chiapas")
+    shelter = await create_shelter(client, country="MX", region="MX-CHP")
     mx_case = uuid.uuid4()
     await known_case(client, mx_case, "MX")
     p = (
         await client.post(
             "/placements",
-            json=placement_body(case_id=mx_case, country="MX", region="Chiapas"),
+            json=placement_body(case_id=mx_case, country="MX", region="MX-CHP"),
             headers=MX_STAFF,
         )
     ).json()

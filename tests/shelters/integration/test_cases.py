@@ -15,16 +15,16 @@ MX_STAFF = auth("network_staff", countries=("MX",), sub="mx-staff")
 
 def opened(case_id, country="MX"):
     payload = CaseOpened(
-        country=country, region="Chiapas", line_of_defence="land_and_territory", party=Party()
+        country=country, region="MX-CHP", line_of_defence="land_and_territory", party=Party()
     )
     return new_event(payload, producer="risk", case_id=case_id)
 
 
 async def test_a_case_opened_in_risk_can_be_placed_by_its_staff(client, clean_streams):
     js = clean_streams
-    await create_shelter(client, country="MX", region="Oaxaca")
+    await create_shelter(client, country="MX", region="MX-OAX")
     case_id = uuid.uuid4()
-    body = placement_body(case_id=case_id, country="MX", region="Chiapas")
+    body = placement_body(case_id=case_id, country="MX", region="MX-CHP")
     assert (await client.post("/placements", json=body, headers=MX_STAFF)).status_code == 422
     await publish(js, opened(case_id))
 
@@ -47,8 +47,8 @@ async def test_a_case_opened_in_risk_can_be_placed_by_its_staff(client, clean_st
 async def test_a_case_first_met_in_an_older_stream_is_learned_from_its_assessment(client, clean_streams):
     js = clean_streams
     case_id = uuid.uuid4()
-    await publish(js, assessment(case_id, country="MX", region="Chiapas", measures=("legal_grant",)))
-    body = placement_body(case_id=case_id, country="MX", region="Chiapas")
+    await publish(js, assessment(case_id, country="MX", region="MX-CHP", measures=("legal_grant",)))
+    body = placement_body(case_id=case_id, country="MX", region="MX-CHP")
 
     async def known():
         return (await client.post("/placements", json=body, headers=MX_STAFF)).status_code == 201
@@ -61,10 +61,10 @@ async def test_a_new_assessment_meets_a_placement_made_by_staff(client, clean_st
     then the analyst records an extreme assessment. The placement is kept, takes the new
     level and is flagged for staff; a PlacementReconciled event tells risk's timeline."""
     js = clean_streams
-    await create_shelter(client, country="MX", region="Oaxaca")
+    await create_shelter(client, country="MX", region="MX-OAX")
     case_id = uuid.uuid4()
     await publish(js, opened(case_id))
-    body = placement_body(case_id=case_id, country="MX", region="Chiapas", level="medium")
+    body = placement_body(case_id=case_id, country="MX", region="MX-CHP", level="medium")
 
     async def placed():
         r = await client.post("/placements", json=body, headers=MX_STAFF)
@@ -72,7 +72,7 @@ async def test_a_new_assessment_meets_a_placement_made_by_staff(client, clean_st
 
     by_hand = await eventually(placed)
     assert by_hand["status"] == "held" and by_hand["review_reason"] is None
-    event = assessment(case_id, level="extreme", country="MX", region="Chiapas", excluded=[])
+    event = assessment(case_id, level="extreme", country="MX", region="MX-CHP", excluded=[])
     await publish(js, event)
 
     async def reconciled():
@@ -94,7 +94,7 @@ async def test_a_new_assessment_updates_a_waiting_request_and_says_so(client, cl
     js = clean_streams
     case_id = uuid.uuid4()
     await publish(js, opened(case_id))
-    body = placement_body(case_id=case_id, country="MX", region="Chiapas", level="low")
+    body = placement_body(case_id=case_id, country="MX", region="MX-CHP", level="low")
 
     async def placed():
         r = await client.post("/placements", json=body, headers=MX_STAFF)
@@ -102,7 +102,7 @@ async def test_a_new_assessment_updates_a_waiting_request_and_says_so(client, cl
 
     waiting = await eventually(placed)
     assert waiting["status"] == "requested"
-    await publish(js, assessment(case_id, level="high", country="MX", region="Chiapas", excluded=[]))
+    await publish(js, assessment(case_id, level="high", country="MX", region="MX-CHP", excluded=[]))
 
     async def reconciled():
         evs = await shelter_events(js)
