@@ -64,6 +64,11 @@ def is_region(code: str) -> bool:
     return code in _regions()
 
 
+def regions_of(country: str) -> list[str]:
+    """The subdivision codes of a country (ISO 3166-2), for people to choose from."""
+    return sorted(code for code in _regions() if country_of(code) == country)
+
+
 def country_of(region: str) -> str:
     """The country a subdivision code belongs to (its first two letters)."""
     return region[:2]

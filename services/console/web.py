@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from services.console import i18n
+from shared import places
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -33,7 +36,30 @@ def static_url(name: str) -> str:
 
 
 def country_name(code: str) -> str:
-    return Locale.parse(i18n.BABEL_LOCALE[i18n.current.get()]).territories.get(code, code)
+    return _territories(i18n.current.get()).get(code, code)
+
+
+@functools.cache
+def _territories(language: str) -> dict[str, str]:
+    # Once per language: the capacity page names a country on each of its 200 rows.
+    return dict(Locale.parse(i18n.BABEL_LOCALE[language]).territories)
+
+
+def place_name(code: str | None) -> str:
+    """A country or subdivision code as people read it, in the page's language."""
+    return places.place_name(code, i18n.current.get()) or ""
+
+
+def _sort_key(name: str) -> str:
+    # As people read a list: neither accents nor case move a name (Python puts "É" after "z").
+    return "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c)).casefold()
+
+
+def regions(country: str | None) -> list[tuple[str, str]]:
+    """The subdivisions (ISO 3166-2) of a country as (code, name), by name: regions are
+    chosen from this list, never typed (a typed region once carried an address)."""
+    named = [(code, place_name(code)) for code in places.regions_of(country or "")]
+    return sorted(named, key=lambda item: _sort_key(item[1]))
 
 
 def _environment() -> jinja2.Environment:
@@ -51,6 +77,8 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         static_url=static_url,
         country_name=country_name,
+        place_name=place_name,
+        regions=regions,
         language_name=i18n.language_name,
         role_name=role_name,
     )

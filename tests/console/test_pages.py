@@ -10,15 +10,16 @@ import httpx
 
 from services.console import i18n
 from tests.console.conftest import make_account, post_form, sign_in
-from tests.support import auth
+from tests.support import auth, known_case
 
 ADDRESS = "Calle Sintética 123, Zona 9"
+CASE_ID = "7b0c3c52-3f0e-4a43-9a55-3c8e2b1f6a10"
 
 
 async def _register(client, code: str = "Casa-Ceiba") -> str:
     response = await post_form(
         client, "/shelters",
-        {"code": code, "kind": "safe_house", "country": "GT", "region": "Petén", "address": ADDRESS,
+        {"code": code, "kind": "safe_house", "country": "GT", "region": "GT-17", "address": ADDRESS,
          "contact": "+502 0000 0000", "room": "A", "regular_beds": "3", "child_beds": "1", "accepts": "families"},
     )  # fmt: skip
     assert response.status_code == 303, response.text
@@ -41,7 +42,7 @@ async def test_staff_never_see_an_address(console, shelters_url):
         created = await shelters.post(
             "/shelters",
             headers=auth("shelter_coordinator"),
-            json={"code": "Casa-Roble", "kind": "shelter", "country": "GT", "region": "Petén", "address": ADDRESS,
+            json={"code": "Casa-Roble", "kind": "shelter", "country": "GT", "region": "GT-17", "address": ADDRESS,
                   "beds": [{"room": "A", "count": 2}]},
         )  # fmt: skip
         assert created.status_code == 201
@@ -56,16 +57,20 @@ async def test_staff_never_see_an_address(console, shelters_url):
     assert "Casa-Roble" in (await console.get("/availability?search=1&adults=2")).text
 
 
-async def test_a_hold_is_confirmed_checked_in_and_checked_out_from_the_board(console, shelters_url):
+async def test_a_hold_is_confirmed_checked_in_and_checked_out_from_the_board(
+    console, shelters_url, make_settings
+):
+    # Shelters places only cases risk announced; here shelters alone runs, so it is told.
+    await known_case(await make_settings("shelters"), "shelters", CASE_ID, "GT")
     async with httpx.AsyncClient(base_url=shelters_url) as shelters:
         await shelters.post(
             "/shelters", headers=auth("shelter_coordinator"),
-            json={"code": "Casa-Pino", "kind": "shelter", "country": "GT", "region": "Petén", "address": ADDRESS,
+            json={"code": "Casa-Pino", "kind": "shelter", "country": "GT", "region": "GT-17", "address": ADDRESS,
                   "beds": [{"room": "A", "count": 2}]},
         )  # fmt: skip
         held = await shelters.post(
             "/placements", headers=auth("network_staff"),
-            json={"case_id": "7b0c3c52-3f0e-4a43-9a55-3c8e2b1f6a10", "country": "GT", "region": "Izabal",
+            json={"case_id": CASE_ID, "country": "GT", "region": "GT-18",
                   "level": "high", "party": {"adults": 1, "children_ages": [], "accessibility_needs": []}},
         )  # fmt: skip
         assert held.status_code == 201, held.text

@@ -33,6 +33,12 @@ def test_free_text_is_never_a_place(text):
             places.check_region("region", text)
 
 
+@given(st.sampled_from(ALL_REGIONS))
+def test_the_regions_offered_for_a_country_are_all_and_only_its_own(code):
+    offered = places.regions_of(places.country_of(code))
+    assert code in offered and all(places.country_of(r) == places.country_of(code) for r in offered)
+
+
 def test_names_for_people_in_spanish_or_english():
     assert places.place_name("MX", "es") == "México" and places.place_name("MX", "en") == "Mexico"
     assert places.place_name("GT-17", "es") == "Petén"

@@ -11,6 +11,7 @@ from services.console.accounts.api import flash
 from services.console.accounts.sessions import require_role
 from services.console.pages.charts import forecast_svg, run_out_days
 from services.console.web import page, see_other
+from shared import places
 
 OPTS = {"include_in_schema": False}
 
@@ -69,7 +70,8 @@ async def availability(request: Request) -> Response:
         "accessible": q.get("accessible") == "on",
         "from": q.get("from") or "",
         "to": q.get("to") or "",
-        "avoid": q.get("avoid") or "",
+        # Regions to avoid are codes ticked from the list (unknown values are dropped).
+        "avoid": [code for code in q.getall("avoid", []) if places.is_region(code)],
     }
     result = None
     if q.get("search"):
@@ -81,11 +83,11 @@ async def availability(request: Request) -> Response:
                 "from": search["from"] or None, "to": search["to"] or None,
             },
         )  # fmt: skip
-        avoid = {r.strip().casefold() for r in search["avoid"].split(",") if r.strip()}
+        avoid = set(search["avoid"])
         shelters = [
             {k: v for k, v in s.items() if k not in ("address", "contact")}
             for s in data["shelters"]
-            if s["fits_party"] and s["region"].casefold() not in avoid
+            if s["fits_party"] and s["region"] not in avoid
         ]
         result = {
             "shelters": shelters,
@@ -93,7 +95,13 @@ async def availability(request: Request) -> Response:
             "start": data["start"],
             "end": data["end"],
         }
-    return page("availability.html", request, search=search, result=result, choices=_choices(account))
+    choices = _choices(account)
+    # The regions offered are those of the chosen country, or of each of the person's.
+    avoidable = [search["country"]] if search["country"] in choices else choices
+    return page(
+        "availability.html", request, search=search, result=result, choices=choices, avoidable=avoidable,
+        avoided_countries={places.country_of(code) for code in search["avoid"]},
+    )  # fmt: skip
 
 
 ROUTES = [home, capacity, availability]

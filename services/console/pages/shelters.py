@@ -38,14 +38,20 @@ def _count(raw: str | None) -> int:
 
 @get("/shelters", **OPTS)
 async def shelters(request: Request) -> Response:
-    """The shelters of the person's countries and the form to register one."""
+    """The shelters of the person's countries and the form to register one. The form offers
+    the regions of one country (``?country=``, the first of the person's by default): the
+    country is chosen first, by a form of its own, so this works without JavaScript."""
     account = require_role(request, "network_staff")
     data = await backend.call(
         _config(request), account, "shelters", "GET", "/shelters", params={"limit": 200}
     )
+    choices = _choices(account)
+    wanted = request.query_params.get("country")
+    chosen = wanted if wanted in choices else (choices[0] if choices else "")
     return page(
         "shelters.html", request, shelters=data["items"], total=data["total"], kinds=KINDS, accepts=ACCEPTS,
-        choices=_choices(account), can_coordinate=account.has_role("shelter_coordinator"), done=flash(request),
+        choices=choices, chosen=chosen, can_coordinate=account.has_role("shelter_coordinator"),
+        done=flash(request),
     )  # fmt: skip
 
 
@@ -69,7 +75,7 @@ async def register(request: Request) -> Response:
         "code": str(form.get("code", "")).strip(),
         "kind": str(form.get("kind", "shelter")),
         "country": str(form.get("country", "")),
-        "region": str(form.get("region", "")).strip(),
+        "region": str(form.get("region", "")),
         "address": str(form.get("address", "")).strip(),
         "contact": str(form.get("contact", "")).strip(),
         "accepts": [a for a in form.getall("accepts") if a in ACCEPTS],

@@ -86,9 +86,10 @@ def test_the_shelter_desk_in_a_browser(stack, phone):
     # The coordinator registers a shelter (the address only she sees).
     first_sign_in(page, base, "coordinadora@example.org", coordinator_password)
     page.goto(base + "/shelters")
+    check(page, "shelters")
     page.fill("#code", "Casa-Ceiba")
     page.select_option("#kind", "safe_house")
-    page.fill("#region", "Petén")
+    page.select_option("#region", label="Petén")  # a subdivision from the list, never typed
     page.fill("#address", ADDRESS)
     page.fill("#room", "A")
     page.fill("#regular_beds", "3")

@@ -11,7 +11,7 @@ from tests.shelters.helpers import (
     STAFF,
     assert_problem,
     create_shelter,
-    known_case,
+    place,
     placement_body,
     shelter_body,
 )
@@ -65,9 +65,13 @@ async def test_excluded_codes_keep_her_out_and_names_come_in_her_language(client
     peten = await create_shelter(client, country="GT", region="GT-17")
     assert (peten["region"], peten["region_name"], peten["country_name"]) == ("GT-17", "Petén", "Guatemala")
     await create_shelter(client, country="MX", region="MX-CHP")
-    body = placement_body(country="GT", region="GT-14", excluded_regions=["GT-17"])
-    await known_case(client, body["case_id"], "GT")  # shelters places only cases risk opened
-    placed = await client.post("/placements", json=body, headers={**STAFF, "Accept-Language": "en"})
+    placed = await place(
+        client,
+        headers={**STAFF, "Accept-Language": "en"},
+        country="GT",
+        region="GT-14",
+        excluded_regions=["GT-17"],
+    )
     assert placed.status_code == 201, placed.text
     p = placed.json()
     assert p["status"] == "held" and p["shelter_country"] == "MX" and p["shelter_region"] == "MX-CHP"
