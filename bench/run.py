@@ -188,7 +188,8 @@ def main() -> int:
         if baseline_proc is not None:
             baseline_proc.kill()
         stack.stop()
-        shutil.rmtree(home, ignore_errors=True)
+        if not os.environ.get("BENCH_KEEP_HOME"):
+            shutil.rmtree(home, ignore_errors=True)
     write(results)
     return 0
 

