@@ -12,6 +12,7 @@ from services.risk.cases import api as cases
 from services.risk.config import RiskConfig
 from services.risk.incidents import api as incidents
 from services.risk.timeline import api as timeline
+from shared import idempotency
 from shared.bootstrap import ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
@@ -21,6 +22,7 @@ SPEC = ServiceSpec(
     routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],
+    jobs=[idempotency.PURGE_JOB],
     config=RiskConfig,
     needs_pii_key=True,
 )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from services.funds.applications import service, views
 from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
 from services.funds.domain.vocabulary import Status
 from services.funds.schemas import CountryQuery
+from shared import idempotency
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -26,11 +28,18 @@ class ApplicationsController(Controller):
 
     @post(operation_id="createApplication", guards=[READERS])
     async def create(
-        self, rt: Rt, principal: Caller, data: JSONBody[ApplicationCreate], lang: AcceptLanguage = None
-    ) -> ApplicationView:
+        self,
+        rt: Rt,
+        principal: Caller,
+        data: JSONBody[ApplicationCreate],
+        key: IdempotencyKeyHeader = None,
+        lang: AcceptLanguage = None,
+    ) -> Response[ApplicationView]:
         """Open an application by hand for a case (its id and country only, never personal
         data); committee members may apply only to a fund whose committee they sit on."""
-        return named(await service.create_application(rt, principal, data), lang)
+        retry = idempotency.request("createApplication", principal, key, data)
+        opened = await service.create_application(rt, principal, data, retry)
+        return idempotency.created(named(opened, lang), retry)
 
     @get(operation_id="listApplications", guards=[READERS])
     async def list_applications(

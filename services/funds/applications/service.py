@@ -37,6 +37,7 @@ from services.funds.domain.vocabulary import UNDECIDED, Track
 from services.funds.events import emit
 from services.funds.funds import store as funds_store
 from services.funds.funds.service import fund_named
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotAllowed
 from shared.events import (
@@ -48,6 +49,7 @@ from shared.events import (
     GrantLine,
     Money,
 )
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.runtime import Runtime
 
@@ -149,12 +151,16 @@ async def open_from_assessment(
     )
 
 
-async def create_application(rt: Runtime, principal: Principal, body: ApplicationCreate) -> ApplicationView:
+async def create_application(
+    rt: Runtime, principal: Principal, body: ApplicationCreate, retry: IdempotentRequest | None = None
+) -> ApplicationView:
     """Open an application by hand, for a known open case of the caller's countries and a
     fund serving its country. Whoever opens it is recused from deciding it."""
     lines = [(line.purpose, line.amount) for line in body.lines]
     check_lines(lines)
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, ApplicationView, rt.cipher)) is not None:
+            return first
         await open_case_in_scope(conn, principal, body.case_id, body.country)
         fund = await fund_named(conn, principal, body.fund_id)
         _check_serves(fund, body.country)
@@ -182,7 +188,9 @@ async def create_application(rt: Runtime, principal: Principal, body: Applicatio
         # No self-approval: she may not vote on what she asked for (nor decide it alone on
         # the emergency track). Tied to her identity, whatever roles her token holds.
         await committee_store.insert_recusal(conn, app_id, principal.sub, OPENED_IT, automatic=True)
-        return await view(conn, app_id)
+        opened = await view(conn, app_id)
+        await idempotency.remember(conn, retry, opened, rt.cipher)
+        return opened
 
 
 def _check_serves(fund: asyncpg.Record, country: str) -> None:

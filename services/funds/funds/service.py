@@ -23,8 +23,10 @@ from services.funds.funds.schemas import (
     PolicyPut,
     SuggestedAmount,
 )
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Invalid, NotFound
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.pagination import Page
 from shared.runtime import Runtime
@@ -95,7 +97,9 @@ def _policy_view(p: asyncpg.Record) -> Policy:
     )
 
 
-async def create_fund(rt: Runtime, principal: Principal, body: FundCreate) -> FundView:
+async def create_fund(
+    rt: Runtime, principal: Principal, body: FundCreate, retry: IdempotentRequest | None = None
+) -> FundView:
     if body.currency not in FUND_CURRENCIES:
         raise Invalid(
             "the network keeps no fund in this currency",
@@ -107,8 +111,11 @@ async def create_fund(rt: Runtime, principal: Principal, body: FundCreate) -> Fu
         principal.check_country(c)
     fund_id = uuid.uuid4()
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, FundView, rt.cipher)) is not None:
+            return first
         await store.insert_fund(conn, fund_id, body.name, body.currency, countries)
         (view,) = await fund_views(conn, [await store.get_fund(conn, fund_id)])
+        await idempotency.remember(conn, retry, view, rt.cipher)
     log.info("fund.created", fund_id=str(fund_id))
     return view
 
@@ -150,8 +157,16 @@ async def fund_ledger(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-async def deposit(rt: Runtime, principal: Principal, fund_id: uuid.UUID, body: DepositCreate) -> DepositView:
+async def deposit(
+    rt: Runtime,
+    principal: Principal,
+    fund_id: uuid.UUID,
+    body: DepositCreate,
+    retry: IdempotentRequest | None = None,
+) -> DepositView:
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, DepositView, rt.cipher)) is not None:
+            return first
         fund = await fund_or_404(conn, principal, fund_id, lock=True)
         if body.currency != fund["currency"]:
             raise Invalid(
@@ -162,17 +177,19 @@ async def deposit(rt: Runtime, principal: Principal, fund_id: uuid.UUID, body: D
             )
         entry = await store.append_ledger(conn, fund_id, "deposit", body.amount, principal.sub)
         t = store.totals(await store.get_fund(conn, fund_id))
+        made = DepositView(
+            id=entry["id"],
+            fund_id=fund_id,
+            amount=body.amount,
+            currency=fund["currency"],
+            balance=t.balance,
+            committed=t.committed,
+            available=t.available,
+            recorded_at=entry["recorded_at"],
+        )
+        await idempotency.remember(conn, retry, made, rt.cipher)
     log.info("fund.deposit", fund_id=str(fund_id), amount=body.amount)
-    return DepositView(
-        id=entry["id"],
-        fund_id=fund_id,
-        amount=body.amount,
-        currency=fund["currency"],
-        balance=t.balance,
-        committed=t.committed,
-        available=t.available,
-        recorded_at=entry["recorded_at"],
-    )
+    return made
 
 
 async def put_policy(rt: Runtime, principal: Principal, fund_id: uuid.UUID, body: PolicyPut) -> FundView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody, PathParameter, QueryParameter
@@ -20,10 +20,12 @@ from services.risk.cases.schemas import (
     CaseSummary,
     DueCase,
 )
+from shared import idempotency
 from shared.auth import requires
 from shared.errors import NotAllowed
 from shared.events import Level
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 from shared.places import COUNTRY_PATTERN
@@ -56,11 +58,17 @@ CountryQuery = Annotated[
 
 @post("/cases", operation_id="openCase", guards=[ANALYST], tags=["cases"])
 async def open_case(
-    rt: Rt, principal: Caller, data: JSONBody[CaseCreate], lang: AcceptLanguage = None
-) -> CaseSummary:
+    rt: Rt,
+    principal: Caller,
+    data: JSONBody[CaseCreate],
+    key: IdempotencyKeyHeader = None,
+    lang: AcceptLanguage = None,
+) -> Response[CaseSummary]:
     """Open a case for a defender at risk; her personal data is encrypted and never leaves
     this service (the answer and the event carry none)."""
-    return named(await service.open_case(rt, principal, data), lang)
+    retry = idempotency.request("openCase", principal, key, data)
+    view = await service.open_case(rt, principal, data, retry)
+    return idempotency.created(named(view, lang), retry)
 
 
 @get("/cases", operation_id="listCases", guards=[ANALYST], tags=["cases"])

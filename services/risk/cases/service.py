@@ -22,10 +22,12 @@ from services.risk.cases.schemas import (
 )
 from services.risk.domain import reassessment
 from services.risk.timeline import store as timeline
+from shared import idempotency
 from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.errors import Conflict, NotFound
 from shared.events import CaseClosed, CaseOpened, Envelope, P, Party, new_event
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.pagination import Page
@@ -111,7 +113,9 @@ def summary_of(row: asyncpg.Record) -> CaseSummary:
     )
 
 
-async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> CaseSummary:
+async def open_case(
+    rt: Runtime, principal: Principal, body: CaseCreate, retry: IdempotentRequest | None = None
+) -> CaseSummary:
     principal.check_country(body.country)
     case_id = uuid.uuid4()
     party = body.party.to_party()
@@ -123,6 +127,8 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
         msgspec.structs.replace(body.personal, contacts=contacts), aad=case_id.bytes
     )
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, CaseSummary, rt.cipher)) is not None:
+            return first
         row = await store.insert_case(
             conn,
             case_id=case_id,
@@ -141,8 +147,10 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
         await timeline.add_event_step(
             conn, case_id, event, f"case opened in {body.country} for a party of {party.size}"
         )
+        summary = summary_of(row)
+        await idempotency.remember(conn, retry, summary, rt.cipher)
     log.info("case.opened", case_id=str(case_id), party_size=party.size)
-    return summary_of(row)
+    return summary
 
 
 async def list_cases(
