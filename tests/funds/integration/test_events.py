@@ -474,6 +474,7 @@ async def test_an_application_waits_for_a_policy_then_is_priced(make_settings, c
         assert (await vote(client, app["id"], "m2", amount=110_000)).json()["outcome"] == "approved"
         r = await client.post(f"/applications/{app['id']}/pricing", json=body, headers=ADMIN)
         assert r.status_code == 409 and r.json()["code"] == "application.decided"
+
         async def both_updates():
             evs = await _app_events(js, case_id, "amparo.funds.application.updated")
             return evs if len(evs) == 2 else None
