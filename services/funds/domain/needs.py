@@ -1,7 +1,8 @@
 """One application per need: what a new assessment of a case does to its applications.
 
 - The case has an undecided application: it is **updated** (its lines become the new
-  assessment's purposes; amounts already set for a kept purpose stay), never a second one.
+  assessment's purposes, less those a decided application of the case already answered;
+  amounts already set for a kept purpose stay), never a second one.
 - Its applications are all decided: a **follow-up** is opened, linked to the latest one,
   for the purposes no decided application of the case covered; none new: **nothing**.
 - No application yet: one is **opened**.
@@ -53,15 +54,16 @@ def plan(purposes: Sequence[str], previous: Sequence[Previous]) -> NeedPlan:
     wanted = new_purposes(purposes, ())
     if not wanted:
         return NeedPlan("nothing")
-    undecided = [a for a in previous if a.status in UNDECIDED]
-    if undecided:
-        return NeedPlan("update", wanted, undecided[-1].id)
     if not previous:
         return NeedPlan("open", wanted)
-    covered = set().union(*(a.purposes for a in previous))
+    undecided = [a for a in previous if a.status in UNDECIDED]
+    # What a decided application already answered is not asked for again.
+    covered = set().union(set(), *(a.purposes for a in previous if a.status not in UNDECIDED))
     fresh = new_purposes(wanted, covered)
     if not fresh:
         return NeedPlan("nothing")
+    if undecided:
+        return NeedPlan("update", fresh, undecided[-1].id)
     return NeedPlan("follow_up", fresh, previous[-1].id)
 
 
