@@ -261,6 +261,40 @@ class ApplicationClosed(Payload, frozen=True):
     released: Money
 
 
+# --- funds: one application per need (issue 14) ----------------------------------------
+
+
+class ApplicationUpdated(Payload, frozen=True):
+    """An undecided application revised in place: by a new assessment of its case (its
+    ``causation_id`` is the AssessmentRecorded event), a grant policy that priced it, or a
+    fund administrator's pricing."""
+
+    TYPE: ClassVar[str] = "amparo.funds.application.updated"
+    application_id: uuid.UUID
+    revision: int
+    cause: Literal["assessment", "policy", "pricing"]
+    fund_id: uuid.UUID | None
+    track: Literal["emergency", "ordinary"]
+    lines: list[GrantLine]
+    requested: Money
+    assessment_id: uuid.UUID | None = None
+
+
+class ApplicationFollowUpOpened(Payload, frozen=True):
+    """A new assessment recommends purposes the case's decided application did not cover:
+    an application for those only, linked to the one it follows."""
+
+    TYPE: ClassVar[str] = "amparo.funds.application.follow_up_opened"
+    application_id: uuid.UUID
+    follows_id: uuid.UUID
+    assessment_id: uuid.UUID
+    fund_id: uuid.UUID | None
+    track: Literal["emergency", "ordinary"]
+    country: Country
+    lines: list[GrantLine]
+    requested: Money
+
+
 PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     CaseOpened,
     AssessmentRecorded,
@@ -282,6 +316,8 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     ApplicationOverdue,
     DisbursementMade,
     ApplicationClosed,
+    ApplicationUpdated,
+    ApplicationFollowUpOpened,
 )
 REGISTRY: dict[tuple[str, int], type[Payload]] = {(p.TYPE, p.VERSION): p for p in PAYLOAD_TYPES}
 

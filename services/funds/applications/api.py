@@ -7,8 +7,14 @@ import uuid
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from services.funds.applications import service, views
-from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
+from services.funds.applications import matching, service, views
+from services.funds.applications.schemas import (
+    ApplicationCreate,
+    ApplicationView,
+    CloseCreate,
+    FundAssign,
+    PricingCreate,
+)
 from services.funds.domain.vocabulary import Status
 from services.funds.schemas import CountryQuery
 from shared import idempotency
@@ -93,6 +99,19 @@ class ApplicationsController(Controller):
     ) -> ApplicationView:
         """Assign a fund to an application opened without one (no fund could cover it), before any vote."""
         return named(await service.assign_fund(rt, principal, application_id, data), lang)
+
+    @post("/{application_id:uuid}/pricing", operation_id="priceApplication", guards=[ADMINS], status_code=200)
+    async def price(
+        self,
+        rt: Rt,
+        principal: Caller,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[PricingCreate],
+        lang: AcceptLanguage = None,
+    ) -> ApplicationView:
+        """Set the lines and amounts of an undecided application that has a fund with a policy
+        (recorded as a revision with who and why); not below an amount a member approved."""
+        return named(await matching.reprice(rt, principal, application_id, data), lang)
 
     @post("/{application_id:uuid}/close", operation_id="closeApplication", guards=[ADMINS], status_code=200)
     async def close(

@@ -17,6 +17,8 @@ from services.funds.funds.schemas import (
     MemberAdd,
     MemberView,
     PolicyPut,
+    ReversalCreate,
+    ReversalView,
 )
 from services.funds.schemas import CountryQuery
 from shared import idempotency
@@ -87,6 +89,22 @@ class FundsController(Controller):
         form with the same Idempotency-Key deposits once."""
         retry = idempotency.request("depositIntoFund", principal, key, fund_id, data)
         return idempotency.created(await service.deposit(rt, principal, fund_id, data, retry), retry)
+
+    @post(
+        "/{fund_id:uuid}/deposits/{deposit_id:int}/reversal", operation_id="reverseDeposit", guards=[ADMINS]
+    )
+    async def reverse_deposit(
+        self,
+        rt: Rt,
+        principal: Caller,
+        fund_id: FromPath[uuid.UUID],
+        deposit_id: FromPath[int],
+        data: JSONBody[ReversalCreate],
+    ) -> ReversalView:
+        """Take back a wrong deposit with a reversing ledger entry and a reason code (an
+        optional note is stored encrypted); refused if already reversed or if the money is
+        already committed or paid."""
+        return await service.reverse_deposit(rt, principal, fund_id, deposit_id, data)
 
     @put("/{fund_id:uuid}/policy", operation_id="putFundPolicy", guards=[ADMINS])
     async def put_policy(
