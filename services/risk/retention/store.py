@@ -24,10 +24,10 @@ async def candidates(
     return await conn.fetch(
         """SELECT id, country, closed_at, personal_data, personal_data_blocked_at FROM cases
            WHERE status = 'closed' AND personal_data <> 'erased'
-             AND ((personal_data = 'active' AND closed_at <= $1 - make_interval(days => $2))
+             AND ((personal_data = 'active' AND closed_at <= $1::timestamptz - make_interval(days => $2::int))
                OR (personal_data = 'blocked'
-                   AND personal_data_blocked_at <= $1 - make_interval(days => $3)))
-           ORDER BY closed_at, id LIMIT $4 FOR UPDATE SKIP LOCKED""",
+                   AND personal_data_blocked_at <= $1::timestamptz - make_interval(days => $3::int)))
+           ORDER BY closed_at, id LIMIT $4::int FOR UPDATE SKIP LOCKED""",
         now,
         block_days,
         erase_days,
