@@ -213,3 +213,31 @@ async def test_amparo_retention_run_prints_counts_only(client, settings):
     assert all(s not in done.stdout + done.stderr for s in SECRETS)
     detail = await client.get(f"/cases/{case['id']}", headers=ANALYST)
     assert assert_problem(detail, 409)["code"] == "case.personal_data_erased"
+
+
+async def test_concurrent_runs_block_and_erase_each_case_once(client, settings, pool):
+    """Replicas (and the CLI) may run at the same time: each case is blocked once and erased
+    once, with one event each."""
+    cases = [await closed_case(client) for _ in range(4)]
+    other = await db.create_pool(settings.dsn("risk"), min_size=1, max_size=2)
+    try:
+        latest = await pool.fetchval("SELECT max(closed_at) FROM cases")
+        for days, erase_days in ((1, 1), (3, 1)):
+            at = latest + timedelta(days=days)
+            runs = await asyncio.gather(
+                apply_retention(pool, block_days=1, erase_days=erase_days, now=at, batch=1),
+                apply_retention(other, block_days=1, erase_days=erase_days, now=at, batch=1),
+            )
+            assert sum(r.blocked for r in runs) + sum(r.erased for r in runs) == len(cases)
+    finally:
+        await other.close()
+    ids = [c["id"] for c in cases]
+    events = await pool.fetch(
+        "SELECT subject, count(*) AS n FROM outbox WHERE case_id = ANY($1::uuid[]) AND subject LIKE '%personal_data%' "
+        "GROUP BY subject",
+        ids,
+    )
+    assert {e["subject"]: e["n"] for e in events} == {
+        "amparo.risk.case.personal_data_blocked": 4,
+        "amparo.risk.case.personal_data_erased": 4,
+    }
