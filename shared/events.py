@@ -295,6 +295,31 @@ class ApplicationFollowUpOpened(Payload, frozen=True):
     requested: Money
 
 
+# --- retention of personal data (issue 14: blocking, then erasure) -----------------------
+# Risk decides; shelters and funds erase their own ciphertexts for the case. No personal
+# data: the case id (on the envelope) and codes.
+
+
+class CasePersonalDataBlocked(Payload, frozen=True):
+    """The closed case's personal data is blocked: only an admin may read it, with a reason."""
+
+    TYPE: ClassVar[str] = "amparo.risk.case.personal_data_blocked"
+    country: Country | None = None
+
+
+class CasePersonalDataErased(Payload, frozen=True):
+    """The case's personal data is erased in risk; every service erases its own part."""
+
+    TYPE: ClassVar[str] = "amparo.risk.case.personal_data_erased"
+    # "retention_period", or the code of an erasure request.
+    reason: Code
+    country: Country | None = None
+
+
+RETENTION_PAYLOADS: tuple[type[Payload], ...] = (CasePersonalDataBlocked, CasePersonalDataErased)
+# --- end of retention ----------------------------------------------------------------------
+
+
 PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     CaseOpened,
     AssessmentRecorded,
@@ -318,6 +343,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     ApplicationClosed,
     ApplicationUpdated,
     ApplicationFollowUpOpened,
+    *RETENTION_PAYLOADS,
 )
 REGISTRY: dict[tuple[str, int], type[Payload]] = {(p.TYPE, p.VERSION): p for p in PAYLOAD_TYPES}
 

@@ -9,7 +9,7 @@ from litestar.params import JSONBody, PathParameter
 
 from services.risk.assessments import service
 from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
-from services.risk.cases.api import CaseId, personal_data_reader
+from services.risk.cases.api import RETAINED, CaseId, personal_data_reader
 from services.risk.domain.instrument import Instrument
 from shared import idempotency
 from shared.auth import requires
@@ -63,6 +63,7 @@ async def record_assessment(
     operation_id="listAssessments",
     guards=[personal_data_reader(service.NOTES_READ)],
     tags=["assessments"],
+    responses=RETAINED,
 )
 async def list_assessments(
     rt: Rt,

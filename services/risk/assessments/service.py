@@ -14,7 +14,13 @@ from services.risk.assessments import store
 from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
 from services.risk.cases import store as cases_store
 from services.risk.cases.schemas import PartyView
-from services.risk.cases.service import audited_read, case_in_scope, cipher_of, own_event
+from services.risk.cases.service import (
+    audited_read,
+    case_in_scope,
+    check_personal_data_readable,
+    cipher_of,
+    own_event,
+)
 from services.risk.domain import scoring
 from services.risk.domain.instrument import Instrument
 from services.risk.timeline import store as timeline
@@ -200,7 +206,7 @@ async def assessment_history(
 
     async def read() -> tuple[list[asyncpg.Record], int]:
         async with rt.pool.acquire() as conn, conn.transaction():
-            await case_in_scope(conn, principal, case_id)
+            check_personal_data_readable(await case_in_scope(conn, principal, case_id))
             found = await store.list_assessments(conn, case_id, limit=limit, offset=offset)
             await cases_store.audit(conn, actor=principal.sub, action=NOTES_READ, case_id=case_id)
         return found

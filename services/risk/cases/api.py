@@ -8,6 +8,7 @@ from typing import Annotated
 from litestar import Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from services.risk.cases import service
@@ -50,6 +51,14 @@ def personal_data_reader(action: str):
 
 
 PERSONAL_DATA_READER = personal_data_reader(service.PERSONAL_DATA_READ)
+# A read of personal data is refused with 409 once the case's data is blocked or erased.
+RETAINED = {
+    409: ResponseSpec(
+        None,
+        description="The case's personal data is blocked (case.personal_data_blocked: an admin "
+        "reads it with a reason) or erased (case.personal_data_erased)",
+    )
+}
 CaseId = Annotated[uuid.UUID, PathParameter(description="the case's id")]
 CountryQuery = Annotated[
     str | None, QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2, e.g. GT")
@@ -89,7 +98,13 @@ async def list_cases(
     return named(page, lang)
 
 
-@get("/cases/{case_id:uuid}", operation_id="getCase", guards=[PERSONAL_DATA_READER], tags=["cases"])
+@get(
+    "/cases/{case_id:uuid}",
+    operation_id="getCase",
+    guards=[PERSONAL_DATA_READER],
+    tags=["cases"],
+    responses=RETAINED,
+)
 async def get_case(rt: Rt, principal: Caller, case_id: CaseId, lang: AcceptLanguage = None) -> CaseDetail:
     """One case with the defender's personal data; the read is written to the audit log."""
     return named(await service.read_case(rt, principal, case_id), lang)

@@ -36,6 +36,8 @@ from shared.runtime import Runtime
 log = get_logger(__name__)
 PRODUCER = "risk"
 PERSONAL_DATA_READ = "case.personal_data.read"
+PERSONAL_DATA_BLOCKED = "case.personal_data_blocked"
+PERSONAL_DATA_ERASED = "case.personal_data_erased"
 
 
 def own_event(
@@ -78,21 +80,47 @@ def case_not_found() -> NotFound:
     return NotFound("no such case; GET /cases lists the cases you can see", code="case.not_found")
 
 
+def check_personal_data_readable(row: asyncpg.Record) -> None:
+    """Blocked or erased personal data is not read through the ordinary routes (issue 14):
+    blocked data only by an admin with a reason (``POST /cases/{id}/blocked-personal-data``),
+    erased data by nobody."""
+    if row["personal_data"] == "blocked":
+        raise Conflict(
+            "the personal data of this case is blocked: the case has been closed past the retention "
+            "period; only an admin may read it, with a reason, and the read is audited",
+            code=PERSONAL_DATA_BLOCKED,
+            extra={"personal_data_blocked_at": row["personal_data_blocked_at"].isoformat()},
+        )
+    if row["personal_data"] == "erased":
+        raise Conflict(
+            "the personal data of this case was erased; its pseudonymous history is kept",
+            code=PERSONAL_DATA_ERASED,
+            extra={"personal_data_erased_at": row["personal_data_erased_at"].isoformat()},
+        )
+
+
 async def audited_read(rt: Runtime, principal: Principal, case_id: uuid.UUID, action: str, read):
     """Run ``read`` (which writes its own audit row with the data it returns); a refused
     read leaves an audit row of its own, ``<action>.denied`` with the actor, written in
-    a transaction of its own since the read's rolls back."""
+    a transaction of its own since the read's rolls back (a read of blocked or erased data
+    names that as the refusal's reason)."""
     try:
         return await read()
     except NotFound:
         await audit_denied(rt, principal.sub, case_id, action)
         raise
+    except Conflict as exc:
+        if exc.code in (PERSONAL_DATA_BLOCKED, PERSONAL_DATA_ERASED):
+            await audit_denied(rt, principal.sub, case_id, action, reason=exc.code)
+        raise
 
 
-async def audit_denied(rt: Runtime, actor: str, case_id: uuid.UUID, action: str) -> None:
+async def audit_denied(
+    rt: Runtime, actor: str, case_id: uuid.UUID, action: str, *, reason: str | None = None
+) -> None:
     async with rt.pool.acquire() as conn:
-        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id)
-    log.warning("personal_data.read_denied", action=action)
+        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id, reason=reason)
+    log.warning("personal_data.read_denied", action=action, reason=reason)
 
 
 def summary_of(row: asyncpg.Record) -> CaseSummary:
@@ -110,6 +138,9 @@ def summary_of(row: asyncpg.Record) -> CaseSummary:
         opened_by=row["opened_by"],
         closed_at=row["closed_at"],
         close_reason=row["close_reason"],
+        personal_data=row["personal_data"],
+        personal_data_blocked_at=row["personal_data_blocked_at"],
+        personal_data_erased_at=row["personal_data_erased_at"],
     )
 
 
@@ -178,6 +209,7 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     async def read() -> asyncpg.Record:
         async with rt.pool.acquire() as conn, conn.transaction():
             row = await case_in_scope(conn, principal, case_id, personal=True)
+            check_personal_data_readable(row)
             await store.audit(conn, actor=principal.sub, action=PERSONAL_DATA_READ, case_id=case_id)
         return row
 
