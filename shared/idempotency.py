@@ -41,6 +41,7 @@ from shared.ciphertexts import Ciphertext
 from shared.crypto import PiiCipher
 from shared.errors import Invalid
 from shared.runtime import Job, Runtime
+from shared.validation import END
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ IdempotencyKeyHeader = Annotated[
         required=False,
         min_length=1,
         max_length=MAX_KEY_LENGTH,
-        pattern=r"^[\x21-\x7e]+\Z",
+        pattern=r"^[\x21-\x7e]+" + END,
         description=(
             "optional: a new key (e.g. a UUID) per thing to create, the same key when retrying it; "
             f"a retry gets the first answer (200, Idempotent-Replayed: true), kept {KEEP_HOURS} h"
