@@ -53,6 +53,9 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
     publish = [f"amparo.{service}.>"]
     for stream in streams_of(service):
         publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
+    # /metrics (shared/metrics.py): how many dead letters, and the time of the oldest message
+    # a consumer has not acknowledged (a message it may read through its consumer anyway).
+    publish.append("$JS.API.STREAM.INFO.DEADLETTER")
     for stream in STREAMS:
         if stream == "DEADLETTER":
             continue
@@ -65,6 +68,7 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
             f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
+            f"$JS.API.STREAM.MSG.GET.{stream}",
         ]
     return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox_prefix(service) + ".>"]}}
 
