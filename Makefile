@@ -33,8 +33,9 @@ chromium:
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+# `make demo DEMO_ARGS=--force` loads it beside data the demo did not make.
 demo: $(STAMP)
-	$(BIN)/amparo demo
+	$(BIN)/amparo demo $(DEMO_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

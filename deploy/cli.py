@@ -255,7 +255,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from deploy.demo import main as demo_main
 
-    return demo_main(cases=args.cases, seed=args.seed)
+    return demo_main(cases=args.cases, seed=args.seed, force=args.force)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="load synthetic data into a running system and push cases through")
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--force", action="store_true", help="go on even if the system holds data the demo did not make"
+    )
     p.set_defaults(func=cmd_demo)
 
     from deploy.users import add_parser, cmd_users
