@@ -186,6 +186,10 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.cluster:
+        from deploy.localcluster import run_cluster
+
+        return run_cluster(home())
     from deploy.runner import run_stack
 
     return run_stack(home(), services=args.service or [*SERVICES, "console"])
@@ -211,7 +215,11 @@ async def _replay(service: str, since, dsn: str, nats_url: str) -> tuple[bool, o
     settings = load_settings()
     options = broker.credentials(settings)
     nc = await nats.connect(
-        nats_url, name="amparo-replay", connect_timeout=5, max_reconnect_attempts=2, **options
+        broker.server_list(nats_url),
+        name="amparo-replay",
+        connect_timeout=5,
+        max_reconnect_attempts=2,
+        **options,
     )
     try:
         js = nc.jetstream()
@@ -264,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="start PostgreSQL, NATS and the three services (make run)")
     p.add_argument("--service", action="append", choices=[*SERVICES, "console"], help="only these services")
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="three NATS nodes (R3 streams) and two replicas of each service",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", help="serve one service (used by `run` and deployments)")

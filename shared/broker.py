@@ -42,6 +42,12 @@ def consumer_name(service: str, stream: str) -> str:
     return f"{service}-{stream.lower()}"
 
 
+def server_list(url: str) -> list[str]:
+    """``nats://a:4222,nats://b:4222``: one URL per server of a cluster (nats-py takes a
+    list; a comma-separated string would be read as one malformed URL)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def inbox_prefix(user: str) -> str:
     return f"_INBOX.{user}"
 
@@ -124,7 +130,7 @@ async def connect(
     if tls is not None:
         auth["tls"] = tls
     return await nats.connect(
-        url,
+        server_list(url),
         **auth,
         name=name,
         max_reconnect_attempts=-1,
