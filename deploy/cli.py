@@ -107,8 +107,8 @@ async def migrate_all(admin_url: str, services=SERVICES, passwords: dict[str, st
 
 
 def _role_passwords() -> dict[str, str]:
-    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service that has one."""
-    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in SERVICES}
+    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service (and the console) that has one."""
+    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in (*SERVICES, "console")}
     return {s: p for s, p in found.items() if p}
 
 
@@ -119,7 +119,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             "amparo migrate: set AMPARO_DATABASE_ADMIN_URL (a PostgreSQL server URL of a role that "
             "may create roles and databases)"
         )
-    applied = asyncio.run(migrate_all(url, passwords=_role_passwords()))
+    # The console too: on machines or in Kubernetes nothing else creates its role and database.
+    applied = asyncio.run(migrate_all(url, services=(*SERVICES, "console"), passwords=_role_passwords()))
     for service, names in applied.items():
         print(f"{service}: {', '.join(names) if names else 'up to date'}")
     nats_url = os.environ.get("AMPARO_NATS_URL")
