@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from deploy.cli import signing_key
+from deploy.demo_site import Ledger, locate
 from services.risk.domain import vocabulary as risk
 from shared.auth import issue_token
 
@@ -56,40 +57,6 @@ GENDER = [
 ]
 FIRST = ["Aurora", "Berta", "Cándida", "Dolores", "Esperanza", "Flor", "Gloria", "Inés", "Juana", "Lucía"]
 LAST = ["Ramírez", "López", "Xol", "Cac", "Hernández", "Martínez", "Ixcoy", "Morales", "Pérez", "Sánchez"]
-
-
-SERVICE_NAMES = ("risk", "shelters", "funds", "console")
-
-
-def locate(home: Path) -> tuple[dict[str, str], str]:
-    """The services' addresses and where they were found: run.json, else the environment."""
-    state_file = home / "run.json"
-    if state_file.exists():
-        state = json.loads(state_file.read_text())
-        return {name: svc["url"] for name, svc in state["services"].items()}, f"run.json ({state_file})"
-    urls = {
-        name: os.environ[f"AMPARO_{name.upper()}_URL"]
-        for name in SERVICE_NAMES
-        if os.environ.get(f"AMPARO_{name.upper()}_URL")
-    }
-    if all(name in urls for name in ("risk", "shelters", "funds")):
-        return {k: v.rstrip("/") for k, v in urls.items()}, "the environment (AMPARO_<SERVICE>_URL)"
-    return {}, ""
-
-
-class Ledger:
-    """What the demo made (demo.json in AMPARO_HOME): anything else is someone's data."""
-
-    KINDS = ("cases", "shelters", "funds")
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        saved = json.loads(path.read_text()) if path.exists() else {}
-        self.ids = {kind: set(saved.get(kind, [])) for kind in self.KINDS}
-
-    def add(self, kind: str, item_id: str) -> None:
-        self.ids[kind].add(item_id)
-        self.path.write_text(json.dumps({k: sorted(v) for k, v in self.ids.items()}, indent=1))
 
 
 class Demo:

@@ -161,3 +161,36 @@ async def test_replay_after_a_lost_stream_converges_and_repeats_safely(make_sett
                 assert info.delivered.stream_seq >= 16
             for service, settings in (("shelters", shelters_s), ("funds", funds_s)):
                 assert await state(settings, service) == after[service], service
+
+
+async def test_sent_rows_are_kept_for_the_retention_period(service_db):
+    """A replay needs the sent rows: the relay purges only those sent longer ago than
+    AMPARO_OUTBOX_RETENTION_DAYS (30 by default; it was a fixed 7)."""
+    import uuid as uuidlib
+
+    from shared.config import load_settings
+    from shared.outbox import OutboxRelay
+
+    assert load_settings({}).outbox_retention_days == 30
+    assert load_settings({"AMPARO_OUTBOX_RETENTION_DAYS": "90"}).outbox_retention_days == 90
+    pool = await service_db("risk")
+    ages = {"fresh": 1, "week": 8, "month": 29, "old": 31, "ancient": 400}
+    ids = {name: uuidlib.uuid4() for name in ages}
+    for name, days in ages.items():
+        await pool.execute(
+            "INSERT INTO outbox (id, subject, payload, published_at) "
+            "VALUES ($1, 'amparo.risk.test', '\\x00', now() - make_interval(days => $2))",
+            ids[name],
+            days,
+        )
+    await pool.execute(
+        "INSERT INTO outbox (id, subject, payload, created_at) VALUES ($1, 'amparo.risk.test', '\\x00', "
+        "now() - interval '400 days')",
+        uuidlib.uuid4(),
+    )  # never sent: never purged
+    relay = OutboxRelay(pool, js=None, retention_days=load_settings({}).outbox_retention_days)
+    assert await relay.purge_published() == 2
+    left = {r["id"] for r in await pool.fetch("SELECT id FROM outbox")}
+    assert {ids[n] for n in ("fresh", "week", "month")} <= left
+    assert not {ids["old"], ids["ancient"]} & left
+    assert len(left) == 4

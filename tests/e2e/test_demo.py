@@ -80,3 +80,20 @@ def test_demo_loads_data_prints_working_addresses_and_refuses_other_data(own_sta
     # Forced, it goes on.
     assert main(cases=1, seed=13, force=True) == 0
     assert shelters_total(stack) == before + 20
+
+
+def test_metrics_under_make_runs_nats_permissions(own_stack):
+    """Each process of `make run` (NATS users held to their permissions) exports its
+    gauges: consumer info, dead letters and the dependency probes all answer."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for service in ("risk", "shelters", "funds", "console"):
+        text = httpx.get(own_stack.url(service) + "/metrics", timeout=10).text
+        samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
+        up = {s.labels["dependency"]: s.value for s in samples if s.name == "amparo_dependency_up"}
+        names = {s.name for s in samples}
+        if service == "console":
+            assert up == {"database": 1.0}
+        else:
+            assert up == {"database": 1.0, "nats": 1.0}, service
+            assert {"amparo_dead_letters", "amparo_consumer_lag_seconds"} <= names, service
