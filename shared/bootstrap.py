@@ -28,7 +28,7 @@ from shared.http import (
     provide_runtime,
 )
 from shared.logging import configure_logging
-from shared.metrics import METRICS_PATH, metrics, prometheus_config, registry_for
+from shared.metrics import METRICS_PATH, metrics, prometheus_config
 from shared.openapi import PUBLIC_PATHS, DocsPage, TruthfulJson
 from shared.problems import EXCEPTION_HANDLERS
 from shared.runtime import Job, Runtime, ServiceSpec, Subscription
@@ -76,7 +76,7 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
             use_handler_docstrings=True,
         ),
         lifespan=[runtime.lifespan],
-        state=State({"runtime": runtime, "metrics": registry_for(runtime)}),
+        state=State({"runtime": runtime}),
         debug=False,
         **options,
     )

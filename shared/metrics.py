@@ -20,7 +20,6 @@ outbox and consumer numbers (they share them): aggregate with ``max by (service)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -68,10 +67,10 @@ def prometheus_config(service: str) -> PrometheusConfig:
 
 
 class _Snapshot(Collector):
-    """Hands the registry the families the last refresh made (collect() is synchronous)."""
+    """Hands the registry the families read just before (collect() is synchronous)."""
 
-    def __init__(self) -> None:
-        self.families: list[Metric] = []
+    def __init__(self, families: list[Metric]) -> None:
+        self.families = families
 
     def collect(self) -> Iterable[Metric]:
         return list(self.families)
@@ -168,8 +167,8 @@ async def _lag(js, consumer, info, now: datetime) -> float:
     return max(0.0, (now - msg.time).total_seconds()) if msg.time else 0.0
 
 
-async def refresh(runtime, snapshot: _Snapshot) -> None:
-    """Read every gauge now, each probe bounded by ``PROBE_TIMEOUT``."""
+async def gauges(runtime) -> list[Metric]:
+    """Every gauge, read now, each probe bounded by ``PROBE_TIMEOUT``."""
     families: list[Metric] = []
     up = _gauge(
         "amparo_dependency_up",
@@ -195,24 +194,16 @@ async def refresh(runtime, snapshot: _Snapshot) -> None:
         families += found
     took = _gauge("amparo_scrape_duration_seconds", "How long this scrape's probes took", ["service"])
     took.add_metric([runtime.service], time.perf_counter() - started)
-    snapshot.families = [up, took, *families]
-
-
-def registry_for(runtime) -> tuple[CollectorRegistry, _Snapshot]:
-    """The app's own registry for its scrape-time gauges (never the process-wide one:
-    tests build several apps in one process)."""
-    registry = CollectorRegistry(auto_describe=False)
-    snapshot = _Snapshot()
-    registry.register(snapshot)
-    return registry, snapshot
+    return [up, took, *families]
 
 
 @get(METRICS_PATH, operation_id="metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     """Prometheus exposition: request metrics and the gauges read now."""
-    runtime = request.app.state.runtime
-    registry, snapshot = request.app.state.metrics
-    with contextlib.suppress(Exception):
-        await refresh(runtime, snapshot)
+    # The gauges get a registry of their own per scrape: never the process-wide one (tests
+    # build several apps in one process), never shared between two scrapes at once.
+    snapshot = _Snapshot(await gauges(request.app.state.runtime))
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(snapshot)
     body = generate_latest(REGISTRY) + generate_latest(registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST, status_code=200)
