@@ -249,12 +249,22 @@ def cmd_replay(args: argparse.Namespace) -> int:
         )
     database = os.environ.get("AMPARO_DATABASE_NAME") or f"amparo_{args.service}"
     nats_url = operator_nats_url()
-    where = "run.json" if not os.environ.get("AMPARO_NATS_URL") and _state() else "the environment"
-    print(f"replay: database {database}, NATS from {where}")
+    if os.environ.get("AMPARO_NATS_URL"):
+        where = "AMPARO_NATS_URL"
+    else:
+        where = "run.json" if _state().get("nats_url") else "the default nats://127.0.0.1:4222"
+    source = (
+        "AMPARO_DATABASE_ADMIN_URL"
+        if os.environ.get("AMPARO_DATABASE_ADMIN_URL")
+        else ("AMPARO_DATABASE_URL" if os.environ.get("AMPARO_DATABASE_URL") else "run.json")
+    )
+    print(f"replay: database {database} (server from {source}), NATS from {where}")
     try:
         created, result = asyncio.run(_replay(args.service, since, with_database(url, database), nats_url))
     except ConfigError as exc:
         raise SystemExit(f"amparo replay: {exc}") from None
+    except (OSError, TimeoutError) as exc:
+        raise SystemExit(f"amparo replay: cannot reach the database or NATS ({type(exc).__name__})") from None
     if created:
         print(f"{args.service}: the stream was missing and is created again")
     print(result.line(args.service, since))

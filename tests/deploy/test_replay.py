@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.flow import extreme_answers
 from shared import broker, db
@@ -194,3 +197,20 @@ async def test_sent_rows_are_kept_for_the_retention_period(service_db):
     assert {ids[n] for n in ("fresh", "week", "month")} <= left
     assert not {ids["old"], ids["ancient"]} & left
     assert len(left) == 4
+
+
+@given(st.datetimes(timezones=st.timezones()))
+def test_since_reads_any_iso_time_as_the_same_instant_in_utc(moment):
+    from deploy.replay import parse_since
+
+    parsed = parse_since(moment.isoformat())
+    assert parsed == moment and parsed.tzinfo == UTC
+
+
+def test_since_without_an_offset_is_utc_and_garbage_is_refused():
+    from deploy.replay import parse_since
+
+    assert parse_since("2026-05-01T00:00:00Z") == datetime(2026, 5, 1, tzinfo=UTC)
+    assert parse_since("2026-05-01 06:00") == datetime(2026, 5, 1, 6, tzinfo=UTC)
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_since("yesterday")
