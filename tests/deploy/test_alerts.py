@@ -2,12 +2,15 @@
 metric its expressions name is one the services really export, with the labels the
 rules group by: read from real `amparo serve` processes' /metrics.
 
-promtool is not used: Debian's `prometheus` package (which has it) would bring the whole
-server into the test setup; the rules are parsed here and checked against real scrapes."""
+`promtool check rules` (Debian's `prometheus` package; `make test` installs it when
+missing, like chromium) checks the rules' syntax and PromQL; the names are checked here
+against real scrapes, which promtool cannot do."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,16 @@ def grouping_labels(expr: str) -> set[str]:
     for group in re.findall(r"\bby\s*\(([^)]*)\)", expr):
         found |= {label.strip() for label in group.split(",") if label.strip()}
     return found
+
+
+def test_promtool_accepts_the_rules():
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is missing: `make promtool` installs it (Debian package prometheus)"
+    out = subprocess.run(
+        [promtool, "check", "rules", str(ALERTS)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"SUCCESS: {len(rules())} rules found" in out.stdout
 
 
 def test_the_rules_are_complete_and_balanced():
