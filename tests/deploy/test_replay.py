@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import asyncpg
@@ -199,7 +199,11 @@ async def test_sent_rows_are_kept_for_the_retention_period(service_db):
     assert len(left) == 4
 
 
-@given(st.datetimes(timezones=st.timezones()))
+# An ISO time carries a fixed offset (a zone's DST rules are not in the text).
+OFFSETS = st.builds(timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23)))
+
+
+@given(st.datetimes(timezones=OFFSETS))
 def test_since_reads_any_iso_time_as_the_same_instant_in_utc(moment):
     from deploy.replay import parse_since
 
