@@ -207,70 +207,6 @@ def cmd_deadletters(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _replay(service: str, since, dsn: str, nats_url: str) -> tuple[bool, object]:
-    import nats
-
-    from deploy import replay
-    from shared import broker
-
-    settings = load_settings()
-    options = broker.credentials(settings)
-    nc = await nats.connect(
-        broker.server_list(nats_url),
-        name="amparo-replay",
-        connect_timeout=5,
-        max_reconnect_attempts=2,
-        **options,
-    )
-    try:
-        js = nc.jetstream()
-        created = await replay.ensure_stream(js, service, settings.stream_replicas)
-        return created, await replay.replay(dsn, js, service, since)
-    finally:
-        await nc.close()
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    """Publish again the events a service sent since a time (deploy/replay.py)."""
-    from deploy.replay import parse_since
-
-    try:
-        since = parse_since(args.since)
-    except ValueError as exc:
-        raise SystemExit(f"amparo replay: {exc}") from None
-    url = (
-        os.environ.get("AMPARO_DATABASE_ADMIN_URL")
-        or os.environ.get("AMPARO_DATABASE_URL")
-        or _state().get("database_url")
-    )
-    if not url:
-        raise SystemExit(
-            "amparo replay: set AMPARO_DATABASE_ADMIN_URL (or AMPARO_DATABASE_URL), or start the system with `make run`"
-        )
-    database = os.environ.get("AMPARO_DATABASE_NAME") or f"amparo_{args.service}"
-    nats_url = operator_nats_url()
-    if os.environ.get("AMPARO_NATS_URL"):
-        where = "AMPARO_NATS_URL"
-    else:
-        where = "run.json" if _state().get("nats_url") else "the default nats://127.0.0.1:4222"
-    source = (
-        "AMPARO_DATABASE_ADMIN_URL"
-        if os.environ.get("AMPARO_DATABASE_ADMIN_URL")
-        else ("AMPARO_DATABASE_URL" if os.environ.get("AMPARO_DATABASE_URL") else "run.json")
-    )
-    print(f"replay: database {database} (server from {source}), NATS from {where}")
-    try:
-        created, result = asyncio.run(_replay(args.service, since, with_database(url, database), nats_url))
-    except ConfigError as exc:
-        raise SystemExit(f"amparo replay: {exc}") from None
-    except (OSError, TimeoutError) as exc:
-        raise SystemExit(f"amparo replay: cannot reach the database or NATS ({type(exc).__name__})") from None
-    if created:
-        print(f"{args.service}: the stream was missing and is created again")
-    print(result.line(args.service, since))
-    return 1 if result.failed else 0
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from deploy.demo import main as demo_main
 
@@ -316,13 +252,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_deadletters)
 
-    p = sub.add_parser(
-        "replay", help="publish again the events a service sent since a time (after a lost stream)"
-    )
-    p.add_argument("--service", choices=SERVICES, required=True)
-    p.add_argument("--since", required=True, help="ISO 8601 UTC time, e.g. 2026-05-01T00:00:00Z")
-    p.set_defaults(func=cmd_replay)
-
     p = sub.add_parser("demo", help="load synthetic data into a running system and push cases through")
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
@@ -335,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_parser(sub)
     sub.choices["users"].set_defaults(func=lambda a: cmd_users(a, home()))
+
+    from deploy.replay import add_parser as add_replay
+
+    add_replay(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -20,7 +20,9 @@ are not sent: a consumer waits for a missing predecessor at most ``order_wait_se
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +30,7 @@ import asyncpg
 from nats.js.errors import NotFoundError
 
 from shared import broker
+from shared.config import SERVICES, ConfigError, load_settings, with_database
 from shared.outbox import _headers as relay_headers  # the relay's headers: the same message
 
 BATCH = 256
@@ -109,3 +112,73 @@ async def replay(dsn: str, js, service: str, since: datetime, *, batch: int = BA
             after = (rows[-1]["created_at"], rows[-1]["id"])
     finally:
         await conn.close()
+
+
+async def _replay(service: str, since, dsn: str, nats_url: str) -> tuple[bool, object]:
+    import nats
+
+    settings = load_settings()
+    options = broker.credentials(settings)
+    nc = await nats.connect(
+        broker.server_list(nats_url),
+        name="amparo-replay",
+        connect_timeout=5,
+        max_reconnect_attempts=2,
+        **options,
+    )
+    try:
+        js = nc.jetstream()
+        created = await ensure_stream(js, service, settings.stream_replicas)
+        return created, await replay(dsn, js, service, since)
+    finally:
+        await nc.close()
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """`amparo replay`: connects like `amparo migrate` (deploy/cli.py), prints counts."""
+    from deploy.cli import _state, operator_nats_url
+
+    try:
+        since = parse_since(args.since)
+    except ValueError as exc:
+        raise SystemExit(f"amparo replay: {exc}") from None
+    url = (
+        os.environ.get("AMPARO_DATABASE_ADMIN_URL")
+        or os.environ.get("AMPARO_DATABASE_URL")
+        or _state().get("database_url")
+    )
+    if not url:
+        raise SystemExit(
+            "amparo replay: set AMPARO_DATABASE_ADMIN_URL (or AMPARO_DATABASE_URL), or start the system with `make run`"
+        )
+    database = os.environ.get("AMPARO_DATABASE_NAME") or f"amparo_{args.service}"
+    nats_url = operator_nats_url()
+    if os.environ.get("AMPARO_NATS_URL"):
+        where = "AMPARO_NATS_URL"
+    else:
+        where = "run.json" if _state().get("nats_url") else "the default nats://127.0.0.1:4222"
+    source = (
+        "AMPARO_DATABASE_ADMIN_URL"
+        if os.environ.get("AMPARO_DATABASE_ADMIN_URL")
+        else ("AMPARO_DATABASE_URL" if os.environ.get("AMPARO_DATABASE_URL") else "run.json")
+    )
+    print(f"replay: database {database} (server from {source}), NATS from {where}")
+    try:
+        created, result = asyncio.run(_replay(args.service, since, with_database(url, database), nats_url))
+    except ConfigError as exc:
+        raise SystemExit(f"amparo replay: {exc}") from None
+    except (OSError, TimeoutError) as exc:
+        raise SystemExit(f"amparo replay: cannot reach the database or NATS ({type(exc).__name__})") from None
+    if created:
+        print(f"{args.service}: the stream was missing and is created again")
+    print(result.line(args.service, since))
+    return 1 if result.failed else 0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "replay", help="publish again the events a service sent since a time (after a lost stream)"
+    )
+    p.add_argument("--service", choices=SERVICES, required=True)
+    p.add_argument("--since", required=True, help="ISO 8601 UTC time, e.g. 2026-05-01T00:00:00Z")
+    p.set_defaults(func=cmd_replay)
