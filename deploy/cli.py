@@ -107,8 +107,8 @@ async def migrate_all(admin_url: str, services=SERVICES, passwords: dict[str, st
 
 
 def _role_passwords() -> dict[str, str]:
-    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service that has one."""
-    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in SERVICES}
+    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service (and the console) that has one."""
+    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in (*SERVICES, "console")}
     return {s: p for s, p in found.items() if p}
 
 
@@ -119,7 +119,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             "amparo migrate: set AMPARO_DATABASE_ADMIN_URL (a PostgreSQL server URL of a role that "
             "may create roles and databases)"
         )
-    applied = asyncio.run(migrate_all(url, passwords=_role_passwords()))
+    # The console too: on machines or in Kubernetes nothing else creates its role and database.
+    applied = asyncio.run(migrate_all(url, services=(*SERVICES, "console"), passwords=_role_passwords()))
     for service, names in applied.items():
         print(f"{service}: {', '.join(names) if names else 'up to date'}")
     nats_url = os.environ.get("AMPARO_NATS_URL")
@@ -186,6 +187,10 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.cluster:
+        from deploy.localcluster import run_cluster
+
+        return run_cluster(home())
     from deploy.runner import run_stack
 
     return run_stack(home(), services=args.service or [*SERVICES, "console"])
@@ -242,7 +247,7 @@ def cmd_retention(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from deploy.demo import main as demo_main
 
-    return demo_main(cases=args.cases, seed=args.seed)
+    return demo_main(cases=args.cases, seed=args.seed, force=args.force)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="start PostgreSQL, NATS and the three services (make run)")
     p.add_argument("--service", action="append", choices=[*SERVICES, "console"], help="only these services")
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="three NATS nodes (R3 streams) and two replicas of each service",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", help="serve one service (used by `run` and deployments)")
@@ -286,12 +296,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="load synthetic data into a running system and push cases through")
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--force", action="store_true", help="go on even if the system holds data the demo did not make"
+    )
     p.set_defaults(func=cmd_demo)
 
     from deploy.users import add_parser, cmd_users
 
     add_parser(sub)
     sub.choices["users"].set_defaults(func=lambda a: cmd_users(a, home()))
+
+    from deploy.replay import add_parser as add_replay
+
+    add_replay(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -287,7 +287,7 @@ async def _ensure_streams(nats_url: str) -> None:
     # A one-shot connection: none of the services' reconnect-and-warn callbacks.
     ca = os.environ.get("AMPARO_NATS_TLS_CA_FILE")
     tls = {"tls": __import__("ssl").create_default_context(cafile=ca)} if ca else {}
-    nc = await nats.connect(nats_url, name="amparo-runner", **tls)
+    nc = await nats.connect(broker.server_list(nats_url), name="amparo-runner", **tls)
     try:
         await broker.ensure_streams(nc.jetstream())
     finally:

@@ -10,6 +10,7 @@ from services.funds import handlers
 from services.funds.applications.api import ApplicationsController
 from services.funds.committee.api import CommitteeController
 from services.funds.config import FundsConfig
+from services.funds.deadlines.metrics import GAUGES
 from services.funds.deadlines.service import emit_overdue
 from services.funds.disbursements.api import DisbursementsController
 from services.funds.disbursements.legacy import encrypt_payee_references
@@ -43,6 +44,7 @@ SPEC = ServiceSpec(
         idempotency.PURGE_JOB,
     ],
     config=FundsConfig,
+    gauges=GAUGES,
     # Vote comments and payee references are stored encrypted.
     needs_pii_key=True,
 )

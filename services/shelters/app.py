@@ -12,6 +12,7 @@ from services.shelters.compromise.api import ROUTES as COMPROMISE
 from services.shelters.config import SheltersConfig
 from services.shelters.placements.api import ROUTES as PLACEMENTS
 from services.shelters.placements.lifecycle import expire_holds
+from services.shelters.placements.metrics import GAUGES
 from services.shelters.registry.api import ROUTES as REGISTRY
 from services.shelters.waitlist.api import ROUTES as WAITLIST
 from shared import idempotency
@@ -29,6 +30,7 @@ SPEC = ServiceSpec(
     subscriptions=[Subscription("RISK", handlers.RISK)],
     jobs=[Job(HOLD_EXPIRY_EVERY_SECONDS, expire_holds), idempotency.PURGE_JOB],
     config=SheltersConfig,
+    gauges=GAUGES,
 )
 
 
