@@ -157,3 +157,5 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True):
     action: str
     case_id: uuid.UUID | None
     object_id: uuid.UUID | None
+    # How many cases a name search found (case.search rows; the query is never kept).
+    result_count: int | None = None

@@ -21,6 +21,7 @@ from services.risk.cases.schemas import (
     PersonalData,
 )
 from services.risk.domain import reassessment
+from services.risk.search import index as name_index
 from services.risk.timeline import store as timeline
 from shared.auth import Principal
 from shared.crypto import PiiCipher
@@ -133,6 +134,7 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
             personal=personal,
             opened_by=principal.sub,
         )
+        await name_index.index_case(rt, conn, case_id, body.personal.full_name)
         payload = CaseOpened(
             country=body.country, region=body.region, line_of_defence=body.line_of_defence, party=party
         )
