@@ -180,6 +180,11 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal)
 
 
+async def case_summary(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseSummary:
+    async with rt.pool.acquire() as conn:
+        return summary_of(await case_in_scope(conn, principal, case_id))
+
+
 async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reason: str) -> CaseSummary:
     async with rt.pool.acquire() as conn, conn.transaction():
         row = await case_in_scope(conn, principal, case_id, for_update=True)

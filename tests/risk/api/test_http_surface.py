@@ -27,6 +27,10 @@ OPERATIONS = {
     ("get", "/incidents"): "listIncidents",
     ("get", "/incidents/stats"): "incidentStats",
     ("get", "/audit"): "listAudit",
+    # the analyst's desk (issue 12)
+    ("get", "/cases/search"): "searchCases",
+    ("get", "/cases/{case_id}/summary"): "getCaseSummary",
+    ("post", "/instruments/{version}/score"): "previewScore",
 }
 
 

@@ -168,3 +168,13 @@ def test_the_config_reads_the_key_from_its_variable():
 
     config = load_config(RiskConfig, {"AMPARO_BLIND_INDEX_KEY_FILE": "/k"})
     assert msgspec.structs.asdict(config)["blind_index_key_file"] == "/k"
+
+
+async def test_the_summary_of_a_case_has_no_personal_data_and_is_not_audited(client):
+    case = await open_case(client, "Ana Summary")
+    response = await client.get(f"/cases/{case}/summary", headers=ANALYST)
+    assert response.status_code == 200, response.text
+    assert "personal" not in response.json() and "Summary" not in response.text
+    assert (await client.get("/audit", params={"case_id": case}, headers=ADMIN)).json()["total"] == 0
+    other = auth("risk_analyst", countries=("MX",))
+    assert_problem(await client.get(f"/cases/{case}/summary", headers=other), 404)
