@@ -72,7 +72,7 @@ async def search(request: Request) -> Response:
         result = await backend.call(
             _config(request), account, "risk", "GET", "/cases/search", params={"name": name, "limit": 50}
         )
-    return page("case_search.html", request, name=name, result=result)
+    return page("case_search.html", request, typed=name, result=result)
 
 
 @get("/cases/new", **OPTS)
