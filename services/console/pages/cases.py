@@ -62,17 +62,25 @@ async def cases(request: Request) -> Response:
 
 
 @get("/cases/search", **OPTS)
+async def search_form(request: Request) -> Response:
+    require_role(request, ANALYST)
+    return page("case_search.html", request, typed="", result=None)
+
+
+@post("/cases/search", **OPTS)
 async def search(request: Request) -> Response:
     """Cases whose defender's name holds every word typed (risk's blind index: accents and
-    case do not matter). The name is sent to risk and never kept here."""
+    case do not matter). A POST: her name never sits in a URL, the browser's history or a
+    log; it is sent to risk and never kept here."""
     account = require_role(request, ANALYST)
-    name = (request.query_params.get("name") or "").strip()[:200]
+    form = await read_form(request)
+    typed = form.get("name", "").strip()[:200]
     result = None
-    if name:
+    if typed:
         result = await backend.call(
-            _config(request), account, "risk", "GET", "/cases/search", params={"name": name, "limit": 50}
+            _config(request), account, "risk", "GET", "/cases/search", params={"name": typed, "limit": 50}
         )
-    return page("case_search.html", request, typed=name, result=result)
+    return page("case_search.html", request, typed=typed, result=result)
 
 
 @get("/cases/new", **OPTS)
@@ -167,4 +175,4 @@ async def timeline(request: Request, case_id: uuid.UUID) -> Response:
     return page("case_timeline.html", request, timeline=data, case={"id": str(case_id)}, refresh=TIMELINE_REFRESH_SECONDS)
 
 
-ROUTES = [cases, search, intake_form, intake, case, reveal, timeline]
+ROUTES = [cases, search_form, search, intake_form, intake, case, reveal, timeline]

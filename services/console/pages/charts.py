@@ -52,17 +52,18 @@ def forecast_svg(forecast: list[dict[str, Any]], beds: int) -> Markup:
 
 # --- the registry of attacks (issue 12): counts as bars, months as columns -----------------------
 
-BAR_ROW, BAR_LABEL, BAR_WIDTH = 22, 150, 300
+BAR_ROW, BAR_WIDTH = 30, 300
 
 
 def bars_svg(rows: list[tuple[str, int]], label: str) -> Markup:
-    """Horizontal bars, one per (name, count), largest first, each with its name and count
-    written beside it (the numbers are in the drawing, not only in its length)."""
+    """Horizontal bars, one per (name, count), largest first: the name on its own line (long
+    names fit at 360 px) and the count beside the bar (the numbers are in the drawing, not
+    only in its length)."""
     if not rows:
         return Markup("")
     rows = sorted(rows, key=lambda r: (-r[1], r[0]))
     top = max(max(n for _, n in rows), 1)
-    room = BAR_WIDTH - BAR_LABEL - 40
+    room = BAR_WIDTH - 40
     height = BAR_ROW * len(rows)
     parts = [
         f'<svg class="bars" viewBox="0 0 {BAR_WIDTH} {height}" role="img" aria-label="{escape(label)}" '
@@ -70,10 +71,10 @@ def bars_svg(rows: list[tuple[str, int]], label: str) -> Markup:
     ]
     for i, (name, count) in enumerate(rows):
         y = i * BAR_ROW
-        w = room * count / top
-        parts.append(f'<text x="0" y="{y + 15}">{escape(name)}</text>')
-        parts.append(f'<rect class="bar" x="{BAR_LABEL}" y="{y + 4}" width="{w:.1f}" height="{BAR_ROW - 8}"/>')
-        parts.append(f'<text x="{BAR_LABEL + w + 4:.1f}" y="{y + 15}">{count}</text>')
+        w = max(room * count / top, 1)
+        parts.append(f'<text x="0" y="{y + 11}">{escape(name)}</text>')
+        parts.append(f'<rect class="bar" x="0" y="{y + 14}" width="{w:.1f}" height="10"/>')
+        parts.append(f'<text x="{w + 4:.1f}" y="{y + 23}">{count}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -69,3 +69,24 @@ def test_the_index_holds_one_keyed_hash_per_token_and_never_the_token(text):
     assert not any(t.encode() in h for t in tokens(text) if len(t) > 3 for h in hmacs)
     # Another key gives other hashes: without the key the index is not a dictionary of names.
     assert not set(hmacs) & set(other.token_hmacs(text)) or not hmacs
+
+
+WORD = st.text(alphabet=st.characters(min_codepoint=0x61, max_codepoint=0x7A), min_size=1, max_size=10)
+
+
+@given(st.lists(WORD, min_size=1, max_size=5), st.data())
+def test_any_words_of_her_name_typed_any_way_are_in_her_index(words, data):
+    """The search's invariant: every word of her name, typed with any capitals and accents,
+    in any order, hashes to tokens her index holds; a word not in her name does not."""
+    index = BlindIndex("k", b"\x03" * 32)
+    name = " ".join(w.capitalize() for w in words)
+    stored = set(index.token_hmacs(name))
+    chosen = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=len(words)))
+    typed = " ".join(
+        "".join(c.upper() if data.draw(st.booleans()) else c for c in w)
+        + data.draw(st.sampled_from(["", "\u0301"]))
+        for w in reversed(chosen)
+    )
+    assert set(index.token_hmacs(unicodedata.normalize("NFC", typed))) <= stored
+    other = data.draw(WORD.filter(lambda w: w not in words))
+    assert not set(index.token_hmacs(other)) & stored
