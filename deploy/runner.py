@@ -137,7 +137,12 @@ def run_stack(home: Path, services: list[str]) -> int:
             keys.retire_legacy(home)
 
         base_env = dict(os.environ)
-        for name in ("AMPARO_DATABASE_NAME", "AMPARO_DATABASE_ADMIN_URL", "AMPARO_PII_KEYS", "AMPARO_BLIND_INDEX_KEY"):
+        for name in (
+            "AMPARO_DATABASE_NAME",
+            "AMPARO_DATABASE_ADMIN_URL",
+            "AMPARO_PII_KEYS",
+            "AMPARO_BLIND_INDEX_KEY",
+        ):
             base_env.pop(name, None)
         base_env.update(AMPARO_NATS_URL=nats_url, AMPARO_JWT_PUBLIC_KEY_FILE=str(jwt_pub))
         logs = private_dir(home / "logs")

@@ -45,7 +45,9 @@ PROBLEMS = {
     "assessment.answers_do_not_fit": N_("Some answers do not fit the instrument. Reload the form."),
     "incident.in_the_future": N_("The date of the attack is in the future."),
     "incident.gender_components_unnamed": N_("Tick which gender components the attack had."),
-    "incident.gender_components_contradict": N_("Gender components were ticked but the attack is marked as without them."),
+    "incident.gender_components_contradict": N_(
+        "Gender components were ticked but the attack is marked as without them."
+    ),
     "incident.unknown_case": N_("No such case in your countries."),
     "period.reversed": N_("The period ends before it starts."),
     "http.400": N_("Some values are missing or not valid."),

@@ -110,7 +110,10 @@ async def test_an_analyst_opens_finds_reads_and_assesses_a_case(desk):
 async def test_the_registry_of_attacks_and_its_charts(desk):
     i18n.MISSING.clear()
     case_id = await _open_case(desk)
-    for day, types, gender in (("2026-01-10", ["threats"], []), ("2026-02-03", ["raid", "threats"], ["isolation"])):
+    for day, types, gender in (
+        ("2026-01-10", ["threats"], []),
+        ("2026-02-03", ["raid", "threats"], ["isolation"]),
+    ):
         response = await post_form(
             desk, "/incidents",
             {"occurred_on": day, "country": "GT", "region": "GT-16", "scope": "individual",

@@ -107,8 +107,8 @@ async def preview(request: Request, case_id: uuid.UUID) -> Response:
 
 @post("/cases/{case_id:uuid}/assess", **OPTS)
 async def record(request: Request, case_id: uuid.UUID) -> Response:
-    """"Preview" shows the form again with the result; "record" records it. A refusal the
-    analyst can fix (an override without its reason) keeps what she entered."""
+    """The form's two buttons: "preview" shows the form again with the result, "record"
+    records it. A refusal she can fix (an override without its reason) keeps her answers."""
     account = require_role(request, ANALYST)
     form = await read_form_lists(request)
     if _one(form, "action") != "record":

@@ -21,7 +21,11 @@ async def home(request: Request) -> Response:
     account = person(request)
     done = request.query_params.get("done")
     # An analyst without a staff role starts at her cases.
-    start = "/cases" if account.has_role("risk_analyst") and not account.has_role("network_staff") else "/capacity"
+    start = (
+        "/cases"
+        if account.has_role("risk_analyst") and not account.has_role("network_staff")
+        else "/capacity"
+    )
     return see_other(start + (f"?done={done}" if done else ""))
 
 

@@ -53,7 +53,12 @@ async def cases(request: Request) -> Response:
         config, account, "risk", "GET", "/cases", params={**chosen, "limit": 50, "offset": offset}
     )
     due = await backend.call(
-        config, account, "risk", "GET", "/reassessments/due", params={"country": chosen["country"], "limit": 50}
+        config,
+        account,
+        "risk",
+        "GET",
+        "/reassessments/due",
+        params={"country": chosen["country"], "limit": 50},
     )
     return page(
         "case_list.html", request, cases=data["items"], total=data["total"], offset=offset, due=due["items"],
@@ -117,7 +122,10 @@ async def intake(request: Request) -> Response:
             "contacts": contacts[:10],
             "notes": form.get("notes", "").strip(),
         },
-        "party": {"adults": _whole(form.get("adults"), 1), "children_ages": _ages(form.get("children_ages", ""))},
+        "party": {
+            "adults": _whole(form.get("adults"), 1),
+            "children_ages": _ages(form.get("children_ages", "")),
+        },
     }
     created = await backend.call(_config(request), account, "risk", "POST", "/cases", json=body)
     return see_other(f"/cases/{created['id']}?done=case_opened")
@@ -172,7 +180,13 @@ async def timeline(request: Request, case_id: uuid.UUID) -> Response:
         return see_other(f"/cases/{case_id}#timeline")
     account = require_role(request, ANALYST)
     data = await _timeline(_config(request), account, case_id)
-    return page("case_timeline.html", request, timeline=data, case={"id": str(case_id)}, refresh=TIMELINE_REFRESH_SECONDS)
+    return page(
+        "case_timeline.html",
+        request,
+        timeline=data,
+        case={"id": str(case_id)},
+        refresh=TIMELINE_REFRESH_SECONDS,
+    )
 
 
 ROUTES = [cases, search_form, search, intake_form, intake, case, reveal, timeline]

@@ -49,7 +49,6 @@ async def backfill(rt: Runtime) -> None:
         log.info("name_index.backfilled", cases=done)
 
 
-
 async def search(
     rt: Runtime, principal: Principal, *, name: str, country: str | None, limit: int, offset: int
 ) -> Page[CaseSummary]:

@@ -134,9 +134,7 @@ async def test_the_preview_scores_without_recording_anything(client):
     assert_problem(
         await client.post("/instruments/gender-v1/score", json={"answers": {}}, headers=ANALYST), 422
     )
-    assert_problem(
-        await client.post("/instruments/nope/score", json={"answers": {}}, headers=ANALYST), 404
-    )
+    assert_problem(await client.post("/instruments/nope/score", json={"answers": {}}, headers=ANALYST), 404)
 
 
 async def test_the_history_without_notes_is_not_audited(client):
