@@ -132,11 +132,17 @@ def run_stack(home: Path, services: list[str]) -> int:
         keyed = [s for s in services if s in SERVICES]  # the console holds no data key
         holds = {s: asyncio.run(keys.database_holds_ciphertext(database_url, s)) for s in keyed}
         key_files = {s: keys.ensure_service_key(home, s, holds_ciphertext=holds[s]) for s in keyed}
+        index_key = keys.ensure_index_key(home) if "risk" in keyed else None
         if all(keys.key_path(home, s).exists() for s in SERVICES):
             keys.retire_legacy(home)
 
         base_env = dict(os.environ)
-        for name in ("AMPARO_DATABASE_NAME", "AMPARO_DATABASE_ADMIN_URL", "AMPARO_PII_KEYS"):
+        for name in (
+            "AMPARO_DATABASE_NAME",
+            "AMPARO_DATABASE_ADMIN_URL",
+            "AMPARO_PII_KEYS",
+            "AMPARO_BLIND_INDEX_KEY",
+        ):
             base_env.pop(name, None)
         base_env.update(AMPARO_NATS_URL=nats_url, AMPARO_JWT_PUBLIC_KEY_FILE=str(jwt_pub))
         logs = private_dir(home / "logs")
@@ -152,6 +158,8 @@ def run_stack(home: Path, services: list[str]) -> int:
                     env[f"AMPARO_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
                 return env
             env["AMPARO_PII_KEY_FILE"] = str(key_files[service])
+            if service == "risk":  # the name search's key: risk's alone
+                env["AMPARO_BLIND_INDEX_KEY_FILE"] = str(index_key)
             if nats_auth:
                 env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
             return env

@@ -16,8 +16,11 @@ from services.console.accounts.api import ROUTES as SIGN_IN
 from services.console.accounts.sessions import NotSignedIn, prepare
 from services.console.config import ConsoleConfig
 from services.console.messages import problem_text
+from services.console.pages.assessments import ROUTES as ASSESSMENTS
 from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
+from services.console.pages.cases import ROUTES as CASES
+from services.console.pages.incidents import ROUTES as INCIDENTS
 from services.console.pages.people import ROUTES as PEOPLE
 from services.console.pages.shelters import ROUTES as SHELTERS
 from services.console.web import STATIC_ROUTER, TEMPLATES, page, see_other
@@ -72,7 +75,7 @@ async def forget_stale_sessions(rt) -> None:
 
 PAGES = Router(
     path="/",
-    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE],
+    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE, *CASES, *ASSESSMENTS, *INCIDENTS],
     before_request=prepare,
     exception_handlers={
         NotSignedIn: _not_signed_in,

@@ -13,6 +13,8 @@ from services.risk.config import RiskConfig
 from services.risk.incidents import api as incidents
 from services.risk.retention import api as retention
 from services.risk.retention.service import retention_job
+from services.risk.search import api as search
+from services.risk.search import service as name_search
 from services.risk.timeline import api as timeline
 from shared import idempotency
 from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
@@ -24,13 +26,27 @@ RETENTION_EVERY_SECONDS = 86_400.0
 SPEC = ServiceSpec(
     name="risk",
     description="Cases, gender-indicator risk assessments, the registry of attacks and the case timeline.",
-    routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES, *retention.ROUTES],
+    routes=[
+        *search.ROUTES,
+        *cases.ROUTES,
+        *assessments.ROUTES,
+        *timeline.ROUTES,
+        *incidents.ROUTES,
+        *retention.ROUTES,
+    ],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],
-    # Retention of personal data (issue 14): a closed case's is blocked, then erased.
-    jobs=[idempotency.PURGE_JOB, Job(RETENTION_EVERY_SECONDS, retention_job)],
+    # Retention of personal data (issue 14): a closed case's is blocked, then erased. The
+    # name index: cases not indexed under the current blind index key (issue 12: older
+    # cases, changed or erased names, a new key).
+    jobs=[
+        idempotency.PURGE_JOB,
+        Job(RETENTION_EVERY_SECONDS, retention_job),
+        Job(30.0, name_search.backfill),
+    ],
     config=RiskConfig,
     needs_pii_key=True,
+    app_options={"on_startup": [name_search.refuse_without_key]},
 )
 
 

@@ -15,3 +15,7 @@ class RiskConfig(msgspec.Struct, kw_only=True, frozen=True):
     # days after blocking before it is erased in every service. 0 = at the next run.
     retention_block_days: Annotated[int, msgspec.Meta(ge=0, le=36_500)] = 365
     retention_erase_days: Annotated[int, msgspec.Meta(ge=0, le=36_500)] = 730
+    # The blind index key (name search): "kid:base64key" lines, newest first, inline or a
+    # file. Risk's own secret, never the PII key; risk refuses to start without it.
+    blind_index_key: str = ""
+    blind_index_key_file: str = ""

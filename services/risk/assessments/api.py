@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Response, get, post
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from services.risk.assessments import service
-from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
+from services.risk.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentView,
+    InstrumentSummary,
+    ScorePreview,
+    ScoreRequest,
+)
 from services.risk.cases.api import RETAINED, CaseId, personal_data_reader
 from services.risk.domain.instrument import Instrument
 from shared import idempotency
@@ -35,6 +41,22 @@ async def get_instrument(
 ) -> Instrument:
     """One instrument: indicators, weights, answer types, thresholds and measure rules."""
     return service.get_instrument(version)
+
+
+@post(
+    "/instruments/{version:str}/score",
+    operation_id="previewScore",
+    guards=[ANALYST],
+    tags=["instruments"],
+    status_code=200,
+)
+async def preview_score(
+    version: Annotated[str, PathParameter(description="the instrument version, e.g. gender-v1")],
+    data: JSONBody[ScoreRequest],
+) -> ScorePreview:
+    """Scores, level and measures these answers would get, recording nothing (no case, no
+    event, no audit): the assessment form's live preview."""
+    return service.preview(version, data)
 
 
 @post(
@@ -72,10 +94,14 @@ async def list_assessments(
     limit: Limit = 50,
     offset: Offset = 0,
     lang: AcceptLanguage = None,
+    notes: Annotated[
+        bool, QueryParameter(description="false: without notes and override reasons, and not audited")
+    ] = True,
 ) -> Page[AssessmentView]:
-    """The assessment history of a case, newest first, with notes (an audited read)."""
-    page = await service.assessment_history(rt, principal, case_id, limit=limit, offset=offset)
+    """The assessment history of a case, newest first, with notes (an audited read); with
+    ``notes=false`` levels, scores and measures only (nothing personal, so not audited)."""
+    page = await service.assessment_history(rt, principal, case_id, limit=limit, offset=offset, notes=notes)
     return named(page, lang)
 
 
-ROUTES = [list_instruments, get_instrument, record_assessment, list_assessments]
+ROUTES = [list_instruments, get_instrument, preview_score, record_assessment, list_assessments]

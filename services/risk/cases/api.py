@@ -110,6 +110,15 @@ async def get_case(rt: Rt, principal: Caller, case_id: CaseId, lang: AcceptLangu
     return named(await service.read_case(rt, principal, case_id), lang)
 
 
+@get("/cases/{case_id:uuid}/summary", operation_id="getCaseSummary", guards=[ANALYST], tags=["cases"])
+async def get_case_summary(
+    rt: Rt, principal: Caller, case_id: CaseId, lang: AcceptLanguage = None
+) -> CaseSummary:
+    """One case without personal data (not an audited read): the console's case page, which
+    shows her personal data only when the analyst asks for it."""
+    return named(await service.case_summary(rt, principal, case_id), lang)
+
+
 @post(
     "/cases/{case_id:uuid}/close", operation_id="closeCase", guards=[ANALYST], tags=["cases"], status_code=200
 )
@@ -150,4 +159,4 @@ async def audit(
     return await service.audit_log(rt, case_id=case_id, actor=actor, limit=limit, offset=offset)
 
 
-ROUTES = [open_case, list_cases, get_case, close_case, due_reassessments, audit]
+ROUTES = [open_case, list_cases, get_case, get_case_summary, close_case, due_reassessments, audit]

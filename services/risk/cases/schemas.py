@@ -164,3 +164,5 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True):
     object_id: uuid.UUID | None
     # Why: the reason code of a read of blocked data, of an erasure, or of a refusal.
     reason: str | None = None
+    # How many cases a name search found (case.search rows; the query is never kept).
+    result_count: int | None = None

@@ -21,6 +21,7 @@ from services.risk.cases.schemas import (
     PersonalData,
 )
 from services.risk.domain import reassessment
+from services.risk.search import index as name_index
 from services.risk.timeline import store as timeline
 from shared import idempotency
 from shared.auth import Principal
@@ -170,6 +171,7 @@ async def open_case(
             personal=personal,
             opened_by=principal.sub,
         )
+        await name_index.index_case(rt, conn, case_id, body.personal.full_name)
         payload = CaseOpened(
             country=body.country, region=body.region, line_of_defence=body.line_of_defence, party=party
         )
@@ -216,6 +218,11 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     row = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
     personal = cipher_of(rt).decrypt_obj(row["personal"], PersonalData, aad=case_id.bytes)
     return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal)
+
+
+async def case_summary(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseSummary:
+    async with rt.pool.acquire() as conn:
+        return summary_of(await case_in_scope(conn, principal, case_id))
 
 
 async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reason: str) -> CaseSummary:

@@ -111,7 +111,7 @@ async def list_audit(
 ) -> tuple[list[asyncpg.Record], int]:
     where = "($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR actor = $2)"
     rows = await conn.fetch(
-        f"SELECT id, at, actor, action, case_id, object_id, reason FROM audit_log WHERE {where} "
+        f"SELECT id, at, actor, action, case_id, object_id, reason, result_count FROM audit_log WHERE {where} "
         "ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
         case_id,
         actor,

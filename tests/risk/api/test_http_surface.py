@@ -29,6 +29,10 @@ OPERATIONS = {
     ("get", "/audit"): "listAudit",
     ("post", "/cases/{case_id}/erasure"): "eraseCasePersonalData",
     ("post", "/cases/{case_id}/blocked-personal-data"): "readBlockedPersonalData",
+    # the analyst's desk (issue 12)
+    ("get", "/cases/search"): "searchCases",
+    ("get", "/cases/{case_id}/summary"): "getCaseSummary",
+    ("post", "/instruments/{version}/score"): "previewScore",
 }
 
 

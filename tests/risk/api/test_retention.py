@@ -17,6 +17,7 @@ import pytest
 from services.risk.config import RiskConfig
 from services.risk.retention.service import apply_retention
 from shared import db
+from tests.conftest import BLIND_INDEX_KEY
 from tests.risk.api.test_incidents import incident
 from tests.risk.helpers import NAME, NOTES, ORG, PHONE, assert_problem, assessment_body, case_body
 from tests.support import auth, eventually, service_client
@@ -143,7 +144,8 @@ async def test_an_open_case_is_never_blocked(client, pool):
 async def test_the_daily_job_with_zero_days_erases_a_closed_case(client, settings):
     """The job of the service's spec (it runs at start, then daily), with periods of 0 days."""
     case = await closed_case(client)
-    config = RiskConfig(retention_block_days=0, retention_erase_days=0)
+    # Built by hand, so it names risk's blind index key itself (issue 12).
+    config = RiskConfig(retention_block_days=0, retention_erase_days=0, blind_index_key=BLIND_INDEX_KEY)
     async with service_client("risk", settings, config) as zero:
 
         async def erased():
