@@ -9,11 +9,12 @@ from litestar import Litestar
 from services.risk import handlers
 from services.risk.assessments import api as assessments
 from services.risk.cases import api as cases
+from services.risk.cases.announcements import ANNOUNCE_EVERY_SECONDS, announce_due_job
 from services.risk.config import RiskConfig
 from services.risk.incidents import api as incidents
 from services.risk.timeline import api as timeline
 from shared import idempotency
-from shared.bootstrap import ServiceSpec, Subscription, build_app
+from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
 SPEC = ServiceSpec(
@@ -22,7 +23,7 @@ SPEC = ServiceSpec(
     routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],
-    jobs=[idempotency.PURGE_JOB],
+    jobs=[idempotency.PURGE_JOB, Job(ANNOUNCE_EVERY_SECONDS, announce_due_job)],
     config=RiskConfig,
     needs_pii_key=True,
 )

@@ -103,6 +103,7 @@ async def _open(
         country=country,
         lines=[GrantLine(purpose=p, amount=Money(a, currency)) for p, a in lines],
         requested=Money(requested, currency),
+        due_at=row["due_at"],
     )
     await emit(conn, opened, case_id, causation)
     log.info("application.opened", application_id=str(app_id), track=track, fund_chosen=fund_id is not None)
