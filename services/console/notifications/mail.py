@@ -47,7 +47,9 @@ def compose(language: str, kinds_and_rows: list, console_url: str, sender: str, 
     message["From"] = sender
     message["To"] = to
     lines = [
-        LINE[language][r["kind"]].format(at=r["due_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M"), country=r["country"])
+        LINE[language][r["kind"]].format(
+            at=r["due_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M"), country=r["country"]
+        )
         for r in kinds_and_rows
     ]
     lines += ["", FOOTER[language].format(url=console_url.rstrip("/") + "/notifications")]
@@ -75,7 +77,8 @@ async def send_notices(rt, now: datetime | None = None) -> int:
         notices = await store.open_notices(conn, now)
         people = await store.mail_recipients(conn)
         mailed = {
-            (r["account_id"], r["notice_id"]) for r in await conn.fetch("SELECT account_id, notice_id FROM notice_mails")
+            (r["account_id"], r["notice_id"])
+            for r in await conn.fetch("SELECT account_id, notice_id FROM notice_mails")
         }
     batches = []
     for person in people:

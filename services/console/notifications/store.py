@@ -49,7 +49,12 @@ async def clear_case(conn: asyncpg.Connection, case_id: uuid.UUID) -> None:
 
 
 async def shown(
-    conn: asyncpg.Connection, *, kinds: list[str], countries: list[str] | None, account_id: uuid.UUID, now: datetime
+    conn: asyncpg.Connection,
+    *,
+    kinds: list[str],
+    countries: list[str] | None,
+    account_id: uuid.UUID,
+    now: datetime,
 ) -> list[asyncpg.Record]:
     """Open notices of these kinds (and countries; None: all) already inside their warning
     window, not dismissed by this person, soonest first. The window is applied by the
@@ -86,7 +91,9 @@ async def mail_recipients(conn: asyncpg.Connection) -> list[asyncpg.Record]:
 
 async def open_notices(conn: asyncpg.Connection, now: datetime) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT * FROM notices WHERE cleared_at IS NULL AND due_at <= $1::timestamptz + $2::interval", now, WIDEST
+        "SELECT * FROM notices WHERE cleared_at IS NULL AND due_at <= $1::timestamptz + $2::interval",
+        now,
+        WIDEST,
     )
 
 

@@ -30,14 +30,15 @@ async def notifications(request: Request) -> Response:
     now = datetime.now(UTC)
     items = await service.for_account(request.app.state.runtime, account, now)
     rows = [
-        {"notice": n, "href": WHERE[n.kind](n), "seconds_left": (n.due_at - now).total_seconds()} for n in items
+        {"notice": n, "href": WHERE[n.kind](n), "seconds_left": (n.due_at - now).total_seconds()}
+        for n in items
     ]
     return page("notifications.html", request, rows=rows)
 
 
 @post("/notifications/{notice_id:uuid}/dismiss", **OPTS)
 async def dismiss(request: Request, notice_id: uuid.UUID) -> Response:
-    """"Seen": it leaves her panel (not anyone else's)."""
+    """ "Seen": it leaves her panel (not anyone else's)."""
     account = person(request)
     await read_form(request)
     await service.dismiss(request.app.state.runtime, account, notice_id)
