@@ -156,6 +156,8 @@ def run_stack(home: Path, services: list[str]) -> int:
                 for name in SERVICES:
                     port = os.environ.get(f"AMPARO_{name.upper()}_PORT", DEFAULT_PORTS[name])
                     env[f"AMPARO_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+                if nats_auth:
+                    env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
                 return env
             env["AMPARO_PII_KEY_FILE"] = str(key_files[service])
             if service == "risk":  # the name search's key: risk's alone

@@ -105,6 +105,16 @@ class AssessmentRecorded(Payload, frozen=True):
     supersedes: uuid.UUID | None = None
 
 
+class ReassessmentDue(Payload, frozen=True):
+    """A case became due for a new assessment (domain/reassessment.py decides), announced
+    once per case and moment it became due: the console tells her analysts."""
+
+    TYPE: ClassVar[str] = "amparo.risk.case.reassessment_due"
+    country: Country
+    reasons: list[Code]
+    due_since: datetime
+
+
 class CaseClosed(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.risk.case.closed"
     reason: Code
@@ -213,6 +223,8 @@ class ApplicationOpened(Payload, frozen=True):
     country: Country
     lines: list[GrantLine]
     requested: Money
+    # When the committee's decision is due (24 h emergency / 72 h ordinary, or the policy's).
+    due_at: datetime | None = None
 
 
 class ApplicationApproved(Payload, frozen=True):
@@ -293,6 +305,7 @@ class ApplicationFollowUpOpened(Payload, frozen=True):
     country: Country
     lines: list[GrantLine]
     requested: Money
+    due_at: datetime | None = None
 
 
 # --- retention of personal data (issue 14: blocking, then erasure) -----------------------
@@ -324,6 +337,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     CaseOpened,
     AssessmentRecorded,
     CaseClosed,
+    ReassessmentDue,
     PlacementRequested,
     PlacementHeld,
     PlacementWaitlisted,

@@ -9,6 +9,7 @@ from litestar import Litestar
 from services.risk import handlers
 from services.risk.assessments import api as assessments
 from services.risk.cases import api as cases
+from services.risk.cases.announcements import ANNOUNCE_EVERY_SECONDS, announce_due_job
 from services.risk.config import RiskConfig
 from services.risk.incidents import api as incidents
 from services.risk.retention import api as retention
@@ -43,6 +44,7 @@ SPEC = ServiceSpec(
         idempotency.PURGE_JOB,
         Job(RETENTION_EVERY_SECONDS, retention_job),
         Job(30.0, name_search.backfill),
+        Job(ANNOUNCE_EVERY_SECONDS, announce_due_job),
     ],
     config=RiskConfig,
     needs_pii_key=True,

@@ -104,6 +104,7 @@ async def _open(
             country=country,
             lines=grant_lines,
             requested=Money(requested, currency),
+            due_at=row["due_at"],
         )
     else:
         opened = ApplicationOpened(
@@ -113,6 +114,7 @@ async def _open(
             country=country,
             lines=grant_lines,
             requested=Money(requested, currency),
+            due_at=row["due_at"],
         )
     await emit(conn, opened, case_id, causation)
     log.info("application.opened", application_id=str(app_id), track=track, fund_chosen=fund_id is not None)

@@ -247,7 +247,7 @@ async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reas
 # --- due for re-assessment -----------------------------------------------------------------------
 
 
-def _due(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None:
+def due_of(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None:
     marks = [
         reassessment.Mark(reason=reason, marked_at=at)
         for reason, at in zip(row["mark_reasons"], row["mark_times"], strict=True)
@@ -264,7 +264,7 @@ def _due(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None
 
 async def is_due(conn: asyncpg.Connection, case_id: uuid.UUID, reassessment_days: int) -> bool:
     rows = await store.due_candidates(conn, ageing_levels=list(reassessment.AGEING_LEVELS), case_id=case_id)
-    return any(_due(r, reassessment_days) for r in rows)
+    return any(due_of(r, reassessment_days) for r in rows)
 
 
 async def due_reassessments(
@@ -288,7 +288,7 @@ async def due_reassessments(
             due_since=d.since,
         )
         for r in rows
-        if (d := _due(r, days)) is not None
+        if (d := due_of(r, days)) is not None
     ]
     due.sort(key=lambda c: (c.due_since, c.case_id))
     return Page(items=due[offset : offset + limit], total=len(due), limit=limit, offset=offset)

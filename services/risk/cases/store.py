@@ -137,6 +137,18 @@ async def mark_due(
     )
 
 
+async def note_announced(conn: asyncpg.Connection, case_id: uuid.UUID, due_since) -> bool:
+    """True the first time this case is announced as due since this moment."""
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO reassessment_announcements (case_id, due_since) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            case_id,
+            due_since,
+        )
+    )
+
+
 async def due_candidates(
     conn: asyncpg.Connection,
     *,
