@@ -50,6 +50,16 @@ PROBLEMS = {
     ),
     "incident.unknown_case": N_("No such case in your countries."),
     "period.reversed": N_("The period ends before it starts."),
+    # retention and retries (issues 13 and 14)
+    "case.personal_data_blocked": N_(
+        "Her personal data is blocked: the case was closed long ago. Only an administrator can read it, with a reason."
+    ),
+    "case.personal_data_erased": N_(
+        "Her personal data was erased. The case's history (levels, steps, amounts) remains."
+    ),
+    "idempotency.key_reused": N_(
+        "This form was already sent with other values. Reload the page and fill it in again."
+    ),
     "http.400": N_("Some values are missing or not valid."),
     "http.401": N_("Your session is over. Sign in again."),
     "http.403": N_("You are not allowed to do this."),
