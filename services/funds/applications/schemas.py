@@ -68,6 +68,15 @@ class Tally(msgspec.Struct, kw_only=True):
     info_requests: int
 
 
+class Assessed(msgspec.Struct, kw_only=True):
+    """From the assessment that opened the application: what the committee decides on,
+    and nothing personal (no names, places or ages)."""
+
+    level: str
+    measures: list[str]
+    party_size: int
+
+
 class ApplicationView(msgspec.Struct, kw_only=True):
     id: uuid.UUID
     case_id: uuid.UUID
@@ -97,3 +106,5 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     first_paid_at: datetime | None
     closed_at: datetime | None
     tally: Tally
+    # None for an application opened by hand (no assessment behind it).
+    assessed: Assessed | None = None

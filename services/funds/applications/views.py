@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.funds.applications import store
+from services.funds.applications import context, store
 from services.funds.applications.schemas import ApplicationView, LineView, Tally
 from services.funds.committee import store as committee_store
 from services.funds.domain import deadlines
@@ -39,6 +39,7 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
     policies = await funds_store.policies_of(conn, list({a["fund_id"] for a in apps if a["fund_id"]}))
     quorums = {a["id"]: policies[a["fund_id"]]["quorum"] for a in apps if a["fund_id"] in policies}
     tallies = await committee_store.tallies_of(conn, ids, quorums)
+    assessed = await context.of(conn, ids)
     now = datetime.now(UTC)
     out = []
     for a in apps:
@@ -86,6 +87,7 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
                     rejections=tally.rejections,
                     info_requests=tally.info_requests,
                 ),
+                assessed=assessed.get(a["id"]),
             )
         )
     return out
@@ -108,6 +110,8 @@ async def list_applications(
     fund_id: uuid.UUID | None,
     limit: int,
     offset: int,
+    mine: bool | None = None,
+    ratified: bool | None = None,
 ) -> Page[ApplicationView]:
     countries = principal.visible_countries(country)
     async with rt.pool.acquire() as conn:
@@ -122,6 +126,9 @@ async def list_applications(
             now=datetime.now(UTC),
             limit=limit,
             offset=offset,
+            mine=mine,
+            member=principal.sub,
+            ratified=ratified,
         )
         return Page(items=await views(conn, rows), total=total, limit=limit, offset=offset)
 
