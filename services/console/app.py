@@ -18,6 +18,9 @@ from services.console.config import ConsoleConfig
 from services.console.messages import problem_text
 from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
+from services.console.pages.committee import ROUTES as COMMITTEE
+from services.console.pages.funds_office import ROUTES as FUND_OFFICE
+from services.console.pages.grants_report import ROUTES as GRANTS_REPORT
 from services.console.pages.people import ROUTES as PEOPLE
 from services.console.pages.shelters import ROUTES as SHELTERS
 from services.console.web import STATIC_ROUTER, TEMPLATES, page, see_other
@@ -72,7 +75,7 @@ async def forget_stale_sessions(rt) -> None:
 
 PAGES = Router(
     path="/",
-    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE],
+    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE, *COMMITTEE, *FUND_OFFICE, *GRANTS_REPORT],
     before_request=prepare,
     exception_handlers={
         NotSignedIn: _not_signed_in,

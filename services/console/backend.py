@@ -70,6 +70,7 @@ async def call(
     *,
     json: Any = None,
     params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     base = {"risk": config.risk_url, "shelters": config.shelters_url, "funds": config.funds_url}[service]
     if params:
@@ -80,7 +81,7 @@ async def call(
             base + path,
             json=json,
             params=params,
-            headers={"Authorization": f"Bearer {token_for(config, account)}"},
+            headers={**(headers or {}), "Authorization": f"Bearer {token_for(config, account)}"},
         )
     except httpx.HTTPError:
         raise ServiceProblem(503, "console.unreachable") from None

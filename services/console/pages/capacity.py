@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 
 from services.console import backend
 from services.console.accounts.api import flash
-from services.console.accounts.sessions import require_role
+from services.console.accounts.sessions import person, require_role
 from services.console.pages.charts import forecast_svg, run_out_days
 from services.console.web import page, see_other
 from shared import places
@@ -18,6 +18,13 @@ OPTS = {"include_in_schema": False}
 
 @get("/", **OPTS)
 async def home(request: Request) -> Response:
+    account = person(request)
+    # The money roles start at their own desks (a committee member has no capacity page).
+    if not account.has_role("network_staff"):
+        if account.has_role("fund_committee"):
+            return see_other("/committee")
+        if account.has_role("fund_admin"):
+            return see_other("/fund-office")
     require_role(request, "network_staff")
     done = request.query_params.get("done")
     return see_other("/capacity" + (f"?done={done}" if done else ""))
