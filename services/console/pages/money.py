@@ -140,23 +140,26 @@ def plain_major(amount: int | None, currency: str) -> str:
     return f"{Decimal(amount).scaleb(-digits(currency)):.{digits(currency)}f}"
 
 
-_AMOUNT = re.compile(r"^\d{1,13}(?:[.,]\d{1,4})?$")
+_AMOUNT = re.compile(r"^(\d{1,13})(?:[.,](\d+))?$")
 
 
 def to_minor(raw: str | None, currency: str) -> int | None:
-    """What a person typed (1500, 1500.50 or 1500,50) in minor units; None when empty; a
-    malformed or over-precise amount is refused (never rounded: this is money)."""
+    """What a person typed (1500, 1500.50 or 1500,50) in minor units; None when empty.
+    Anything else is refused, never guessed or rounded (this is money): "1,500" has more
+    decimals than dollars have, so it is refused rather than read as 1.50 or 1500."""
     text = (raw or "").strip().replace(" ", "")
     if not text:
         return None
-    if not _AMOUNT.match(text):
-        raise BadInput("the amount is not a number", code="money.amount")
+    match = _AMOUNT.match(text)
+    places = digits(currency)
+    if not match or len(match.group(2) or "") > places:
+        raise BadInput("the amount is not a number with the currency's decimals", code="money.amount")
     try:
-        value = Decimal(text.replace(",", ".")).scaleb(digits(currency))
+        value = Decimal(text.replace(",", ".")).scaleb(places)
     except InvalidOperation:
         raise BadInput("the amount is not a number", code="money.amount") from None
-    if value != value.to_integral_value() or value <= 0:
-        raise BadInput("the amount has too many decimals", code="money.amount")
+    if value <= 0:
+        raise BadInput("the amount is not positive", code="money.amount")
     return int(value)
 
 

@@ -120,7 +120,7 @@ def test_committee_and_fund_office_in_a_browser(stack, browser):
     # Member 1: the inbox, then a recusal for a conflict of interest.
     first = phone_page(browser)
     sign_in_to(first, base, MEMBERS[0], member_passwords[0], r"/committee$")
-    row = first.locator(f"#inbox-decide tr[data-application='{app_id}']")
+    row = first.locator(f"#inbox-decide li[data-application='{app_id}']")
     assert row.count() == 1 and "emergencia" in row.inner_text()
     check(first, "committee-inbox")
     row.locator("a").click()
@@ -149,7 +149,7 @@ def test_committee_and_fund_office_in_a_browser(stack, browser):
     # Member 3 ratifies it (the quorum of two among the two eligible members).
     third = phone_page(browser)
     sign_in_to(third, base, MEMBERS[2], member_passwords[2], r"/committee$")
-    assert third.locator(f"#inbox-ratify tr[data-application='{app_id}']").count() == 1, third.inner_text("main")
+    assert third.locator(f"#inbox-ratify li[data-application='{app_id}']").count() == 1, third.inner_text("main")
     third.goto(f"{base}/committee/{app_id}")
     third.click("form[action$='/vote'] button[type=submit]")
     third.wait_for_url(re.compile(r"done=vote_ratified"))
