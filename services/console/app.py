@@ -75,7 +75,16 @@ async def forget_stale_sessions(rt) -> None:
 
 PAGES = Router(
     path="/",
-    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE, *COMMITTEE, *FUND_OFFICE, *GRANTS_REPORT],
+    route_handlers=[
+        *SIGN_IN,
+        *CAPACITY,
+        *BOARD,
+        *SHELTERS,
+        *PEOPLE,
+        *COMMITTEE,
+        *FUND_OFFICE,
+        *GRANTS_REPORT,
+    ],
     before_request=prepare,
     exception_handlers={
         NotSignedIn: _not_signed_in,

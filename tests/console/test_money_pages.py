@@ -33,7 +33,7 @@ async def _application(funds, track: str = "emergency"):
 
 
 async def test_a_member_is_asked_before_her_vote_alone_releases_money(make_settings, funds):
-    fund, app = await _application(funds)
+    _fund, app = await _application(funds)
     async with console_client(make_settings, funds_url=str(funds.base_url).rstrip("/")) as console:
         await make_account(console, MEMBERS[0], ["fund_committee"], countries=("GT",))
         await sign_in(console, MEMBERS[0])
@@ -43,7 +43,7 @@ async def test_a_member_is_asked_before_her_vote_alone_releases_money(make_setti
         assert f'data-application="{app["id"]}"' in inbox and "Por decidir" in inbox
         assert "quedan" in inbox  # the time left to the 24 h deadline
         page = (await console.get(f"/committee/{app['id']}")).text
-        assert "Vía de emergencia" in page, page[page.find("<main"):]
+        assert "Vía de emergencia" in page, page[page.find("<main") :]
         assert "USD1,500.00" in page
         assert "Integrantes" in page and "Necesarias" in page
         # The first post only explains; nothing is voted yet.
@@ -72,7 +72,7 @@ async def test_a_member_is_asked_before_her_vote_alone_releases_money(make_setti
 
 
 async def test_an_ordinary_vote_and_a_recusal_need_no_second_step(make_settings, funds):
-    fund, app = await _application(funds, track="ordinary")
+    _fund, app = await _application(funds, track="ordinary")
     async with console_client(make_settings, funds_url=str(funds.base_url).rstrip("/")) as console:
         await make_account(console, MEMBERS[1], ["fund_committee"], countries=("GT",))
         await sign_in(console, MEMBERS[1])
@@ -118,7 +118,9 @@ async def test_a_payment_form_sent_twice_pays_once(make_settings, funds):
         ledger = (await funds.get(f"/funds/{fund['id']}/ledger", headers=ADMIN)).json()["items"]
         assert [e["amount"] for e in ledger if e["kind"] == "disbursement"] == [50_000]
         again = (await console.get(f"/fund-office/applications/{app['id']}")).text
-        assert re.search(r'name="key" value="([0-9a-f-]{36})"', again).group(1) != key  # a new form, a new key
+        assert (
+            re.search(r'name="key" value="([0-9a-f-]{36})"', again).group(1) != key
+        )  # a new form, a new key
         report = (await console.get("/reports/grants")).text
         assert "<svg" in report and "Otorgado y pagado por mes" in report
         csv = await console.get("/reports/grants.csv")

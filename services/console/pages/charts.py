@@ -73,8 +73,12 @@ def money_bars_svg(rows: list[tuple[str, int, int]], label: str, amount_text) ->
         y += LABEL_ROW
         for cls, value, dy in (("granted", granted, 0), ("paid", paid, ROW / 2)):
             w = max(BAR_WIDTH * 0.6 * value / top, 1 if value else 0)
-            parts.append(f'<rect class="{cls}" x="0" y="{y + dy + 1:.1f}" width="{w:.1f}" height="{ROW / 2 - 3:.1f}"/>')
-            parts.append(f'<text x="{w + 4:.1f}" y="{y + dy + ROW / 2 - 4:.1f}">{escape(amount_text(value))}</text>')
+            parts.append(
+                f'<rect class="{cls}" x="0" y="{y + dy + 1:.1f}" width="{w:.1f}" height="{ROW / 2 - 3:.1f}"/>'
+            )
+            parts.append(
+                f'<text x="{w + 4:.1f}" y="{y + dy + ROW / 2 - 4:.1f}">{escape(amount_text(value))}</text>'
+            )
         y += ROW
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -31,7 +31,12 @@ def _config(request: Request):
 
 async def _mine(request: Request, account, **params) -> list[dict]:
     data = await backend.call(
-        _config(request), account, "funds", "GET", "/applications", params={"mine": "true", "limit": 200, **params}
+        _config(request),
+        account,
+        "funds",
+        "GET",
+        "/applications",
+        params={"mine": "true", "limit": 200, **params},
     )
     for item in data["items"]:
         item["seconds_left"] = seconds_until(item["due_at"])
@@ -55,7 +60,9 @@ async def inbox(request: Request) -> Response:
     flagged = await _mine(request, account, flagged="true")
     flagged_ids = {a["id"] for a in flagged}
     ratifying = [
-        a for a in await _mine(request, account, status="approved", ratified="false") if a["id"] not in flagged_ids
+        a
+        for a in await _mine(request, account, status="approved", ratified="false")
+        if a["id"] not in flagged_ids
     ]
     return page(
         "committee_inbox.html", request, undecided=undecided, flagged=flagged, ratifying=ratifying,
@@ -121,7 +128,9 @@ async def recuse(request: Request, app_id: uuid.UUID) -> Response:
     form = await read_form(request)
     reason = form.get("reason_code", "conflict_of_interest")
     body = {"reason_code": reason if reason in RECUSAL_REASONS else "conflict_of_interest"}
-    await backend.call(_config(request), account, "funds", "POST", f"/applications/{app_id}/recusals", json=body)
+    await backend.call(
+        _config(request), account, "funds", "POST", f"/applications/{app_id}/recusals", json=body
+    )
     return see_other(f"/committee/{app_id}?done=recused")
 
 

@@ -80,7 +80,9 @@ async def create_fund(request: Request) -> Response:
     body = {
         "name": (form.get("name") or [""])[0].strip(),
         "currency": (form.get("currency") or ["USD"])[0],
-        "countries": [c for c in form.get("countries", []) if c in account.countries or account.has_role("admin")],
+        "countries": [
+            c for c in form.get("countries", []) if c in account.countries or account.has_role("admin")
+        ],
     }
     created = await backend.call(_config(request), account, "funds", "POST", "/funds", json=body)
     return see_other(f"/fund-office/funds/{created['id']}?done=fund_created")
@@ -94,10 +96,18 @@ async def fund(request: Request, fund_id: uuid.UUID) -> Response:
     item = await backend.call(config, account, "funds", "GET", f"/funds/{fund_id}")
     offset = _int(request.query_params.get("offset"), 0) or 0
     ledger = await backend.call(
-        config, account, "funds", "GET", f"/funds/{fund_id}/ledger", params={"limit": LEDGER_PAGE, "offset": offset}
+        config,
+        account,
+        "funds",
+        "GET",
+        f"/funds/{fund_id}/ledger",
+        params={"limit": LEDGER_PAGE, "offset": offset},
     )
     policy = item.get("policy") or {}
-    suggested = list(policy.get("suggested") or []) + [{"purpose": "", "country": None, "amount": None}] * BLANK_SUGGESTED
+    suggested = (
+        list(policy.get("suggested") or [])
+        + [{"purpose": "", "country": None, "amount": None}] * BLANK_SUGGESTED
+    )
     return page(
         "fund_detail.html", request, fund=item, ledger=ledger, policy=policy, suggested=suggested,
         purposes=PURPOSES, key=new_key(), page_size=LEDGER_PAGE, done=flash(request),
@@ -138,7 +148,9 @@ async def policy(request: Request, fund_id: uuid.UUID) -> Response:
     ):
         amount = to_minor(raw, currency)
         if purpose in PURPOSES and amount is not None:
-            suggested.append({"purpose": purpose, "amount": amount, **({"country": country} if country else {})})
+            suggested.append(
+                {"purpose": purpose, "amount": amount, **({"country": country} if country else {})}
+            )
     body = {
         "ceiling": to_minor(one("ceiling"), currency),
         "emergency_limit": to_minor(one("emergency_limit"), currency),
@@ -206,7 +218,12 @@ async def close(request: Request, app_id: uuid.UUID) -> Response:
     if form.get("sure") != "yes":
         return see_other(f"/fund-office/applications/{app_id}?ask=close#close")
     await backend.call(
-        _config(request), account, "funds", "POST", f"/applications/{app_id}/close", json={"reason_code": "completed"}
+        _config(request),
+        account,
+        "funds",
+        "POST",
+        f"/applications/{app_id}/close",
+        json={"reason_code": "completed"},
     )
     return see_other(f"/fund-office/applications/{app_id}?done=grant_closed")
 

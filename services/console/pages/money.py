@@ -56,7 +56,11 @@ LEDGER_KINDS = {
     "release": N_("release"),
     "disbursement": N_("disbursement"),
 }
-METHODS = {"bank_transfer": N_("bank transfer"), "partner_cash": N_("cash through a partner"), "mobile_money": N_("mobile money")}
+METHODS = {
+    "bank_transfer": N_("bank transfer"),
+    "partner_cash": N_("cash through a partner"),
+    "mobile_money": N_("mobile money"),
+}
 FLAGS = {
     "not_ratified_in_time": N_("not ratified in time"),
     "ratification_refused": N_("the committee refused to ratify it"),
@@ -69,7 +73,9 @@ CURRENCIES = ("USD", "MXN", "GTQ", "HNL", "NIO", "CRC", "EUR", "SVC", "BZD", "PA
 
 PROBLEMS = {
     "money.amount": N_("Write the amount as a number, for example 1500 or 1500.50."),
-    "fund.not_enough_available": N_("The fund does not have that much available. Deposit first or approve less."),
+    "fund.not_enough_available": N_(
+        "The fund does not have that much available. Deposit first or approve less."
+    ),
     "fund.unknown": N_("That fund does not exist or does not serve your countries."),
     "fund.not_found": N_("This fund does not exist or does not serve your countries."),
     "application.not_found": N_("This application does not exist or is outside your countries."),
@@ -103,7 +109,9 @@ DONE = {
     "vote_rejected": N_("Your vote rejected the application."),
     "vote_info_requested": N_("Your request for information is recorded."),
     "vote_ratified": N_("Your vote ratified the emergency approval."),
-    "vote_flagged": N_("Your vote refused the emergency approval; it is flagged for the fund administrators."),
+    "vote_flagged": N_(
+        "Your vote refused the emergency approval; it is flagged for the fund administrators."
+    ),
     "recused": N_("You are recused from this application."),
     "fund_created": N_("The fund is created."),
     "deposited": N_("The deposit is recorded."),

@@ -94,7 +94,10 @@ async def list_applications(
                  AND ($10::boolean IS NULL OR ratified = $10)"""
     args = (countries, case_id, status, overdue, now, flagged, fund_id, mine, member, ratified)
     rows = await conn.fetch(
-        f"SELECT * FROM applications {where} ORDER BY opened_at, id LIMIT $11 OFFSET $12", *args, limit, offset
+        f"SELECT * FROM applications {where} ORDER BY opened_at, id LIMIT $11 OFFSET $12",
+        *args,
+        limit,
+        offset,
     )
     total = await conn.fetchval(f"SELECT count(*) FROM applications {where}", *args)
     return list(rows), total

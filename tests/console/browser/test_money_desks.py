@@ -63,7 +63,9 @@ def pay_twice(page, grant_url: str, amount: str | None) -> None:
     action = form.get_attribute("action")
     form.locator("button[type=submit]").dblclick()
     page.wait_for_url(re.compile(r"done=paid"))
-    again = page.context.request.post(grant_url.split("/fund-office")[0] + action, form=fields, max_redirects=0)
+    again = page.context.request.post(
+        grant_url.split("/fund-office")[0] + action, form=fields, max_redirects=0
+    )
     assert again.status == 303, again.text()
 
 
@@ -141,7 +143,9 @@ def test_committee_and_fund_office_in_a_browser(stack, browser):
     second.click("form[action$='/vote'] button[type=submit]")
     expect_text = "Su voto por sí solo libera dinero"
     second.wait_for_selector(f"h1:has-text('{expect_text}')")
-    assert "por sí sola" in second.inner_text("#consequence") or "solo con su voto" in second.inner_text("#consequence")
+    assert "por sí sola" in second.inner_text("#consequence") or "solo con su voto" in second.inner_text(
+        "#consequence"
+    )
     check(second, "committee-confirm")
     second.click("main form button[type=submit]")
     second.wait_for_url(re.compile(r"done=vote_approved"))
@@ -149,7 +153,9 @@ def test_committee_and_fund_office_in_a_browser(stack, browser):
     # Member 3 ratifies it (the quorum of two among the two eligible members).
     third = phone_page(browser)
     sign_in_to(third, base, MEMBERS[2], member_passwords[2], r"/committee$")
-    assert third.locator(f"#inbox-ratify li[data-application='{app_id}']").count() == 1, third.inner_text("main")
+    assert third.locator(f"#inbox-ratify li[data-application='{app_id}']").count() == 1, third.inner_text(
+        "main"
+    )
     third.goto(f"{base}/committee/{app_id}")
     third.click("form[action$='/vote'] button[type=submit]")
     third.wait_for_url(re.compile(r"done=vote_ratified"))

@@ -37,7 +37,9 @@ async def test_inbox_seat_and_ratification_filter(make_settings):
         assert seat["alone_approves_up_to"] == 150_000 and seat["emergency_limit"] == 150_000
         assert seat["completes_quorum"] is False and seat["ceiling"] == 800_000
         outsider = await _seat(client, urgent["id"], "x1")
-        assert not outsider["member"] and not outsider["may_vote"] and outsider["alone_approves_up_to"] is None
+        assert (
+            not outsider["member"] and not outsider["may_vote"] and outsider["alone_approves_up_to"] is None
+        )
         # The admin who opened it by hand is not a member; a member's recusal shows in her seat.
         r = await client.post(f"/applications/{urgent['id']}/recusals", json={}, headers=member("m3"))
         assert r.status_code == 201, r.text
