@@ -118,6 +118,7 @@ async def test_a_payment_form_sent_twice_pays_once(make_settings, funds):
         ledger = (await funds.get(f"/funds/{fund['id']}/ledger", headers=ADMIN)).json()["items"]
         assert [e["amount"] for e in ledger if e["kind"] == "disbursement"] == [50_000]
         again = (await console.get(f"/fund-office/applications/{app['id']}")).text
+        assert again.count("data-tranche=") == 1 and "****2345" in again and "GT82" not in again
         assert (
             re.search(r'name="key" value="([0-9a-f-]{36})"', again).group(1) != key
         )  # a new form, a new key

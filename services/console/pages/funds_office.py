@@ -179,12 +179,17 @@ async def grant(request: Request, app_id: uuid.UUID) -> Response:
     """An application from the office's side: what was approved, paid and remains; pay a
     tranche; close it (what was not paid goes back to the fund)."""
     account = require_role(request, ROLE)
-    app = await backend.call(_config(request), account, "funds", "GET", f"/applications/{app_id}")
+    config = _config(request)
+    app = await backend.call(config, account, "funds", "GET", f"/applications/{app_id}")
+    tranches = await backend.call(
+        config, account, "funds", "GET", f"/applications/{app_id}/disbursements", params={"limit": 200}
+    )
     app["seconds_left"] = seconds_until(app["due_at"])
     app["ratification_left"] = seconds_until(app.get("ratification_due_at"))
     remaining = max((app["approved"] or 0) - app["paid"] - app["released"], 0)
     return page(
         "fund_application.html", request, app=app, remaining=remaining, methods=METHODS, key=new_key(),
+        tranches=tranches["items"],
         asking=request.query_params.get("ask") == "close", done=flash(request),
     )  # fmt: skip
 

@@ -177,6 +177,7 @@ def test_committee_and_fund_office_in_a_browser(stack, browser):
     pay_twice(office, grant_url, None)  # the rest, as the form suggests
     office.goto(grant_url)
     assert "USD0.00" in office.inner_text("#remaining")
+    assert office.locator("tr[data-tranche]").count() == 2 and "****2345" in office.inner_text("main")
 
     with stack.client("funds", "fund_admin", countries=("GT",)) as api:
         ledger = api.get(f"/funds/{fund_id}/ledger", params={"limit": 200}).json()["items"]

@@ -92,3 +92,34 @@ async def test_an_assessment_tells_the_committee_level_measures_and_party_size(m
         assert "children_ages" not in str(app) and "GT-17" not in str(app)
         by_hand = await make_application(client, fund)
         assert by_hand["assessed"] is None
+
+
+async def test_the_tranches_of_a_grant_are_listed_with_references_masked(make_settings):
+    settings = await make_settings("funds")
+    async with service_client("funds", settings) as client:
+        fund = await make_fund(client, quorum=1, members=("m1",))
+        app = await make_application(client, fund, amount=100_000)
+        assert (await vote(client, app["id"], "m1")).json()["outcome"] == "approved"
+        for i, (amount, ref) in enumerate(((30_000, "GT82-0001-2345"), (20_000, "MM-555-0199"))):
+            body = {"amount": amount, "currency": "USD", "method": "bank_transfer", "payee_reference": ref}
+            for _ in range(2):  # the same key twice: one tranche
+                r = await client.post(
+                    f"/applications/{app['id']}/disbursements",
+                    json=body,
+                    headers={**ADMIN, "Idempotency-Key": f"key-{i}"},
+                )
+                assert r.status_code in (200, 201), r.text
+        r = await client.get(f"/applications/{app['id']}/disbursements", headers=ADMIN)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        assert page["total"] == 2
+        assert [(t["tranche"], t["amount"], t["payee_reference"]) for t in page["items"]] == [
+            (1, 30_000, "****2345"),
+            (2, 20_000, "****0199"),
+        ]
+        assert "GT82" not in r.text and "MM-555" not in r.text
+        # Committee members see the application's totals, not payment details.
+        r = await client.get(f"/applications/{app['id']}/disbursements", headers=member("m1"))
+        assert r.status_code == 403
+        r = await client.get(f"/applications/{uuid.uuid4()}/disbursements", headers=ADMIN)
+        assert r.status_code == 404
