@@ -14,12 +14,15 @@ from shared.events import AssessmentRecorded
 
 
 async def record(conn: asyncpg.Connection, app_id: uuid.UUID | None, data: AssessmentRecorded) -> None:
-    """Beside the application the assessment opened (nothing when it opened none)."""
+    """Beside the application the assessment opened or updated (nothing when none): a
+    newer assessment of the case replaces what the committee reads."""
     if app_id is None:
         return
     await conn.execute(
         """INSERT INTO application_context (application_id, level, measures, party_size)
-           VALUES ($1, $2, $3, $4) ON CONFLICT (application_id) DO NOTHING""",
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (application_id) DO UPDATE
+              SET level = EXCLUDED.level, measures = EXCLUDED.measures, party_size = EXCLUDED.party_size""",
         app_id,
         data.level,
         list(data.measures),
