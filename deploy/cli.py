@@ -202,6 +202,43 @@ def cmd_deadletters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Block, then erase, closed cases' personal data past the retention periods, as the risk
+    service's daily job does: on risk's database (AMPARO_DATABASE_URL and
+    AMPARO_DATABASE_NAME like the service, or the running `make run`'s), with its
+    AMPARO_RETENTION_BLOCK_DAYS / AMPARO_RETENTION_ERASE_DAYS. The events go to risk's
+    outbox; the running service's relay publishes them. Prints counts, never personal data."""
+    from services.risk.config import RiskConfig
+    from services.risk.retention.service import apply_retention
+    from shared import db
+    from shared.config import load_config
+
+    try:
+        settings = load_settings()
+        config = load_config(RiskConfig)
+    except ConfigError as exc:
+        raise SystemExit(f"amparo retention: {exc}") from None
+    server = settings.database_url or admin_url()
+    dsn = with_database(server, settings.database_name or "amparo_risk")
+
+    async def run():
+        pool = await db.create_pool(dsn, min_size=1, max_size=2)
+        try:
+            return await apply_retention(
+                pool, block_days=config.retention_block_days, erase_days=config.retention_erase_days
+            )
+        finally:
+            await pool.close()
+
+    done = asyncio.run(run())
+    print(
+        f"retention: blocked {done.blocked}, erased {done.erased} "
+        f"(block after {config.retention_block_days} days closed, erase {config.retention_erase_days} "
+        "days after blocking)"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from deploy.demo import main as demo_main
 
@@ -241,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("deadletters", help="list messages that failed max_deliver times")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_deadletters)
+
+    p = sub.add_parser("retention", help="block, then erase, closed cases' personal data (issue 14)")
+    p.add_argument("action", choices=["run"])
+    p.set_defaults(func=cmd_retention)
 
     p = sub.add_parser("demo", help="load synthetic data into a running system and push cases through")
     p.add_argument("--cases", type=int, default=30)

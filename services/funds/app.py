@@ -15,6 +15,7 @@ from services.funds.disbursements.api import DisbursementsController
 from services.funds.disbursements.legacy import encrypt_payee_references
 from services.funds.funds.api import FundsController
 from services.funds.reports.api import grants_report
+from shared import idempotency
 from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
@@ -39,6 +40,7 @@ SPEC = ServiceSpec(
     jobs=[
         Job(OVERDUE_EVERY_SECONDS, emit_overdue),
         Job(LEGACY_PAYEES_EVERY_SECONDS, encrypt_payee_references),
+        idempotency.PURGE_JOB,
     ],
     config=FundsConfig,
     # Vote comments and payee references are stored encrypted.

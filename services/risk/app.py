@@ -11,16 +11,24 @@ from services.risk.assessments import api as assessments
 from services.risk.cases import api as cases
 from services.risk.config import RiskConfig
 from services.risk.incidents import api as incidents
+from services.risk.retention import api as retention
+from services.risk.retention.service import retention_job
 from services.risk.timeline import api as timeline
-from shared.bootstrap import ServiceSpec, Subscription, build_app
+from shared import idempotency
+from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
+
+# Retention periods are whole days: one run a day (and one at start) is enough.
+RETENTION_EVERY_SECONDS = 86_400.0
 
 SPEC = ServiceSpec(
     name="risk",
     description="Cases, gender-indicator risk assessments, the registry of attacks and the case timeline.",
-    routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES],
+    routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES, *retention.ROUTES],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],
+    # Retention of personal data (issue 14): a closed case's is blocked, then erased.
+    jobs=[idempotency.PURGE_JOB, Job(RETENTION_EVERY_SECONDS, retention_job)],
     config=RiskConfig,
     needs_pii_key=True,
 )

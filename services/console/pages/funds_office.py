@@ -31,13 +31,13 @@ def _config(request: Request):
     return request.app.state.runtime.config
 
 
-def _key(form: dict[str, str]) -> dict[str, str]:
+def _key(form: dict[str, str]) -> str:
     key = form.get("key", "")
     try:
         uuid.UUID(key)
     except ValueError:
         raise BadInput("the form has no payment key", code="console.csrf") from None
-    return {"Idempotency-Key": key}
+    return key
 
 
 def _int(raw: str | None, default: int | None = None) -> int | None:
@@ -69,7 +69,7 @@ async def office(request: Request) -> Response:
     to_pay = [a for a in approved["items"] if a["paid"] < (a["approved"] or 0)]
     return page(
         "fund_office.html", request, funds=funds, totals=dict(sorted(totals.items())), to_pay=to_pay,
-        currencies=CURRENCIES, countries=account.countries, done=flash(request),
+        currencies=CURRENCIES, countries=account.countries, key=new_key(), done=flash(request),
     )  # fmt: skip
 
 
@@ -84,7 +84,10 @@ async def create_fund(request: Request) -> Response:
             c for c in form.get("countries", []) if c in account.countries or account.has_role("admin")
         ],
     }
-    created = await backend.call(_config(request), account, "funds", "POST", "/funds", json=body)
+    key = _key({"key": (form.get("key") or [""])[0]})
+    created = await backend.call(
+        _config(request), account, "funds", "POST", "/funds", json=body, idempotency_key=key
+    )
     return see_other(f"/fund-office/funds/{created['id']}?done=fund_created")
 
 
@@ -125,7 +128,7 @@ async def deposit(request: Request, fund_id: uuid.UUID) -> Response:
         raise BadInput("no amount", code="money.amount")
     body = {"amount": amount, "currency": item["currency"]}
     path = f"/funds/{fund_id}/deposits"
-    await backend.call(config, account, "funds", "POST", path, json=body, headers=_key(form))
+    await backend.call(config, account, "funds", "POST", path, json=body, idempotency_key=_key(form))
     return see_other(f"/fund-office/funds/{fund_id}?done=deposited")
 
 
@@ -199,7 +202,7 @@ async def pay(request: Request, app_id: uuid.UUID) -> Response:
     account = require_role(request, ROLE)
     form = await read_form(request)
     config = _config(request)
-    headers = _key(form)
+    key = _key(form)
     app = await backend.call(config, account, "funds", "GET", f"/applications/{app_id}")
     amount = to_minor(form.get("amount"), app["currency"])
     if amount is None:
@@ -211,7 +214,7 @@ async def pay(request: Request, app_id: uuid.UUID) -> Response:
         "payee_reference": form.get("payee_reference", "").strip().upper(),
     }
     path = f"/applications/{app_id}/disbursements"
-    await backend.call(config, account, "funds", "POST", path, json=body, headers=headers)
+    await backend.call(config, account, "funds", "POST", path, json=body, idempotency_key=key)
     return see_other(f"/fund-office/applications/{app_id}?done=paid")
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.params import JSONBody, PathParameter
 
 from services.risk.assessments import service
 from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
-from services.risk.cases.api import CaseId, personal_data_reader
+from services.risk.cases.api import RETAINED, CaseId, personal_data_reader
 from services.risk.domain.instrument import Instrument
+from shared import idempotency
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -42,11 +44,18 @@ async def get_instrument(
     tags=["assessments"],
 )
 async def record_assessment(
-    rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[AssessmentCreate], lang: AcceptLanguage = None
-) -> AssessmentView:
+    rt: Rt,
+    principal: Caller,
+    case_id: CaseId,
+    data: JSONBody[AssessmentCreate],
+    key: IdempotencyKeyHeader = None,
+    lang: AcceptLanguage = None,
+) -> Response[AssessmentView]:
     """Score her answers, decide the level and the measures, and supersede the case's
     previous assessment; shelters and funds act on the measures."""
-    return named(await service.record_assessment(rt, principal, case_id, data), lang)
+    retry = idempotency.request("recordAssessment", principal, key, case_id, data)
+    view = await service.record_assessment(rt, principal, case_id, data, retry)
+    return idempotency.created(named(view, lang), retry)
 
 
 @get(
@@ -54,6 +63,7 @@ async def record_assessment(
     operation_id="listAssessments",
     guards=[personal_data_reader(service.NOTES_READ)],
     tags=["assessments"],
+    responses=RETAINED,
 )
 async def list_assessments(
     rt: Rt,

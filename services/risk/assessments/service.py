@@ -14,13 +14,21 @@ from services.risk.assessments import store
 from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
 from services.risk.cases import store as cases_store
 from services.risk.cases.schemas import PartyView
-from services.risk.cases.service import audited_read, case_in_scope, cipher_of, own_event
+from services.risk.cases.service import (
+    audited_read,
+    case_in_scope,
+    check_personal_data_readable,
+    cipher_of,
+    own_event,
+)
 from services.risk.domain import scoring
 from services.risk.domain.instrument import Instrument
 from services.risk.timeline import store as timeline
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import AssessmentRecorded, Party
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.pagination import Page
@@ -91,7 +99,11 @@ def _checked(body: AssessmentCreate) -> Instrument:
 
 
 async def record_assessment(
-    rt: Runtime, principal: Principal, case_id: uuid.UUID, body: AssessmentCreate
+    rt: Runtime,
+    principal: Principal,
+    case_id: uuid.UUID,
+    body: AssessmentCreate,
+    retry: IdempotentRequest | None = None,
 ) -> AssessmentView:
     instrument = _checked(body)
     result = scoring.score(instrument, body.answers)
@@ -102,6 +114,8 @@ async def record_assessment(
         _Private(notes=body.notes, override_reason=body.override_reason), aad=assessment_id.bytes
     )
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, AssessmentView, rt.cipher)) is not None:
+            return first
         # The row lock orders concurrent assessments of one case, so each supersedes the last.
         case = await case_in_scope(conn, principal, case_id, for_update=True)
         if case["status"] != "open":
@@ -155,8 +169,10 @@ async def record_assessment(
             event,
             f"assessment recorded: level {level}{override}; measures: {', '.join(measures) or 'none'}",
         )
+        view = _view(row, None)
+        await idempotency.remember(conn, retry, view, rt.cipher)
     log.info("assessment.recorded", case_id=str(case_id), risk_level=level, measures=len(measures))
-    return _view(row, None)
+    return view
 
 
 def _view(row: asyncpg.Record, private: _Private | None) -> AssessmentView:
@@ -190,7 +206,7 @@ async def assessment_history(
 
     async def read() -> tuple[list[asyncpg.Record], int]:
         async with rt.pool.acquire() as conn, conn.transaction():
-            await case_in_scope(conn, principal, case_id)
+            check_personal_data_readable(await case_in_scope(conn, principal, case_id))
             found = await store.list_assessments(conn, case_id, limit=limit, offset=offset)
             await cases_store.audit(conn, actor=principal.sub, action=NOTES_READ, case_id=case_id)
         return found

@@ -22,10 +22,12 @@ from services.risk.cases.schemas import (
 )
 from services.risk.domain import reassessment
 from services.risk.timeline import store as timeline
+from shared import idempotency
 from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.errors import Conflict, NotFound
 from shared.events import CaseClosed, CaseOpened, Envelope, P, Party, new_event
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.pagination import Page
@@ -34,6 +36,8 @@ from shared.runtime import Runtime
 log = get_logger(__name__)
 PRODUCER = "risk"
 PERSONAL_DATA_READ = "case.personal_data.read"
+PERSONAL_DATA_BLOCKED = "case.personal_data_blocked"
+PERSONAL_DATA_ERASED = "case.personal_data_erased"
 
 
 def own_event(
@@ -76,21 +80,47 @@ def case_not_found() -> NotFound:
     return NotFound("no such case; GET /cases lists the cases you can see", code="case.not_found")
 
 
+def check_personal_data_readable(row: asyncpg.Record) -> None:
+    """Blocked or erased personal data is not read through the ordinary routes (issue 14):
+    blocked data only by an admin with a reason (``POST /cases/{id}/blocked-personal-data``),
+    erased data by nobody."""
+    if row["personal_data"] == "blocked":
+        raise Conflict(
+            "the personal data of this case is blocked: the case has been closed past the retention "
+            "period; only an admin may read it, with a reason, and the read is audited",
+            code=PERSONAL_DATA_BLOCKED,
+            extra={"personal_data_blocked_at": row["personal_data_blocked_at"].isoformat()},
+        )
+    if row["personal_data"] == "erased":
+        raise Conflict(
+            "the personal data of this case was erased; its pseudonymous history is kept",
+            code=PERSONAL_DATA_ERASED,
+            extra={"personal_data_erased_at": row["personal_data_erased_at"].isoformat()},
+        )
+
+
 async def audited_read(rt: Runtime, principal: Principal, case_id: uuid.UUID, action: str, read):
     """Run ``read`` (which writes its own audit row with the data it returns); a refused
     read leaves an audit row of its own, ``<action>.denied`` with the actor, written in
-    a transaction of its own since the read's rolls back."""
+    a transaction of its own since the read's rolls back (a read of blocked or erased data
+    names that as the refusal's reason)."""
     try:
         return await read()
     except NotFound:
         await audit_denied(rt, principal.sub, case_id, action)
         raise
+    except Conflict as exc:
+        if exc.code in (PERSONAL_DATA_BLOCKED, PERSONAL_DATA_ERASED):
+            await audit_denied(rt, principal.sub, case_id, action, reason=exc.code)
+        raise
 
 
-async def audit_denied(rt: Runtime, actor: str, case_id: uuid.UUID, action: str) -> None:
+async def audit_denied(
+    rt: Runtime, actor: str, case_id: uuid.UUID, action: str, *, reason: str | None = None
+) -> None:
     async with rt.pool.acquire() as conn:
-        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id)
-    log.warning("personal_data.read_denied", action=action)
+        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id, reason=reason)
+    log.warning("personal_data.read_denied", action=action, reason=reason)
 
 
 def summary_of(row: asyncpg.Record) -> CaseSummary:
@@ -108,10 +138,15 @@ def summary_of(row: asyncpg.Record) -> CaseSummary:
         opened_by=row["opened_by"],
         closed_at=row["closed_at"],
         close_reason=row["close_reason"],
+        personal_data=row["personal_data"],
+        personal_data_blocked_at=row["personal_data_blocked_at"],
+        personal_data_erased_at=row["personal_data_erased_at"],
     )
 
 
-async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> CaseSummary:
+async def open_case(
+    rt: Runtime, principal: Principal, body: CaseCreate, retry: IdempotentRequest | None = None
+) -> CaseSummary:
     principal.check_country(body.country)
     case_id = uuid.uuid4()
     party = body.party.to_party()
@@ -123,6 +158,8 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
         msgspec.structs.replace(body.personal, contacts=contacts), aad=case_id.bytes
     )
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, CaseSummary, rt.cipher)) is not None:
+            return first
         row = await store.insert_case(
             conn,
             case_id=case_id,
@@ -141,8 +178,10 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
         await timeline.add_event_step(
             conn, case_id, event, f"case opened in {body.country} for a party of {party.size}"
         )
+        summary = summary_of(row)
+        await idempotency.remember(conn, retry, summary, rt.cipher)
     log.info("case.opened", case_id=str(case_id), party_size=party.size)
-    return summary_of(row)
+    return summary
 
 
 async def list_cases(
@@ -170,6 +209,7 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     async def read() -> asyncpg.Record:
         async with rt.pool.acquire() as conn, conn.transaction():
             row = await case_in_scope(conn, principal, case_id, personal=True)
+            check_personal_data_readable(row)
             await store.audit(conn, actor=principal.sub, action=PERSONAL_DATA_READ, case_id=case_id)
         return row
 

@@ -27,6 +27,8 @@ OPERATIONS = {
     ("get", "/incidents"): "listIncidents",
     ("get", "/incidents/stats"): "incidentStats",
     ("get", "/audit"): "listAudit",
+    ("post", "/cases/{case_id}/erasure"): "eraseCasePersonalData",
+    ("post", "/cases/{case_id}/blocked-personal-data"): "readBlockedPersonalData",
 }
 
 
@@ -66,6 +68,10 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         ("get", "/audit?limit=0", None, 400),
         ("get", "/audit?actor=a%00b", None, 400),
         ("post", "/cases", {**case_body(), "region": "GT-1\x007"}, 400),
+        ("post", f"/cases/{cid}/erasure", {"reason": "because"}, 400),
+        ("post", f"/cases/{nobody}/erasure", {"reason": "safety"}, 404),
+        ("post", f"/cases/{cid}/blocked-personal-data", {}, 400),
+        ("post", f"/cases/{nobody}/blocked-personal-data", {"reason": "legal_claim"}, 404),
     ]
     for method, url, body, status in calls:
         kwargs = {"json": body} if body is not None else {}
