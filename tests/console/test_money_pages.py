@@ -133,3 +133,39 @@ def _member(sub: str) -> dict[str, str]:
     from tests.funds.helpers import member
 
     return member(sub)
+
+
+async def test_a_deposit_is_reversed_after_a_page_that_says_what_follows(make_settings, funds):
+    fund = await make_fund(funds, members=MEMBERS, deposit=0)
+    async with console_client(make_settings, funds_url=str(funds.base_url).rstrip("/")) as console:
+        await make_account(console, "caja2@example.org", ["fund_admin"], countries=("GT",))
+        await sign_in(console, "caja2@example.org")
+        detail = (await console.get(f"/fund-office/funds/{fund['id']}")).text
+        key = re.search(r'name="key" value="([0-9a-f-]{36})"', detail).group(1)
+        form = {"csrf": csrf_of(detail), "key": key, "amount": "5000"}
+        for _ in range(2):  # a resent deposit form deposits once
+            sent = await console.post(
+                f"/fund-office/funds/{fund['id']}/deposits", data=form, follow_redirects=False
+            )
+            assert sent.status_code == 303, sent.text
+        ledger = (await funds.get(f"/funds/{fund['id']}/ledger", headers=ADMIN)).json()["items"]
+        (deposit,) = [e for e in ledger if e["kind"] == "deposit"]
+        page = (await console.get(f"/fund-office/funds/{fund['id']}")).text
+        link = f"/fund-office/funds/{fund['id']}/deposits/{deposit['id']}/reversal"
+        assert link in page
+        ask = (await console.get(link)).text
+        assert "Todo el depósito (USD5,000.00)" in ask and 'name="sure" value="yes"' in ask
+        key = re.search(r'name="key" value="([0-9a-f-]{36})"', ask).group(1)
+        form = {
+            "csrf": csrf_of(ask),
+            "key": key,
+            "sure": "yes",
+            "reason_code": "wrong_amount",
+            "note": "era 500",
+        }
+        first = await console.post(link, data=form, follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"].endswith("done=reversed#ledger")
+        ledger = (await funds.get(f"/funds/{fund['id']}/ledger", headers=ADMIN)).json()["items"]
+        assert [e["kind"] for e in ledger] == ["deposit", "deposit_reversal"]
+        after = (await console.get(f"/fund-office/funds/{fund['id']}")).text
+        assert link not in after and "revertido" in after and "era 500" not in after

@@ -17,9 +17,17 @@ from litestar import Request, Response, get, post
 from services.console import backend
 from services.console.accounts.api import flash
 from services.console.accounts.sessions import read_form, read_form_lists, require_role
-from services.console.pages.money import CURRENCIES, METHODS, PURPOSES, new_key, seconds_until, to_minor
+from services.console.pages.money import (
+    CURRENCIES,
+    METHODS,
+    PURPOSES,
+    REVERSAL_REASONS,
+    new_key,
+    seconds_until,
+    to_minor,
+)
 from services.console.web import page, see_other
-from shared.errors import BadInput
+from shared.errors import BadInput, NotFound
 
 OPTS = {"include_in_schema": False}
 ROLE = "fund_admin"
@@ -132,6 +140,47 @@ async def deposit(request: Request, fund_id: uuid.UUID) -> Response:
     return see_other(f"/fund-office/funds/{fund_id}?done=deposited")
 
 
+@get("/fund-office/funds/{fund_id:uuid}/deposits/{deposit_id:int}/reversal", **OPTS)
+async def ask_reversal(request: Request, fund_id: uuid.UUID, deposit_id: int) -> Response:
+    """Before a deposit is taken back: what it was and what follows, on a page of its own."""
+    account = require_role(request, ROLE)
+    config = _config(request)
+    item = await backend.call(config, account, "funds", "GET", f"/funds/{fund_id}")
+    entry, offset = None, 0
+    while entry is None:
+        ledger = await backend.call(
+            config,
+            account,
+            "funds",
+            "GET",
+            f"/funds/{fund_id}/ledger",
+            params={"limit": 200, "offset": offset},
+        )
+        entry = next((e for e in ledger["items"] if e["id"] == deposit_id and e["kind"] == "deposit"), None)
+        offset += 200
+        if offset >= ledger["total"]:
+            break
+    if entry is None:
+        raise NotFound("no such deposit", code="http.404")
+    return page(
+        "fund_reversal.html", request, fund=item, entry=entry, reasons=REVERSAL_REASONS, key=new_key()
+    )
+
+
+@post("/fund-office/funds/{fund_id:uuid}/deposits/{deposit_id:int}/reversal", **OPTS)
+async def reverse(request: Request, fund_id: uuid.UUID, deposit_id: int) -> Response:
+    account = require_role(request, ROLE)
+    form = await read_form(request)
+    key = _key(form)
+    reason = form.get("reason_code", "")
+    if form.get("sure") != "yes" or reason not in REVERSAL_REASONS:
+        return see_other(f"/fund-office/funds/{fund_id}/deposits/{deposit_id}/reversal")
+    body = {"reason_code": reason, **({"note": form["note"].strip()} if form.get("note", "").strip() else {})}
+    path = f"/funds/{fund_id}/deposits/{deposit_id}/reversal"
+    await backend.call(_config(request), account, "funds", "POST", path, json=body, idempotency_key=key)
+    return see_other(f"/fund-office/funds/{fund_id}?done=reversed#ledger")
+
+
 @post("/fund-office/funds/{fund_id:uuid}/policy", **OPTS)
 async def policy(request: Request, fund_id: uuid.UUID) -> Response:
     """The grant policy: ceiling, emergency limit, quorum, deadlines, suggested amounts
@@ -236,4 +285,4 @@ async def close(request: Request, app_id: uuid.UUID) -> Response:
     return see_other(f"/fund-office/applications/{app_id}?done=grant_closed")
 
 
-ROUTES = [office, create_fund, fund, deposit, policy, add_member, grant, pay, close]
+ROUTES = [office, create_fund, fund, deposit, ask_reversal, reverse, policy, add_member, grant, pay, close]

@@ -55,6 +55,15 @@ LEDGER_KINDS = {
     "commitment": N_("commitment"),
     "release": N_("release"),
     "disbursement": N_("disbursement"),
+    "deposit_reversal": N_("deposit reversal"),
+}
+REVERSAL_REASONS = {
+    "wrong_amount": N_("wrong amount"),
+    "wrong_fund": N_("wrong fund"),
+    "duplicate": N_("duplicate"),
+    "not_received": N_("not received"),
+    "returned_to_donor": N_("returned to the donor"),
+    "other": N_("other"),
 }
 METHODS = {
     "bank_transfer": N_("bank transfer"),
@@ -68,6 +77,7 @@ FLAGS = {
 WORDS = {
     "purpose": PURPOSES, "measure": MEASURES, "level": LEVELS, "track": TRACKS, "status": STATUSES,
     "decision": DECISIONS, "ledger": LEDGER_KINDS, "method": METHODS, "flag": FLAGS,
+    "reversal": REVERSAL_REASONS,
 }  # fmt: skip
 CURRENCIES = ("USD", "MXN", "GTQ", "HNL", "NIO", "CRC", "EUR", "SVC", "BZD", "PAB")
 
@@ -102,6 +112,10 @@ PROBLEMS = {
     "policy.suggested_twice": N_("A purpose appears twice for the same country."),
     "policy.country_not_served": N_("A suggested amount names a country the fund does not serve."),
     "report.bad_range": N_("The first day is after the last one."),
+    "fund.deposit_already_reversed": N_("This deposit is already reversed."),
+    "fund.reversal_exceeds_available": N_(
+        "Part of this deposit is already committed or paid: it cannot be reversed."
+    ),
 }
 DONE = {
     "vote_recorded": N_("Your vote is recorded."),
@@ -118,6 +132,7 @@ DONE = {
     "policy": N_("The grant policy is saved."),
     "member": N_("The member is seated on the committee."),
     "paid": N_("The tranche is paid."),
+    "reversed": N_("The deposit is reversed; the ledger keeps both entries."),
     "grant_closed": N_("The application is closed; what was not paid went back to the fund."),
 }
 messages.PROBLEMS.update(PROBLEMS)
