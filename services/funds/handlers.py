@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.funds.applications import context
 from services.funds.applications import service as applications
 from services.funds.cases import service as cases
 from services.funds.retention import service as retention
@@ -24,7 +25,9 @@ async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None
 async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
     """Grant measures: open the application with the suggested amounts."""
     await cases.on_assessed(ctx.conn, event)
-    await applications.open_from_assessment(ctx.conn, ctx.config, event)
+    app_id = await applications.open_from_assessment(ctx.conn, ctx.config, event)
+    # What the committee reads to decide it (level, measures, party size; nothing personal).
+    await context.record(ctx.conn, app_id, event.data)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
