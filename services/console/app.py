@@ -21,11 +21,11 @@ from services.console.pages.assessments import ROUTES as ASSESSMENTS
 from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
 from services.console.pages.cases import ROUTES as CASES
-from services.console.pages.incidents import ROUTES as INCIDENTS
-from services.console.pages.notifications import ROUTES as NOTIFICATIONS
 from services.console.pages.committee import ROUTES as COMMITTEE
 from services.console.pages.funds_office import ROUTES as FUND_OFFICE
 from services.console.pages.grants_report import ROUTES as GRANTS_REPORT
+from services.console.pages.incidents import ROUTES as INCIDENTS
+from services.console.pages.notifications import ROUTES as NOTIFICATIONS
 from services.console.pages.people import ROUTES as PEOPLE
 from services.console.pages.shelters import ROUTES as SHELTERS
 from services.console.web import STATIC_ROUTER, TEMPLATES, page, see_other
