@@ -193,18 +193,49 @@ def run_stack(home: Path, services: list[str]) -> int:
         _say("Get a token:  .venv/bin/amparo token --role risk_analyst --country GT")
         _say("Stop: Ctrl-C")
 
-        restarts: dict[str, float] = {}
+        # Everything is supervised alike: a service, nats-server or PostgreSQL that dies is
+        # started again, at once the first time and then with a growing pause while it
+        # keeps dying; the services reconnect by themselves (shared/db.py, shared/broker.py).
+        backoff = {name: Backoff() for name in [*services, "nats", "postgres"]}
+        nats_port = int(os.environ.get("AMPARO_NATS_PORT", 4222))
+
+        def restart_nats() -> None:
+            nonlocal nats
+            nats = start_nats(home / "nats", port=nats_port, log_file=home / "nats.log", passwords=nats_auth)
+            try:  # a lost store comes back empty, not without streams
+                asyncio.run(_ensure_streams(operator_nats_url))
+            except Exception as exc:  # the services re-create their own streams too
+                _say(f"amparo: streams not checked after the restart ({type(exc).__name__})")
+
+        def restart_postgres() -> None:
+            pg.restart()
+            private_dir(home, traverse_group=_pg_traverse_group(home / "pg"))
+
         while not stopping:
-            time.sleep(0.5)
+            time.sleep(0.2)
+            now = time.monotonic()
+            if nats is not None:
+                if nats.process.poll() is None:
+                    backoff["nats"].running(now)
+                else:
+                    _supervise("nats-server", f"exited (code {nats.process.returncode})", backoff["nats"], now, restart_nats)
+            if pg is not None:
+                if pg.alive():
+                    backoff["postgres"].running(now)
+                else:
+                    _supervise("PostgreSQL", "is not running", backoff["postgres"], now, restart_postgres)
             for service, proc in list(children.items()):
-                if proc.poll() is not None and not stopping:
-                    last = restarts.get(service, 0.0)
-                    if time.monotonic() - last < 1.0:
-                        time.sleep(1.0)
-                    _say(f"amparo: {service} exited (code {proc.returncode}); restarting")
-                    restarts[service] = time.monotonic()
+                if stopping:
+                    break
+                if proc.poll() is None:
+                    backoff[service].running(now)
+                    continue
+
+                def respawn(service: str = service) -> None:
                     children[service] = spawn(service)
                     _write_state(home, children, ports, database_url, operator_nats_url)
+
+                _supervise(service, f"exited (code {proc.returncode})", backoff[service], now, respawn)
         _say("stopping ...")
         return 0
     except StartError as exc:
@@ -225,6 +256,45 @@ def run_stack(home: Path, services: list[str]) -> int:
         if pg is not None:
             pg.stop()
         (home / "run.json").unlink(missing_ok=True)
+
+
+class Backoff:
+    """When to start a dead process again: at once the first time, then after 0.5 s, 1 s,
+    2 s ... up to 30 s while it keeps dying (or keeps failing to start); a process that
+    stayed up 30 s is restarted at once again."""
+
+    STEADY_SECONDS = 30.0
+    CAP_SECONDS = 30.0
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.next_try = 0.0
+        self.started = 0.0
+
+    def running(self, now: float) -> None:
+        if self.failures and now - self.started >= self.STEADY_SECONDS:
+            self.failures = 0
+
+    def due(self, now: float) -> bool:
+        return now >= self.next_try
+
+    def attempted(self, now: float) -> None:
+        self.failures += 1
+        self.started = now
+        self.next_try = now + min(self.CAP_SECONDS, 0.5 * 2 ** (self.failures - 1))
+
+
+def _supervise(name: str, what: str, backoff: Backoff, now: float, restart) -> None:
+    """Start ``name`` again when its back-off allows; one line per attempt."""
+    if not backoff.due(now):
+        return
+    _say(f"amparo: {name} {what}; restarting")
+    backoff.attempted(now)
+    try:
+        restart()
+    except Exception as exc:  # StartError says why in one line; anything else by its class
+        reason = str(exc) if isinstance(exc, StartError) else f"{name} did not start again: {type(exc).__name__}"
+        _say(f"amparo: {reason}; trying again in {backoff.next_try - now:.1f} s")
 
 
 def _first_admin(database_url: str) -> str | None:
