@@ -60,7 +60,13 @@ class EmbeddedPostgres:
         try:
             self.server.ensure_postgres_running()
         except BaseException as exc:  # pg_ctl failed or timed out, or not 'ready' yet
-            raise StartError(f"PostgreSQL did not start again: {type(exc).__name__}") from None
+            if not self.alive():
+                raise StartError(f"PostgreSQL did not start again: {type(exc).__name__}") from None
+            # pg_ctl gave up waiting (10 s) while the server replays its WAL: it is starting.
+        if not self.alive():
+            # The killed postmaster is still in postmaster.pid as a zombie nobody reaped
+            # yet: the library takes it for a running server, and PostgreSQL would too.
+            raise StartError("PostgreSQL's previous postmaster has not exited yet")
         self.url = _with_password(self.server.get_uri(), _password_of(self.url))
 
     def stop(self) -> None:
