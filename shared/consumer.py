@@ -194,10 +194,13 @@ class Consumer:
 
     async def run(self) -> None:
         if self._sub is None:
-            await self.setup()
+            self.check_soon(rebind=True)
         while True:
             raise_if_cancelling()
             await self._check_if_due()
+            if self._sub is None:  # not bound yet: its stream is missing, or NATS is away
+                await asyncio.sleep(min(1.0, self.CHECK_SECONDS))
+                continue
             try:
                 msgs = await self._sub.fetch(self._batch, timeout=self._fetch_timeout)
             except (NatsTimeoutError, TimeoutError):
