@@ -82,7 +82,12 @@ class EmbeddedPostgres:
             self.server.cleanup()
             return
         with contextlib.suppress(Exception):  # it stopped by itself meanwhile
-            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.server.pgdata, user=self.server.system_user, timeout=60)
+            pg_ctl(
+                ["-w", "stop", "-m", "fast"],
+                pgdata=self.server.pgdata,
+                user=self.server.system_user,
+                timeout=60,
+            )
         # pg_ctl returns when the pid file is gone; wait for the process too, or the
         # library's cleanup sees it alive and tries (and fails) to stop it once more.
         info = getattr(self.server, "_postmaster_info", None)

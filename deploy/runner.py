@@ -218,7 +218,13 @@ def run_stack(home: Path, services: list[str]) -> int:
                 if nats.process.poll() is None:
                     backoff["nats"].running(now)
                 else:
-                    _supervise("nats-server", f"exited (code {nats.process.returncode})", backoff["nats"], now, restart_nats)
+                    _supervise(
+                        "nats-server",
+                        f"exited (code {nats.process.returncode})",
+                        backoff["nats"],
+                        now,
+                        restart_nats,
+                    )
             if pg is not None:
                 if pg.alive():
                     backoff["postgres"].running(now)
@@ -293,7 +299,9 @@ def _supervise(name: str, what: str, backoff: Backoff, now: float, restart) -> N
     try:
         restart()
     except Exception as exc:  # StartError says why in one line; anything else by its class
-        reason = str(exc) if isinstance(exc, StartError) else f"{name} did not start again: {type(exc).__name__}"
+        reason = (
+            str(exc) if isinstance(exc, StartError) else f"{name} did not start again: {type(exc).__name__}"
+        )
         _say(f"amparo: {reason}; trying again in {backoff.next_try - now:.1f} s")
 
 

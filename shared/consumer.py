@@ -146,7 +146,10 @@ class Consumer:
             max_ack_pending=1000,
         )
         await self._js.add_consumer(self.stream, config)
-        old, self._sub = self._sub, await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+        old, self._sub = (
+            self._sub,
+            await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream),
+        )
         if old is not None:
             with contextlib.suppress(Exception):
                 await old.unsubscribe()

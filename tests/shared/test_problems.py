@@ -21,7 +21,9 @@ FAILURES = {
     "crowded": asyncpg.TooManyConnectionsError("sorry, too many clients already"),
     "gone": asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
     # 57P02: another backend crashed and PostgreSQL restarts (was a 500: issue 13).
-    "crashed": asyncpg.CrashShutdownError("terminating connection because of crash of another server process"),
+    "crashed": asyncpg.CrashShutdownError(
+        "terminating connection because of crash of another server process"
+    ),
     "starting": asyncpg.CannotConnectNowError("the database system is starting up"),
     "stream": nats.errors.NoRespondersError(),
     # Concurrent work that failed as a group because the database went away.
@@ -47,7 +49,9 @@ async def client(make_settings):
         yield client
 
 
-@pytest.mark.parametrize("kind", ["refused", "timeout", "crowded", "gone", "crashed", "starting", "stream", "group"])
+@pytest.mark.parametrize(
+    "kind", ["refused", "timeout", "crowded", "gone", "crashed", "starting", "stream", "group"]
+)
 async def test_a_dependency_away_is_a_503_with_retry_after(client, kind):
     r = await client.get("/probe/fail", params={"kind": kind}, headers=auth("admin"))
     assert r.status_code == 503 and r.headers["retry-after"] == "5"

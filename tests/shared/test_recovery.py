@@ -52,9 +52,7 @@ async def test_the_relay_listens_again_after_its_connection_is_killed(risk_dsn, 
             first = await eventually(lambda: pool.fetchval(LISTENERS), timeout=15)
             # What a database restart does to it (without taking the test server down).
             await pool.fetchval("SELECT pg_terminate_backend($1)", first)
-            second = await eventually(
-                lambda: pool.fetchval(LISTENERS + " AND pid <> $1", first), timeout=15
-            )
+            second = await eventually(lambda: pool.fetchval(LISTENERS + " AND pid <> $1", first), timeout=15)
             assert second != first
             async with pool.acquire() as conn, conn.transaction():
                 await enqueue(conn, closed())

@@ -115,7 +115,13 @@ async def try_hold_tx(
             continue
         expires = lifecycle.hold_expiry(held_at, config.hold_hours)
         await store.mark_held(
-            conn, p["id"], shelter_id=match.shelter_id, reason=match.reason, now=held_at, expires=expires, end=end
+            conn,
+            p["id"],
+            shelter_id=match.shelter_id,
+            reason=match.reason,
+            now=held_at,
+            expires=expires,
+            end=end,
         )
         held = PlacementHeld(
             placement_id=p["id"],
