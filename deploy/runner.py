@@ -9,6 +9,7 @@ everything; the data under .amparo/ stays for the next run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -22,8 +23,13 @@ from deploy import keys, roles
 from deploy.embedded import StartError, port_in_use, start_nats, start_postgres
 from deploy.natsconf import USERS
 from deploy.secrets import password, private_dir, private_log, write_secret
+from deploy.supervision import Backoff, supervise
 from shared import broker
 from shared.config import DEFAULT_PORTS, SERVICES
+
+# How often the runner looks for deleted streams (DEADLETTER above all: no service may
+# create it).
+STREAMS_CHECK_SECONDS = 30.0
 
 
 def _signing_key_files(home: Path) -> tuple[Path, Path]:
@@ -211,14 +217,20 @@ def run_stack(home: Path, services: list[str]) -> int:
             pg.restart()
             private_dir(home, traverse_group=_pg_traverse_group(home / "pg"))
 
+        streams_checked = time.monotonic()
         while not stopping:
             time.sleep(0.2)
             now = time.monotonic()
+            if now - streams_checked >= STREAMS_CHECK_SECONDS:
+                # The services re-create their own streams; DEADLETTER is the runner's.
+                streams_checked = now
+                with contextlib.suppress(Exception):
+                    asyncio.run(_restore_streams(operator_nats_url))
             if nats is not None:
                 if nats.process.poll() is None:
                     backoff["nats"].running(now)
                 else:
-                    _supervise(
+                    supervise(
                         "nats-server",
                         f"exited (code {nats.process.returncode})",
                         backoff["nats"],
@@ -229,7 +241,7 @@ def run_stack(home: Path, services: list[str]) -> int:
                 if pg.alive():
                     backoff["postgres"].running(now)
                 else:
-                    _supervise("PostgreSQL", "is not running", backoff["postgres"], now, restart_postgres)
+                    supervise("PostgreSQL", "is not running", backoff["postgres"], now, restart_postgres)
             for service, proc in list(children.items()):
                 if stopping:
                     break
@@ -241,7 +253,7 @@ def run_stack(home: Path, services: list[str]) -> int:
                     children[service] = spawn(service)
                     _write_state(home, children, ports, database_url, operator_nats_url)
 
-                _supervise(service, f"exited (code {proc.returncode})", backoff[service], now, respawn)
+                supervise(service, f"exited (code {proc.returncode})", backoff[service], now, respawn)
         _say("stopping ...")
         return 0
     except StartError as exc:
@@ -262,47 +274,6 @@ def run_stack(home: Path, services: list[str]) -> int:
         if pg is not None:
             pg.stop()
         (home / "run.json").unlink(missing_ok=True)
-
-
-class Backoff:
-    """When to start a dead process again: at once the first time, then after 0.5 s, 1 s,
-    2 s ... up to 30 s while it keeps dying (or keeps failing to start); a process that
-    stayed up 30 s is restarted at once again."""
-
-    STEADY_SECONDS = 30.0
-    CAP_SECONDS = 30.0
-
-    def __init__(self) -> None:
-        self.failures = 0
-        self.next_try = 0.0
-        self.started = 0.0
-
-    def running(self, now: float) -> None:
-        if self.failures and now - self.started >= self.STEADY_SECONDS:
-            self.failures = 0
-
-    def due(self, now: float) -> bool:
-        return now >= self.next_try
-
-    def attempted(self, now: float) -> None:
-        self.failures += 1
-        self.started = now
-        self.next_try = now + min(self.CAP_SECONDS, 0.5 * 2 ** (self.failures - 1))
-
-
-def _supervise(name: str, what: str, backoff: Backoff, now: float, restart) -> None:
-    """Start ``name`` again when its back-off allows; one line per attempt."""
-    if not backoff.due(now):
-        return
-    _say(f"amparo: {name} {what}; restarting")
-    backoff.attempted(now)
-    try:
-        restart()
-    except Exception as exc:  # StartError says why in one line; anything else by its class
-        reason = (
-            str(exc) if isinstance(exc, StartError) else f"{name} did not start again: {type(exc).__name__}"
-        )
-        _say(f"amparo: {reason}; trying again in {backoff.next_try - now:.1f} s")
 
 
 def _first_admin(database_url: str) -> str | None:
@@ -368,6 +339,21 @@ async def _ensure_streams(nats_url: str) -> None:
     nc = await nats.connect(nats_url, name="amparo-runner", **tls)
     try:
         await broker.ensure_streams(nc.jetstream())
+    finally:
+        await nc.close()
+
+
+async def _restore_streams(nats_url: str) -> None:
+    import nats
+
+    ca = os.environ.get("AMPARO_NATS_TLS_CA_FILE")
+    tls = {"tls": __import__("ssl").create_default_context(cafile=ca)} if ca else {}
+    nc = await nats.connect(
+        nats_url, name="amparo-runner", connect_timeout=2, max_reconnect_attempts=0, **tls
+    )
+    try:
+        for name in await broker.restore_streams(nc.jetstream()):
+            _say(f"amparo: stream {name} was missing; created it again (its old events: `amparo replay`)")
     finally:
         await nc.close()
 
