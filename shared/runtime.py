@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Litestar
+from nats.js.errors import NotFoundError
 
 from shared import broker, db
 from shared.ciphertexts import KeyRefusal, registry, verify_keys
@@ -153,7 +154,10 @@ class Runtime:
         self.relay = OutboxRelay(self.pool, self.js, listen_dsn=dsn, poll_seconds=s.outbox_poll_seconds)
         self.consumers = [self.new_consumer(sub) for sub in self.spec.subscriptions]
         for consumer in self.consumers:
-            await consumer.setup()
+            try:
+                await consumer.setup()
+            except NotFoundError:  # its stream is not there (yet): it binds once it is
+                consumer.missing = True
         self._spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:
             self._spawn(consumer.run(), f"consumer-{consumer.durable}")
