@@ -179,8 +179,8 @@ class Consumer:
             return
         self.missing = False
         if self._rebind:
+            await self.setup()  # a failure leaves the flag: the next check tries again
             self._rebind = False
-            await self.setup()
             log.info("consumer.rebound", consumer=self.durable)
 
     async def _check_if_due(self) -> None:

@@ -63,6 +63,20 @@ def stack():
         with stack.client("funds", "fund_admin") as admin:
             r = admin.post("/funds", json={"name": "Fondo", "currency": "USD", "countries": ["GT"]})
             assert r.status_code in (200, 201), r.text
+            fund_id = r.json()["id"]
+            r = admin.post(f"/funds/{fund_id}/deposits", json={"amount": 100_000_000, "currency": "USD"})
+            assert r.status_code in (200, 201), r.text
+            policy = {
+                "ceiling": 800_000,
+                "emergency_limit": 500_000,
+                "quorum": 2,
+                "suggested": [
+                    {"purpose": p, "amount": 100_000}
+                    for p in ("relocation", "medical_psychological", "home_security", "legal")
+                ],
+            }
+            r = admin.put(f"/funds/{fund_id}/policy", json=policy)
+            assert r.status_code == 200, r.text
         yield stack
     finally:
         stop_rc = stack.stop()
