@@ -117,7 +117,7 @@ def _uuid(raw) -> uuid.UUID | None:
         return None
 
 
-def _letter(raw) -> DeadLetter:
+def letter_of(raw) -> DeadLetter:
     headers = raw.headers or {}
     envelope = _envelope(raw.data) or {}
     reason = headers.get("Amparo-Discard-Reason")
@@ -182,7 +182,7 @@ async def letters(
         if skipped < offset:
             skipped += 1
             continue
-        found.append(_letter(raw))
+        found.append(letter_of(raw))
     return found, total
 
 
@@ -200,7 +200,7 @@ async def _raw(js, seq: int, consumers: Iterable[str] | None):
 
 async def show(js, seq: int, consumers: Iterable[str] | None = None) -> LetterDetail:
     raw = await _raw(js, seq, consumers)
-    return LetterDetail(letter=_letter(raw), event=_envelope(raw.data))
+    return LetterDetail(letter=letter_of(raw), event=_envelope(raw.data))
 
 
 def original_headers(raw) -> dict[str, str]:
@@ -231,7 +231,7 @@ def replay_headers(raw) -> dict[str, str]:
 async def replay(js, seq: int, consumers: Iterable[str] | None = None) -> DeadLetter:
     """Re-publish the letter's message to its original subject, then delete the letter."""
     raw = await _raw(js, seq, consumers)
-    letter = _letter(raw)
+    letter = letter_of(raw)
     if letter.subject == "?":
         raise BadInput("this dead letter does not name its original subject", code="deadletter.no_subject")
     await js.publish(letter.subject, raw.data or b"", headers=replay_headers(raw))
@@ -261,7 +261,7 @@ async def discard(
     """Move the letter to the discarded records with who and why, then delete it."""
     reason = check_reason(reason)
     raw = await _raw(js, seq, consumers)
-    letter = _letter(raw)
+    letter = letter_of(raw)
     headers = {k: v for k, v in (raw.headers or {}).items() if not k.startswith("Nats-")}
     headers.update(
         {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from litestar import get, post
@@ -120,11 +121,26 @@ async def audit(
         str | None,
         QueryParameter(max_length=200, pattern=r"^[^\x00]*" + END, description="who read (token subject)"),
     ] = None,
+    action: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=100,
+            pattern=r"^[a-z_.]+" + END,
+            description="what was done, e.g. case.personal_data.read (a refusal ends in .denied)",
+        ),
+    ] = None,
+    since: Annotated[
+        datetime | None, QueryParameter(description="from this time (RFC 3339, included)")
+    ] = None,
+    until: Annotated[datetime | None, QueryParameter(description="before this time (RFC 3339)")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuditEntry]:
-    """Who read which defender's personal data, and when (newest first)."""
-    return await service.audit_log(rt, case_id=case_id, actor=actor, limit=limit, offset=offset)
+    """Who read which defender's personal data, and when (newest first), by actor, action,
+    case and time."""
+    return await service.audit_log(
+        rt, case_id=case_id, actor=actor, action=action, since=since, until=until, limit=limit, offset=offset
+    )
 
 
 ROUTES = [open_case, list_cases, get_case, close_case, due_reassessments, audit]
