@@ -16,6 +16,10 @@ from services.console.accounts.api import ROUTES as SIGN_IN
 from services.console.accounts.sessions import NotSignedIn, prepare
 from services.console.config import ConsoleConfig
 from services.console.messages import problem_text
+from services.console.pages.admin_accounts import ROUTES as ADMIN_ACCOUNTS
+from services.console.pages.admin_audit import ROUTES as ADMIN_AUDIT
+from services.console.pages.admin_deadletters import ROUTES as ADMIN_DEADLETTERS
+from services.console.pages.admin_system import ROUTES as ADMIN_SYSTEM
 from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
 from services.console.pages.people import ROUTES as PEOPLE
@@ -72,7 +76,17 @@ async def forget_stale_sessions(rt) -> None:
 
 PAGES = Router(
     path="/",
-    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE],
+    route_handlers=[
+        *SIGN_IN,
+        *CAPACITY,
+        *BOARD,
+        *SHELTERS,
+        *PEOPLE,
+        *ADMIN_ACCOUNTS,
+        *ADMIN_SYSTEM,
+        *ADMIN_DEADLETTERS,
+        *ADMIN_AUDIT,
+    ],
     before_request=prepare,
     exception_handlers={
         NotSignedIn: _not_signed_in,

@@ -36,6 +36,11 @@ PROBLEMS = {
     "account.email_taken": N_("An account with this email already exists."),
     "account.roles": N_("Choose at least one role."),
     "account.countries": N_("Choose countries from the list."),
+    # --- admin pages ---
+    "account.not_found": N_("This account does not exist."),
+    "deadletter.not_found": N_("This dead letter is gone: it was replayed or discarded already."),
+    "deadletter.still_failing": N_("The event still fails; the dead letter stays. Fix the cause first."),
+    "deadletter.reason": N_("Give a reason to discard it, on one line."),
     "http.400": N_("Some values are missing or not valid."),
     "http.401": N_("Your session is over. Sign in again."),
     "http.403": N_("You are not allowed to do this."),
@@ -61,6 +66,14 @@ DONE = {
     "account": N_("The account is created."),
     "password": N_("Your password is changed."),
     "language": N_("Language changed."),
+    # --- admin pages ---
+    "access": N_("The roles and countries are saved."),
+    "disabled": N_("The account is disabled and its sessions ended."),
+    "enabled": N_("The account is enabled again."),
+    "second_factor": N_("The second factor is reset; she enrols a new one at her next sign-in."),
+    "not_self": N_("You cannot disable your own account."),
+    "replayed": N_("The event is applied; the dead letter is gone."),
+    "discarded": N_("The dead letter is discarded; the reason is kept."),
 }
 
 
