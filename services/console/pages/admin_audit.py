@@ -48,7 +48,8 @@ def filters_of(request: Request) -> dict:
     return {"raw": raw, "case_id": case_id, "since": since, "until": until}
 
 
-async def merged(config, account, pool, f: dict) -> list[dict]:
+async def merged(config, account, pool, f: dict) -> tuple[list[dict], bool]:
+    """The newest ``PAGE`` rows of both logs, and whether risk answered."""
     raw = f["raw"]
     params = {
         "actor": raw["actor"] or None,
@@ -58,7 +59,12 @@ async def merged(config, account, pool, f: dict) -> list[dict]:
         "until": f["until"].isoformat() if f["until"] else None,
         "limit": PAGE,
     }
-    data = await backend.call(config, account, "risk", "GET", "/audit", params=params)
+    try:
+        data = await backend.call(config, account, "risk", "GET", "/audit", params=params)
+    except backend.ServiceProblem as exc:
+        if exc.status < 500:
+            raise
+        data = None
     rows = [
         {
             "at": datetime.fromisoformat(r["at"]),
@@ -69,7 +75,7 @@ async def merged(config, account, pool, f: dict) -> list[dict]:
             "target": None,
             "detail": None,
         }
-        for r in data["items"]
+        for r in (data["items"] if data else [])
     ]
     if f["case_id"] is None:  # the console's own rows name accounts and letters, not cases
         for r in await audit.search(
@@ -83,20 +89,24 @@ async def merged(config, account, pool, f: dict) -> list[dict]:
         ):
             rows.append({**dict(r), "source": "console", "case_id": None})
     rows.sort(key=lambda r: r["at"], reverse=True)
-    return rows[:PAGE]
+    return rows[:PAGE], data is not None
 
 
 @get("/admin/audit", **OPTS)
 async def audit_log(request: Request) -> Response:
     account = require_role(request, "admin")
     f = filters_of(request)
-    rows = await merged(request.app.state.runtime.config, account, request.app.state.runtime.pool, f)
+    rows, risk_answered = await merged(
+        request.app.state.runtime.config, account, request.app.state.runtime.pool, f
+    )
     older = None
     if len(rows) == PAGE:
         params = {k: v for k, v in f["raw"].items() if v and k != "before"}
         params["before"] = rows[-1]["at"].isoformat()
         older = "/admin/audit?" + "&".join(f"{k}={_q(v)}" for k, v in params.items())
-    return page("admin_audit.html", request, rows=rows, filters=f["raw"], older=older)
+    return page(
+        "admin_audit.html", request, rows=rows, filters=f["raw"], older=older, risk_answered=risk_answered
+    )
 
 
 def _q(value: str) -> str:
