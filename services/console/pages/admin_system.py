@@ -36,7 +36,7 @@ def bar(value: int | float | None, top: int | float, label: str) -> Markup:
     """A horizontal bar (server-side SVG): ``value`` against the largest on the page."""
     width = 0 if not value or not top else max(2, round(100 * min(value, top) / top))
     return Markup(
-        '<svg class="bar" viewBox="0 0 100 8" width="100" height="8" role="img" aria-label="{label}">'
+        '<svg class="bar" viewBox="0 0 100 8" width="64" height="8" preserveAspectRatio="none" role="img" aria-label="{label}">'
         '<rect x="0" y="0" width="100" height="8" class="bar-track"/>'
         '<rect x="0" y="0" width="{w}" height="8" class="bar-fill"/></svg>'
     ).format(label=label, w=width)
