@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from deploy import cli
 from shared import deadletters
 from shared.errors import BadInput, NotFound
+from shared.events import encode_event
 from shared.outbox import OutboxRelay, enqueue
 from tests.shared.test_outbox_consumer import closed, consumer, record_effect, running
 from tests.support import eventually
@@ -144,3 +147,25 @@ async def test_a_discard_needs_a_reason_and_keeps_who_and_why(pool, clean_stream
     assert record.event_id == events[1].id and record.consumer == "test-effects"
     with pytest.raises(NotFound):  # a discarded record is not a letter to replay
         await deadletters.replay(js, record.seq)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(replays=st.integers(1, 6), applied_before=st.booleans())
+async def test_a_letter_replayed_any_number_of_times_at_once_is_applied_once(
+    pool, clean_streams, replays, applied_before
+):
+    """However many replays race (two admins, a double click), the effect happens once, and
+    never again when the consumer had applied the event after all."""
+    js = clean_streams
+    c = consumer(pool, js)
+    event = closed(f"race_{replays}_{int(applied_before)}")
+    data = encode_event(event)
+    if applied_before:
+        assert await c.apply_dead_letter(data) is True
+    outcomes = await asyncio.gather(*(c.apply_dead_letter(data) for _ in range(replays)))
+    assert sum(outcomes) == (0 if applied_before else 1)
+    assert await pool.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", event.id) == 1
