@@ -10,8 +10,8 @@ import httpx
 import nats
 import pytest
 
-from services.console import i18n
-from shared import deadletters
+from services.console import audit, i18n
+from shared import db, deadletters
 from shared.events import CaseOpened, Party, encode_event, new_event
 from tests.console.conftest import console_client, make_account, post_form, sign_in
 from tests.risk.helpers import case_body
@@ -156,3 +156,23 @@ async def test_other_roles_never_see_the_admin_pages(admin_console):
 
 def _csrf(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+async def test_the_audit_log_pages_to_older_entries(admin_console):
+    c = admin_console
+    conn = await db.connect(c.dsn)
+    try:
+        for i in range(60):
+            await audit.record(
+                conn, actor="bulk@example.org", action="account.enabled", target=f"p{i}@example.org"
+            )
+    finally:
+        await conn.close()
+    first = (await c.get("/admin/audit?actor=bulk@example.org")).text
+    older = (
+        re.search(r'href="(/admin/audit\?[^"]+)">Entradas anteriores', first).group(1).replace("&amp;", "&")
+    )
+    second = (await c.get(older)).text
+    targets = re.findall(r"(p\d+)@example.org", first) + re.findall(r"(p\d+)@example.org", second)
+    assert sorted(targets) == sorted(f"p{i}" for i in range(60))
+    assert "Entradas anteriores" not in second

@@ -88,8 +88,17 @@ async def merged(config, account, pool, f: dict) -> tuple[list[dict], bool]:
             limit=PAGE,
         ):
             rows.append({**dict(r), "source": "console", "case_id": None})
-    rows.sort(key=lambda r: r["at"], reverse=True)
-    return rows[:PAGE], data is not None
+    return newest(rows, PAGE), data is not None
+
+
+def newest(rows: list[dict], limit: int) -> list[dict]:
+    """The ``limit`` newest of the rows of several logs (each already its ``limit`` newest)."""
+    return sorted(rows, key=lambda r: r["at"], reverse=True)[:limit]
+
+
+def cursor(rows: list[dict], limit: int) -> datetime | None:
+    """Where the next (older) page ends: before the last row's time; None on the last page."""
+    return rows[-1]["at"] if len(rows) == limit else None
 
 
 @get("/admin/audit", **OPTS)
@@ -100,9 +109,10 @@ async def audit_log(request: Request) -> Response:
         request.app.state.runtime.config, account, request.app.state.runtime.pool, f
     )
     older = None
-    if len(rows) == PAGE:
+    before = cursor(rows, PAGE)
+    if before is not None:
         params = {k: v for k, v in f["raw"].items() if v and k != "before"}
-        params["before"] = rows[-1]["at"].isoformat()
+        params["before"] = before.isoformat()
         older = "/admin/audit?" + "&".join(f"{k}={_q(v)}" for k, v in params.items())
     return page(
         "admin_audit.html", request, rows=rows, filters=f["raw"], older=older, risk_answered=risk_answered
