@@ -89,6 +89,9 @@ async def test_a_poison_event_fixed_and_replayed_is_applied_once(pool, clean_str
         broken["yes"] = False  # the bug is fixed
         # Seconds after the original publish: well inside the duplicate window.
         monkeypatch.setenv("AMPARO_NATS_URL", _url(js))
+        assert await asyncio.to_thread(cli.main, ["deadletters"]) == 0
+        listed = capsys.readouterr().out
+        assert f"seq={letter.seq} " in listed and "error=ValueError" in listed and "1 of 1" in listed
         assert await asyncio.to_thread(cli.main, ["deadletters", "replay", str(letter.seq)]) == 0
         assert f"replayed {letter.seq}" in capsys.readouterr().out
         await eventually(lambda: pool.fetchval("SELECT count(*) = 3 FROM effects"))
@@ -127,12 +130,18 @@ async def test_a_service_applies_its_own_letter_in_process_once(pool, clean_stre
         await deadletters.take(js, letter.seq, consumers=["funds-risk"])
 
 
-async def test_a_discard_needs_a_reason_and_keeps_who_and_why(pool, clean_streams):
+async def test_a_discard_needs_a_reason_and_keeps_who_and_why(pool, clean_streams, monkeypatch, capsys):
     js = clean_streams
     c, events = await _dead_letter_one(pool, js, {"yes": True})
     async with running(c):
         await eventually(lambda: asyncio.sleep(0, c.dead_lettered == 1), timeout=20)
     (letter,), _ = await deadletters.letters(js)
+    # The operator's command: show it, and a discard without a reason is refused.
+    monkeypatch.setenv("AMPARO_NATS_URL", _url(js))
+    assert await asyncio.to_thread(cli.main, ["deadletters", "show", str(letter.seq)]) == 0
+    assert f'"id": "{events[1].id}"' in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="give the reason"):
+        await asyncio.to_thread(cli.main, ["deadletters", "discard", str(letter.seq)])
     for reason in ("", "   ", "two\nlines", "x" * 501):
         with pytest.raises(BadInput):
             await deadletters.discard(js, letter.seq, actor="admin@example.org", reason=reason)
