@@ -369,37 +369,24 @@ async def _restore_streams(nats_url: str) -> None:
 
 
 async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str, str]]:
-    """The last ``limit`` dead letters (needs the operator's NATS user when auth is on)."""
+    """The first ``limit`` dead letters as rows (needs the operator's NATS user when auth is on)."""
     import nats
-    from nats.js.errors import NotFoundError
+
+    from shared import deadletters
 
     nc = await nats.connect(nats_url, name="amparo-deadletters")
     try:
-        js = nc.jetstream()
-        try:
-            info = await js.stream_info("DEADLETTER")
-        except NotFoundError:
-            return []
-        if info.state.messages == 0:  # an empty stream's first_seq is 0: no message 0 to get
-            return []
-        rows = []
-        first = max(info.state.first_seq, info.state.last_seq - limit + 1)
-        for seq in range(first, info.state.last_seq + 1):
-            try:
-                msg = await js.get_msg("DEADLETTER", seq)
-            except NotFoundError:
-                continue
-            headers = msg.headers or {}
-            rows.append(
-                {
-                    "seq": str(seq),
-                    "subject": headers.get("Amparo-Original-Subject", "?"),
-                    "consumer": headers.get("Amparo-Consumer", "?"),
-                    "stream_seq": headers.get("Amparo-Stream-Seq", "?"),
-                    "error": headers.get("Amparo-Error", "?"),
-                    "deliveries": headers.get("Amparo-Deliveries", "?"),
-                }
-            )
-        return rows
+        found, _total = await deadletters.letters(nc.jetstream(), limit=limit)
     finally:
         await nc.close()
+    return [
+        {
+            "seq": str(d.seq),
+            "subject": d.subject,
+            "consumer": d.consumer,
+            "stream_seq": str(d.stream_seq),
+            "error": d.error,
+            "deliveries": str(d.deliveries),
+        }
+        for d in found
+    ]

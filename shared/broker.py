@@ -59,15 +59,18 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
     publish = [f"amparo.{service}.>"]
     for stream in streams_of(service):
         publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
-    # /metrics (shared/metrics.py): how many dead letters, and the time of the oldest message
-    # a consumer has not acknowledged (a message it may read through its consumer anyway).
-    publish.append("$JS.API.STREAM.INFO.DEADLETTER")
+    # /metrics (shared/metrics.py) counts the dead letters; the admin routes (shared.admin)
+    # read them and delete one once replayed or discarded. Stream-wide (NATS cannot limit a
+    # get by subject); the routes show and act only on this service's own consumers'
+    # letters, and letters carry no personal data.
+    publish += [f"$JS.API.STREAM.{verb}.DEADLETTER" for verb in ("INFO", "MSG.GET", "MSG.DELETE")]
     for stream in STREAMS:
         if stream == "DEADLETTER":
             continue
         durable = consumer_name(service, stream)
         publish += [
             f"deadletter.{stream}.{durable}",
+            f"deadletter.discarded.{stream}.{durable}",
             # nats-py creates a durable through DURABLE.CREATE (CREATE when a name is set).
             f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
             f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",

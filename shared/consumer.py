@@ -36,7 +36,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from shared import case_order, db
+from shared import case_order, db, deadletters
 from shared.events import Envelope, Payload, decode_event
 from shared.logging import bound_contextvars, get_logger
 
@@ -350,6 +350,26 @@ class Consumer:
         if handler is not None:
             await handler(EventContext(conn, self._config), event)
 
+    async def apply_dead_letter(self, data: bytes) -> bool:
+        """One of this consumer's dead letters, applied now (an operator's replay through the
+        service's admin route, ``shared.admin``): the same claim and handler in one
+        transaction as a delivery, so it is applied at most once. Its case's order was passed
+        over when it was dead-lettered. False when it had been applied already; a handler
+        that fails again raises, and nothing is kept."""
+        event = decode_event(data, unknown_ok=True)
+        with self._event_context(event):
+            async with self._pool.acquire() as conn, conn.transaction():
+                if not await self._claim(conn, [_Item(None, event, None)]):
+                    return False
+                await self._handle(conn, event)
+                await conn.execute(
+                    "DELETE FROM consumer_failures WHERE consumer = $1 AND event_id = $2",
+                    self.durable,
+                    event.id,
+                )
+        log.info("consumer.dead_letter_applied", consumer=self.durable)
+        return True
+
     async def _retry_or_dead_letter(self, item: _Item, exc: Exception) -> None:
         msg = item.msg
         if is_transient(exc):
@@ -380,17 +400,10 @@ class Consumer:
 
     async def _dead_letter(self, msg, exc: Exception, case_id: uuid.UUID | None, seq: int | None) -> None:
         meta = msg.metadata
-        headers = {
-            "Amparo-Original-Subject": msg.subject,
-            "Amparo-Stream": self.stream,
-            "Amparo-Stream-Seq": str(meta.sequence.stream),
-            "Amparo-Consumer": self.durable,
-            "Amparo-Deliveries": str(meta.num_delivered),
-            # The class only: exception messages may quote input.
-            "Amparo-Error": type(exc).__name__,
-            "Nats-Msg-Id": f"{self.durable}:{meta.sequence.stream}",
-        }
-        await self._js.publish(f"deadletter.{self.stream}.{self.durable}", msg.data, headers=headers)
+        headers = deadletters.letter_headers(msg, stream=self.stream, consumer=self.durable, error=exc)
+        await self._js.publish(
+            deadletters.letter_subject(self.stream, self.durable), msg.data, headers=headers
+        )
         if case_id is not None and seq is not None:
             await case_order.pass_over(self._pool, self.durable, case_id, seq)
         await msg.term()
