@@ -109,7 +109,7 @@ async def service_status(rt) -> ServiceStatus:
             outbox = None
     consumers: list[ConsumerState] = []
     dead = None
-    broker_ok = checks.get("nats") == "ok"
+    broker_ok = checks.get("broker") == "ok"
     for consumer in rt.consumers:
         state = ConsumerState(name=consumer.durable, stream=consumer.stream, state="unknown")
         if broker_ok:
@@ -132,7 +132,7 @@ async def service_status(rt) -> ServiceStatus:
         service=rt.service,
         ready=all(v == "ok" for v in checks.values()),
         database=checks.get("database", "unknown"),
-        broker=checks.get("nats", "not used"),
+        broker=checks.get("broker", "not used"),
         outbox=outbox,
         consumers=consumers,
         dead_letters=dead,

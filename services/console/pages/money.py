@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import get_currency_precision
 
 from services.console import i18n, messages
-from services.console.i18n import gettext_
 from services.console.messages import N_
+from services.console.pages import risk_words
 from services.console.web import ENV
 from shared.errors import BadInput
 
@@ -139,10 +139,11 @@ messages.PROBLEMS.update(PROBLEMS)
 messages.DONE.update(DONE)
 
 
-def word(kind: str, code: str | None) -> str:
-    """A funds code (purpose, level, status, ...) in the page's language."""
-    found = WORDS.get(kind, {}).get(code or "")
-    return gettext_(found) if found else (code or "—")
+# One table of codes for every page (risk_words.word is the template's ``word``): the funds
+# codes join it, kind by kind (a kind both use, like "level", gets the codes of both).
+for _kind, _codes in WORDS.items():
+    risk_words.WORDS.setdefault(_kind, {}).update(_codes)
+word = risk_words.word
 
 
 def digits(currency: str) -> int:
@@ -198,5 +199,5 @@ def seconds_until(at: str | None) -> float | None:
     return (datetime.fromisoformat(at) - datetime.now(UTC)).total_seconds()
 
 
-ENV.globals.update(word=word, money=fmt_minor, plain_major=plain_major)
+ENV.globals.update(money=fmt_minor, plain_major=plain_major)
 ENV.filters.update(duration_left=lambda s: i18n.fmt_duration(abs(s or 0)))
