@@ -10,6 +10,7 @@ from services.risk import handlers
 from services.risk.assessments import api as assessments
 from services.risk.cases import api as cases
 from services.risk.config import RiskConfig
+from services.risk.consents import api as consents
 from services.risk.incidents import api as incidents
 from services.risk.timeline import api as timeline
 from shared.bootstrap import ServiceSpec, Subscription, build_app
@@ -18,7 +19,7 @@ from shared.config import Settings
 SPEC = ServiceSpec(
     name="risk",
     description="Cases, gender-indicator risk assessments, the registry of attacks and the case timeline.",
-    routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES],
+    routes=[*cases.ROUTES, *assessments.ROUTES, *timeline.ROUTES, *incidents.ROUTES, *consents.ROUTES],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],
     config=RiskConfig,

@@ -15,7 +15,8 @@ from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, 
 from services.risk.cases import store as cases_store
 from services.risk.cases.schemas import PartyView
 from services.risk.cases.service import audited_read, case_in_scope, cipher_of, own_event
-from services.risk.domain import scoring
+from services.risk.consents.service import shared_with_at
+from services.risk.domain import consent, scoring
 from services.risk.domain.instrument import Instrument
 from services.risk.timeline import store as timeline
 from shared.auth import Principal
@@ -109,6 +110,10 @@ async def record_assessment(
         party = body.party.to_party() if body.party else msgspec.convert(case["party"], Party)
         excluded = scoring.excluded_regions(case["region"], body.excluded_regions, body.exclude_case_region)
         previous = case["last_assessment_id"]
+        # Her consents at the assessment's time (the case lock keeps them still): the row
+        # and the event carry them, and shelters and funds act only on what they list.
+        at = await conn.fetchval("SELECT clock_timestamp()")
+        shared = await shared_with_at(conn, case_id, at)
         row = await store.insert_assessment(
             conn,
             id=assessment_id,
@@ -125,6 +130,8 @@ async def record_assessment(
             private=private,
             supersedes=previous,
             recorded_by=principal.sub,
+            recorded_at=at,
+            shared_with=shared,
             event_id=event_id,
         )
         payload = AssessmentRecorded(
@@ -139,6 +146,7 @@ async def record_assessment(
             party=party,
             excluded_regions=excluded,
             supersedes=previous,
+            shared_with=shared,
         )
         # A re-assessment is caused by the one it supersedes: the timeline never shows it first.
         cause = await store.event_of(conn, previous) if previous is not None else None
@@ -155,8 +163,17 @@ async def record_assessment(
             event,
             f"assessment recorded: level {level}{override}; measures: {', '.join(measures) or 'none'}",
         )
+        for purpose in consent.skipped(measures, shared):
+            await timeline.add_skipped_step(conn, case_id, event, purpose, consent.skipped_reason(purpose))
     log.info("assessment.recorded", case_id=str(case_id), risk_level=level, measures=len(measures))
     return _view(row, None)
+
+
+def _withheld(row: asyncpg.Record) -> list[str]:
+    """Why shelters or funds will not act on a measure by themselves (her consents)."""
+    if row["shared_with"] is None:  # recorded before consents were kept
+        return []
+    return [consent.skipped_reason(p) for p in consent.skipped(row["measures"], row["shared_with"])]
 
 
 def _view(row: asyncpg.Record, private: _Private | None) -> AssessmentView:
@@ -171,6 +188,8 @@ def _view(row: asyncpg.Record, private: _Private | None) -> AssessmentView:
         level=row["level"],
         overridden=row["overridden"],
         measures=list(row["measures"]),
+        shared_with=list(row["shared_with"] or []),
+        withheld=_withheld(row),
         party=PartyView.of(msgspec.convert(row["party"], Party)),
         excluded_regions=list(row["excluded_regions"]),
         supersedes=row["supersedes"],

@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 
 from services.risk.cases import store
+from services.risk.consents import store as consents
 from services.risk.cases.schemas import (
     AuditEntry,
     CaseCreate,
@@ -167,15 +168,16 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     """The case with its personal data: the audit row commits with the read or not at all;
     a refused read is audited as refused."""
 
-    async def read() -> asyncpg.Record:
+    async def read() -> tuple[asyncpg.Record, list[str]]:
         async with rt.pool.acquire() as conn, conn.transaction():
             row = await case_in_scope(conn, principal, case_id, personal=True)
             await store.audit(conn, actor=principal.sub, action=PERSONAL_DATA_READ, case_id=case_id)
-        return row
+            shared = await consents.shared_with_now(conn, case_id)
+        return row, shared
 
-    row = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
+    row, shared = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
     personal = cipher_of(rt).decrypt_obj(row["personal"], PersonalData, aad=case_id.bytes)
-    return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal)
+    return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal, shared_with=shared)
 
 
 async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reason: str) -> CaseSummary:

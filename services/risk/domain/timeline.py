@@ -93,6 +93,8 @@ def _summary(type_: str, d: Any) -> str:
             return f"{d.track} grant decision overdue since {d.due_at:%Y-%m-%d %H:%M} UTC"
         case "amparo.funds.disbursement.made":
             return f"tranche {d.tranche} paid: {_money(d.amount)} (total {_money(d.paid_total)})"
+        case "amparo.funds.application.withdrawn":
+            return "grant application withdrawn: her consent to share with the funds was revoked"
         case "amparo.funds.application.closed":
             return f"grant closed: paid {_money(d.paid)}, released {_money(d.released)}"
     return _fallback(type_)
