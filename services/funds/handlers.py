@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from services.funds.applications import consent
 from services.funds.applications import service as applications
 from services.funds.cases import service as cases
 from shared.consumer import EventContext, Handlers
-from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, Envelope
+from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, ConsentRevoked, Envelope
 
 
 async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None:
@@ -14,9 +15,11 @@ async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None
 
 
 async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
-    """Grant measures: open the application with the suggested amounts."""
+    """Grant measures: open the application with the suggested amounts, only if she
+    consented to share her case with the funds when it was recorded (the event carries it)."""
     await cases.on_assessed(ctx.conn, event)
-    await applications.open_from_assessment(ctx.conn, ctx.config, event)
+    if "funds" in event.data.shared_with:
+        await applications.open_from_assessment(ctx.conn, ctx.config, event)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
@@ -25,8 +28,14 @@ async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None
     await applications.close_for_closed_case(ctx.conn, event)
 
 
+async def on_consent_revoked(ctx: EventContext, event: Envelope[ConsentRevoked]) -> None:
+    """Her consent to share with the funds is revoked: withdraw her undecided applications."""
+    await consent.withdraw_for_revoked_consent(ctx.conn, event)
+
+
 RISK: Handlers = {
     CaseOpened: on_case_opened,
     AssessmentRecorded: on_assessment_recorded,
     CaseClosed: on_case_closed,
+    ConsentRevoked: on_consent_revoked,
 }

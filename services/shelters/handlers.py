@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.shelters.cases import service as cases
 from services.shelters.placements import lifecycle, service
 from shared.consumer import EventContext, Handlers
-from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, Envelope
+from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, ConsentRevoked, Envelope
 
 
 async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None:
@@ -15,9 +15,12 @@ async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None
 
 async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
     """A shelter measure: request a placement and hold beds, or waitlist the family (or
-    reconcile the placement the case already has)."""
+    reconcile the placement the case already has), only if she consented to share her
+    case with shelters when it was recorded (the event carries it; risk's timeline says
+    why nothing happened otherwise)."""
     await cases.on_assessed(ctx.conn, event)
-    await service.on_assessment(ctx.conn, ctx.config, event)
+    if "shelters" in event.data.shared_with:
+        await service.on_assessment(ctx.conn, ctx.config, event)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
@@ -26,8 +29,14 @@ async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None
     await lifecycle.on_case_closed(ctx.conn, ctx.config, event)
 
 
+async def on_consent_revoked(ctx: EventContext, event: Envelope[ConsentRevoked]) -> None:
+    """Her consent to share with shelters is revoked: release what is not checked in."""
+    await lifecycle.on_consent_revoked(ctx.conn, ctx.config, event)
+
+
 RISK: Handlers = {
     CaseOpened: on_case_opened,
     AssessmentRecorded: on_assessment_recorded,
     CaseClosed: on_case_closed,
+    ConsentRevoked: on_consent_revoked,
 }

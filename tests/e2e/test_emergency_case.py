@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bench.flow import extreme_answers
-from tests.e2e.harness import Stack, poll
+from tests.e2e.harness import Stack, consent, poll
 
 ATTACKED_REGION = "GT-16"
 COMMITTEE = ("e2e-committee-1", "e2e-committee-2", "e2e-committee-3")
@@ -90,6 +90,7 @@ def open_extreme_case(stack: Stack) -> tuple[str, dict]:
             ),
             201,
         )
+        consent(analyst, case["id"], "shelters", "funds")
         instrument = ok(analyst.get("/instruments/gender-v1"))
         assessment = ok(
             analyst.post(
@@ -285,6 +286,7 @@ def test_a_service_killed_mid_case_still_completes_without_repeating_a_step(
             ),
             201,
         )
+        consent(analyst, case["id"], "shelters", "funds")
         instrument = ok(analyst.get("/instruments/gender-v1"))
         # SIGKILL right after the assessment commits: its events sit in the outbox (risk
         # killed) or in JetStream unconsumed (shelters/funds killed).
