@@ -27,6 +27,9 @@ OPERATIONS = {
     ("get", "/incidents"): "listIncidents",
     ("get", "/incidents/stats"): "incidentStats",
     ("get", "/audit"): "listAudit",
+    ("get", "/cases/{case_id}/consents"): "listConsents",
+    ("post", "/cases/{case_id}/consents"): "giveConsent",
+    ("post", "/cases/{case_id}/consents/{purpose}/revocation"): "revokeConsent",
 }
 
 
@@ -66,6 +69,12 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         ("get", "/audit?limit=0", None, 400),
         ("get", "/audit?actor=a%00b", None, 400),
         ("post", "/cases", {**case_body(), "region": "GT-1\x007"}, 400),
+        ("post", f"/cases/{cid}/consents", {"purpose": "gossip"}, 400),
+        ("post", f"/cases/{cid}/consents", {"purpose": "funds", "until": "someday"}, 400),
+        ("post", f"/cases/{cid}/consents", {"purpose": "funds", "until": "2001-01-01"}, 422),
+        ("get", f"/cases/{nobody}/consents", None, 404),
+        ("post", f"/cases/{cid}/consents/gossip/revocation", None, 404),
+        ("post", f"/cases/{cid}/consents/funds/revocation", None, 404),
     ]
     for method, url, body, status in calls:
         kwargs = {"json": body} if body is not None else {}
@@ -73,7 +82,7 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         assert_problem(response, status)
     # No token at all on every route.
     for (method, path), _ in OPERATIONS.items():
-        response = await client.request(method.upper(), path.format(case_id=cid, version="gender-v1"))
+        response = await client.request(method.upper(), path.format(case_id=cid, version="gender-v1", purpose="funds"))
         assert_problem(response, 401)
 
 
