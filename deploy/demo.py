@@ -225,7 +225,9 @@ class Demo:
         # She agrees to share her case with shelters and the funds and to be counted in
         # the statistics: without it nothing is held or applied for automatically.
         for purpose in ("shelters", "funds", "statistics"):
-            self.call("POST", "risk", f"/cases/{case['id']}/consents", "risk_analyst", json={"purpose": purpose})
+            self.call(
+                "POST", "risk", f"/cases/{case['id']}/consents", "risk_analyst", json={"purpose": purpose}
+            )
         assessment = self.call(
             "POST",
             "risk",

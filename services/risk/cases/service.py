@@ -11,7 +11,6 @@ import asyncpg
 import msgspec
 
 from services.risk.cases import store
-from services.risk.consents import store as consents
 from services.risk.cases.schemas import (
     AuditEntry,
     CaseCreate,
@@ -21,6 +20,7 @@ from services.risk.cases.schemas import (
     PartyView,
     PersonalData,
 )
+from services.risk.consents import store as consents
 from services.risk.domain import reassessment
 from services.risk.timeline import store as timeline
 from shared.auth import Principal

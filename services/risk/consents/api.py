@@ -23,7 +23,9 @@ async def list_consents(rt: Rt, principal: Caller, case_id: CaseId) -> Consents:
 
 
 @post("/cases/{case_id:uuid}/consents", operation_id="giveConsent", guards=[ANALYST], tags=["consents"])
-async def give_consent(rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[ConsentCreate]) -> ConsentView:
+async def give_consent(
+    rt: Rt, principal: Caller, case_id: CaseId, data: JSONBody[ConsentCreate]
+) -> ConsentView:
     """Record, with her, her consent to one purpose from today (until a day, or until she
     revokes it): shelters hold beds and funds open applications only with it."""
     return await service.give(rt, principal, case_id, data)

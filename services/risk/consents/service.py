@@ -116,7 +116,9 @@ async def revoke(rt: Runtime, principal: Principal, case_id: uuid.UUID, purpose:
             payload, case_id=case_id, at=row["revoked_at"], causation_id=given_event, event_id=event_id
         )
         await enqueue(conn, event)
-        await timeline.add_event_step(conn, case_id, event, f"consent revoked: {rules.PURPOSE_WORDS[purpose]}")
+        await timeline.add_event_step(
+            conn, case_id, event, f"consent revoked: {rules.PURPOSE_WORDS[purpose]}"
+        )
     log.info("consent.revoked", case_id=str(case_id), purpose=purpose)
     return _view(row)
 

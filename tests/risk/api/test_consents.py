@@ -25,7 +25,9 @@ async def open_case(client) -> str:
 
 async def test_give_list_and_revoke_a_consent(client):
     cid = await open_case(client)
-    r = await client.post(f"/cases/{cid}/consents", json={"purpose": "shelters", "until": "2099-12-31"}, headers=ANALYST)
+    r = await client.post(
+        f"/cases/{cid}/consents", json={"purpose": "shelters", "until": "2099-12-31"}, headers=ANALYST
+    )
     assert r.status_code == 201, r.text
     given = r.json()
     assert given["purpose"] == "shelters" and given["until"] == "2099-12-31" and given["current"]
@@ -43,7 +45,9 @@ async def test_give_list_and_revoke_a_consent(client):
     assert r.status_code == 200, r.text
     revoked = r.json()
     assert revoked["revoked_by"] == "ana" and revoked["revoked_at"] and not revoked["current"]
-    assert (await client.get(f"/cases/{cid}/consents", headers=ANALYST)).json()["shared_with"] == ["statistics"]
+    assert (await client.get(f"/cases/{cid}/consents", headers=ANALYST)).json()["shared_with"] == [
+        "statistics"
+    ]
     # Nothing standing any more: revoking again is a 404; giving it anew is a new row.
     gone = await client.post(f"/cases/{cid}/consents/shelters/revocation", headers=ANALYST)
     assert assert_problem(gone, 404)["code"] == "consent.not_found"
@@ -55,7 +59,9 @@ async def test_consents_are_the_analysts_and_scoped_by_the_cases_country(client)
     cid = await open_case(client)
     for headers in (ELSEWHERE,):
         assert_problem(await client.get(f"/cases/{cid}/consents", headers=headers), 404)
-        assert_problem(await client.post(f"/cases/{cid}/consents", json={"purpose": "funds"}, headers=headers), 404)
+        assert_problem(
+            await client.post(f"/cases/{cid}/consents", json={"purpose": "funds"}, headers=headers), 404
+        )
     assert_problem(await client.post(f"/cases/{cid}/consents", json={"purpose": "funds"}, headers=STAFF), 403)
     await client.post(f"/cases/{cid}/close", json={"reason": "risk_resolved"}, headers=ANALYST)
     closed = await client.post(f"/cases/{cid}/consents", json={"purpose": "funds"}, headers=ANALYST)

@@ -82,7 +82,9 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         assert_problem(response, status)
     # No token at all on every route.
     for (method, path), _ in OPERATIONS.items():
-        response = await client.request(method.upper(), path.format(case_id=cid, version="gender-v1", purpose="funds"))
+        response = await client.request(
+            method.upper(), path.format(case_id=cid, version="gender-v1", purpose="funds")
+        )
         assert_problem(response, 401)
 
 
