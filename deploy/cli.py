@@ -107,8 +107,8 @@ async def migrate_all(admin_url: str, services=SERVICES, passwords: dict[str, st
 
 
 def _role_passwords() -> dict[str, str]:
-    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service that has one."""
-    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in SERVICES}
+    """``AMPARO_<SVC>_DATABASE_PASSWORD`` for each service (and the console) that has one."""
+    found = {s: os.environ.get(f"AMPARO_{s.upper()}_DATABASE_PASSWORD", "") for s in (*SERVICES, "console")}
     return {s: p for s, p in found.items() if p}
 
 
@@ -119,7 +119,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             "amparo migrate: set AMPARO_DATABASE_ADMIN_URL (a PostgreSQL server URL of a role that "
             "may create roles and databases)"
         )
-    applied = asyncio.run(migrate_all(url, passwords=_role_passwords()))
+    # The console too: on machines or in Kubernetes nothing else creates its role and database.
+    applied = asyncio.run(migrate_all(url, services=(*SERVICES, "console"), passwords=_role_passwords()))
     for service, names in applied.items():
         print(f"{service}: {', '.join(names) if names else 'up to date'}")
     nats_url = os.environ.get("AMPARO_NATS_URL")
@@ -186,6 +187,10 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.cluster:
+        from deploy.localcluster import run_cluster
+
+        return run_cluster(home())
     from deploy.runner import run_stack
 
     return run_stack(home(), services=args.service or [*SERVICES, "console"])
@@ -202,10 +207,47 @@ def cmd_deadletters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Block, then erase, closed cases' personal data past the retention periods, as the risk
+    service's daily job does: on risk's database (AMPARO_DATABASE_URL and
+    AMPARO_DATABASE_NAME like the service, or the running `make run`'s), with its
+    AMPARO_RETENTION_BLOCK_DAYS / AMPARO_RETENTION_ERASE_DAYS. The events go to risk's
+    outbox; the running service's relay publishes them. Prints counts, never personal data."""
+    from services.risk.config import RiskConfig
+    from services.risk.retention.service import apply_retention
+    from shared import db
+    from shared.config import load_config
+
+    try:
+        settings = load_settings()
+        config = load_config(RiskConfig)
+    except ConfigError as exc:
+        raise SystemExit(f"amparo retention: {exc}") from None
+    server = settings.database_url or admin_url()
+    dsn = with_database(server, settings.database_name or "amparo_risk")
+
+    async def run():
+        pool = await db.create_pool(dsn, min_size=1, max_size=2)
+        try:
+            return await apply_retention(
+                pool, block_days=config.retention_block_days, erase_days=config.retention_erase_days
+            )
+        finally:
+            await pool.close()
+
+    done = asyncio.run(run())
+    print(
+        f"retention: blocked {done.blocked}, erased {done.erased} "
+        f"(block after {config.retention_block_days} days closed, erase {config.retention_erase_days} "
+        "days after blocking)"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from deploy.demo import main as demo_main
 
-    return demo_main(cases=args.cases, seed=args.seed)
+    return demo_main(cases=args.cases, seed=args.seed, force=args.force)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="start PostgreSQL, NATS and the three services (make run)")
     p.add_argument("--service", action="append", choices=[*SERVICES, "console"], help="only these services")
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="three NATS nodes (R3 streams) and two replicas of each service",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("serve", help="serve one service (used by `run` and deployments)")
@@ -242,15 +289,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_deadletters)
 
+    p = sub.add_parser("retention", help="block, then erase, closed cases' personal data (issue 14)")
+    p.add_argument("action", choices=["run"])
+    p.set_defaults(func=cmd_retention)
+
     p = sub.add_parser("demo", help="load synthetic data into a running system and push cases through")
     p.add_argument("--cases", type=int, default=30)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--force", action="store_true", help="go on even if the system holds data the demo did not make"
+    )
     p.set_defaults(func=cmd_demo)
 
     from deploy.users import add_parser, cmd_users
 
     add_parser(sub)
     sub.choices["users"].set_defaults(func=lambda a: cmd_users(a, home()))
+
+    from deploy.replay import add_parser as add_replay
+
+    add_replay(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

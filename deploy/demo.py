@@ -2,7 +2,14 @@
 
 Five countries, about twenty shelters and three hundred beds, three funds with a
 committee, a year of incidents for the registry, and a few dozen cases pushed through
-the whole flow, printing what happened to each. Every name and address is synthetic.
+the whole flow, printing what happened to each with full ids and addresses that open
+(the console's pages, the API's). Every name and address is synthetic.
+
+It finds the services in ``run.json`` (what `make run` wrote in AMPARO_HOME) or else in
+AMPARO_RISK_URL, AMPARO_SHELTERS_URL, AMPARO_FUNDS_URL (and AMPARO_CONSOLE_URL), and
+says which. What it made is listed in ``demo.json`` beside run.json; a stack holding
+cases, shelters or funds the demo did not make is refused (real defenders' data must
+never be mixed with synthetic cases) unless ``--force``.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from deploy.cli import signing_key
+from deploy.demo_site import Ledger, locate
 from services.risk.domain import vocabulary as risk
 from shared.auth import issue_token
 
@@ -52,13 +60,33 @@ LAST = ["Ramírez", "López", "Xol", "Cac", "Hernández", "Martínez", "Ixcoy", 
 
 
 class Demo:
-    def __init__(self, home: Path, seed: int) -> None:
-        state = json.loads((home / "run.json").read_text())
-        self.urls = {name: svc["url"] for name, svc in state["services"].items()}
+    def __init__(self, home: Path, seed: int, urls: dict[str, str]) -> None:
+        self.urls = urls
         self.signing_key = signing_key()
         self.rnd = random.Random(seed)
         self.run = uuid.uuid4().hex[:4].upper()
         self.http = httpx.Client(timeout=30)
+        self.ledger = Ledger(home / "demo.json")
+
+    def foreign(self) -> dict[str, int]:
+        """How many cases, shelters and funds the services hold that the demo did not make."""
+        lists = {
+            "cases": ("risk", "/cases"),
+            "shelters": ("shelters", "/shelters"),
+            "funds": ("funds", "/funds"),
+        }
+        found: dict[str, int] = {}
+        for kind, (service, path) in lists.items():
+            offset, others = 0, 0
+            while True:
+                page = self.call("GET", service, f"{path}?limit=200&offset={offset}", "admin")
+                others += sum(1 for item in page["items"] if item["id"] not in self.ledger.ids[kind])
+                offset += len(page["items"])
+                if not page["items"] or offset >= page["total"]:
+                    break
+            if others:
+                found[kind] = others
+        return found
 
     def headers(self, role: str, sub: str | None = None) -> dict[str, str]:
         token = issue_token(
@@ -97,7 +125,7 @@ class Demo:
             country = countries[i % len(countries)]
             adults, children = self.rnd.randint(8, 14), self.rnd.randint(2, 6)
             beds += adults + children
-            self.call(
+            shelter = self.call(
                 "POST",
                 "shelters",
                 "/shelters",
@@ -120,6 +148,7 @@ class Demo:
                     ],
                 },
             )
+            self.ledger.add("shelters", shelter["id"])
         return beds
 
     def funds(self) -> list[str]:
@@ -132,6 +161,7 @@ class Demo:
                 "fund_admin",
                 json={"name": f"{name} {self.run}", "currency": currency, "countries": countries},
             )
+            self.ledger.add("funds", fund["id"])
             scale = 20 if currency == "MXN" else 1
             self.call(
                 "POST",
@@ -222,6 +252,7 @@ class Demo:
                 "party": {"adults": 1, "children_ages": children},
             },
         )
+        self.ledger.add("cases", case["id"])
         # She agrees to share her case with shelters and the funds and to be counted in
         # the statistics: without it nothing is held or applied for automatically.
         for purpose in ("shelters", "funds", "statistics"):
@@ -238,7 +269,7 @@ class Demo:
                 "answers": self.answers(instrument, self.rnd.choice([0.05, 0.2, 0.35, 0.5, 0.8])),
             },
         )
-        line = f"case {case['id'][:8]} {country}/{case['region_name']:<16} party {1 + len(children)}  level {assessment['level']:<8}"
+        line = f"case {case['id']} {country}/{case['region_name']:<16} party {1 + len(children)}  level {assessment['level']:<8}"
         measures = assessment["measures"]
         placement = application = None
         if "shelter" in measures:
@@ -275,6 +306,8 @@ class Demo:
                 "POST", "shelters", f"/placements/{placement['id']}/check-in", "shelter_coordinator", json={}
             )
             line += f"  checked in at {placement['shelter_code']} ({placement['shelter_region_name']})"
+            if "console" in self.urls and placement.get("shelter_id"):
+                line += f" {self.urls['console']}/shelters/{placement['shelter_id']}"
         elif placement:
             line += f"  shelter: {placement['status']}"
         if application and application.get("fund_id"):
@@ -330,18 +363,43 @@ def _print_console_accounts(home: Path, console_url: str | None) -> None:
 
     if not console_url:
         return
-    accounts = asyncio.run(demo_accounts(json.loads((home / "run.json").read_text())["database_url"]))
+    state_file = home / "run.json"
+    database_url = os.environ.get("AMPARO_DATABASE_ADMIN_URL") or (
+        json.loads(state_file.read_text())["database_url"] if state_file.exists() else ""
+    )
+    if not database_url:
+        print(f"console: {console_url} (accounts: `amparo users add` with AMPARO_DATABASE_ADMIN_URL)")
+        return
+    accounts = asyncio.run(demo_accounts(database_url))
     print(f"sign in at {console_url} (a new password, then a second factor for some roles):")
     for email, password in accounts:
         print(f"  {email:42} {password or '(exists; password unchanged)'}")
 
 
-def main(*, cases: int = 30, seed: int = 7) -> int:
+def main(*, cases: int = 30, seed: int = 7, force: bool = False) -> int:
     home = Path(os.environ.get("AMPARO_HOME") or Path.cwd() / ".amparo")
-    if not (home / "run.json").exists():
-        print("amparo demo: no running system found; start it with `make run` in another terminal")
+    urls, source = locate(home)
+    if not urls:
+        print(
+            f"amparo demo: no running system found: no {home / 'run.json'} and no AMPARO_RISK_URL, "
+            "AMPARO_SHELTERS_URL, AMPARO_FUNDS_URL; start it with `make run` in another terminal"
+        )
         return 1
-    demo = Demo(home, seed)
+    print(f"services from {source}:")
+    for name, url in urls.items():
+        print(f"  {name:9} {url}")
+    demo = Demo(home, seed, urls)
+    foreign = demo.foreign()
+    if foreign and not force:
+        held = ", ".join(f"{n} {kind}" for kind, n in foreign.items())
+        print(
+            f"amparo demo: refused: this system holds data the demo did not make ({held}); "
+            "synthetic cases must not be mixed with real ones. Use a system of its own "
+            "(AMPARO_HOME=/tmp/amparo-demo make run), or `amparo demo --force` if this one is a test system."
+        )
+        return 2
+    if foreign:
+        print(f"--force: going on beside data the demo did not make ({foreign})")
     started = datetime.now(UTC)
     print(f"shelters: {demo.shelters()} beds in 20 shelters across {', '.join(REGIONS)}")
     print(f"funds: {len(demo.funds())} funds with a committee of {len(COMMITTEE)}")
@@ -354,6 +412,14 @@ def main(*, cases: int = 30, seed: int = 7) -> int:
     for i in range(cases):
         print(demo.case(i, instrument))
     took = (datetime.now(UTC) - started).total_seconds()
-    print(f"done in {took:.0f} s; open the timelines at {demo.urls['risk']}/cases/<id>/timeline")
-    _print_console_accounts(home, demo.urls.get("console"))
+    print(f"done in {took:.0f} s")
+    print("a case's timeline (API, with a token from `amparo token --role risk_analyst --country GT`):")
+    print(f"  {demo.urls['risk']}/cases/<case id above>/timeline")
+    console = demo.urls.get("console")
+    if console:
+        print("in the console:")
+        for page, what in (("capacity", "capacity"), ("board", "placements board"), ("waitlist", "waitlist"),
+                           ("shelters", "shelters (coordinator)")):  # fmt: skip
+            print(f"  {what:24} {console}/{page}")
+    _print_console_accounts(home, console)
     return 0

@@ -18,6 +18,7 @@ from shared.crypto import KeyFileError, PiiCipher, new_key_id, new_key_spec, spe
 LEGACY = "pii.keys"  # before issue 10 one file held the key all three services used
 LEGACY_DONE = "pii.keys.pre-split"
 HEADER = "# kid:base64key, newest first: the first encrypts, all decrypt. Back this file up.\n"
+INDEX_HEADER = "# kid:base64key of the name search's blind index, newest first (only the first is used).\n"
 
 
 def key_path(home: Path, service: str) -> Path:
@@ -57,6 +58,21 @@ def ensure_service_key(home: Path, service: str, *, holds_ciphertext: bool) -> P
             "backup (docs/threat-model.md). No new key was made, so nothing is lost meanwhile"
         )
     return write_secret(path, HEADER + new_key_spec(new_key_id(service)) + "\n")
+
+
+def index_key_path(home: Path, service: str = "risk") -> Path:
+    return home / "keys" / f"{service}.index.keys"
+
+
+def ensure_index_key(home: Path, service: str = "risk") -> Path:
+    """Risk's blind index key (the name search's HMAC key), a secret of its own beside its
+    PII keys: kept if present, else made. A new key loses nothing: the index is derived
+    data, and risk's backfill job rebuilds it from the encrypted names under the new key."""
+    private_dir(home / "keys")
+    path = index_key_path(home, service)
+    if path.exists():
+        return secret_file(path, lambda: "")
+    return write_secret(path, INDEX_HEADER + new_key_spec(new_key_id(f"{service}-index")) + "\n")
 
 
 def retire_legacy(home: Path) -> None:

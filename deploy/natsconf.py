@@ -13,7 +13,8 @@ import json
 from shared.broker import service_permissions
 from shared.config import SERVICES
 
-USERS = (*SERVICES, "operator")
+# The console reads the three streams for its notifications panel (its own durables only).
+USERS = (*SERVICES, "console", "operator")
 
 
 def _permissions(user: str) -> dict | None:

@@ -132,11 +132,17 @@ def run_stack(home: Path, services: list[str]) -> int:
         keyed = [s for s in services if s in SERVICES]  # the console holds no data key
         holds = {s: asyncio.run(keys.database_holds_ciphertext(database_url, s)) for s in keyed}
         key_files = {s: keys.ensure_service_key(home, s, holds_ciphertext=holds[s]) for s in keyed}
+        index_key = keys.ensure_index_key(home) if "risk" in keyed else None
         if all(keys.key_path(home, s).exists() for s in SERVICES):
             keys.retire_legacy(home)
 
         base_env = dict(os.environ)
-        for name in ("AMPARO_DATABASE_NAME", "AMPARO_DATABASE_ADMIN_URL", "AMPARO_PII_KEYS"):
+        for name in (
+            "AMPARO_DATABASE_NAME",
+            "AMPARO_DATABASE_ADMIN_URL",
+            "AMPARO_PII_KEYS",
+            "AMPARO_BLIND_INDEX_KEY",
+        ):
             base_env.pop(name, None)
         base_env.update(AMPARO_NATS_URL=nats_url, AMPARO_JWT_PUBLIC_KEY_FILE=str(jwt_pub))
         logs = private_dir(home / "logs")
@@ -150,8 +156,12 @@ def run_stack(home: Path, services: list[str]) -> int:
                 for name in SERVICES:
                     port = os.environ.get(f"AMPARO_{name.upper()}_PORT", DEFAULT_PORTS[name])
                     env[f"AMPARO_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+                if nats_auth:
+                    env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
                 return env
             env["AMPARO_PII_KEY_FILE"] = str(key_files[service])
+            if service == "risk":  # the name search's key: risk's alone
+                env["AMPARO_BLIND_INDEX_KEY_FILE"] = str(index_key)
             if nats_auth:
                 env.update(AMPARO_NATS_USER=service, AMPARO_NATS_PASSWORD=nats_auth[service])
             return env
@@ -287,7 +297,7 @@ async def _ensure_streams(nats_url: str) -> None:
     # A one-shot connection: none of the services' reconnect-and-warn callbacks.
     ca = os.environ.get("AMPARO_NATS_TLS_CA_FILE")
     tls = {"tls": __import__("ssl").create_default_context(cafile=ca)} if ca else {}
-    nc = await nats.connect(nats_url, name="amparo-runner", **tls)
+    nc = await nats.connect(broker.server_list(nats_url), name="amparo-runner", **tls)
     try:
         await broker.ensure_streams(nc.jetstream())
     finally:

@@ -28,6 +28,7 @@ from shared.http import (
     provide_runtime,
 )
 from shared.logging import configure_logging
+from shared.metrics import METRICS_PATH, metrics, prometheus_config
 from shared.openapi import PUBLIC_PATHS, DocsPage, TruthfulJson
 from shared.problems import EXCEPTION_HANDLERS
 from shared.runtime import Job, Runtime, ServiceSpec, Subscription
@@ -44,11 +45,18 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
     configure_logging(spec.name, level=settings.log_level, json=settings.log_json)
     runtime = Runtime(spec, settings, config)
     options = dict(spec.app_options)
-    middleware = [RequestContextMiddleware, *options.pop("middleware", [])]
+    # Requests are timed first, so the time includes every other middleware.
+    middleware = [
+        prometheus_config(spec.name).middleware,
+        RequestContextMiddleware,
+        *options.pop("middleware", []),
+    ]
     if spec.bearer_auth:
-        middleware.append(DefineMiddleware(JWTAuthMiddleware, exclude=list(PUBLIC_PATHS)))
+        # /metrics needs no token: it carries no personal data (docs/operations.md).
+        public = [*PUBLIC_PATHS, f"^{METRICS_PATH}$"]
+        middleware.append(DefineMiddleware(JWTAuthMiddleware, exclude=public))
     app = Litestar(
-        route_handlers=[*OPERATIONS_ROUTES, *spec.routes],
+        route_handlers=[*OPERATIONS_ROUTES, metrics, *spec.routes],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,

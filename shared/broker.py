@@ -42,6 +42,12 @@ def consumer_name(service: str, stream: str) -> str:
     return f"{service}-{stream.lower()}"
 
 
+def server_list(url: str) -> list[str]:
+    """``nats://a:4222,nats://b:4222``: one URL per server of a cluster (nats-py takes a
+    list; a comma-separated string would be read as one malformed URL)."""
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
 def inbox_prefix(user: str) -> str:
     return f"_INBOX.{user}"
 
@@ -53,6 +59,9 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
     publish = [f"amparo.{service}.>"]
     for stream in streams_of(service):
         publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
+    # /metrics (shared/metrics.py): how many dead letters, and the time of the oldest message
+    # a consumer has not acknowledged (a message it may read through its consumer anyway).
+    publish.append("$JS.API.STREAM.INFO.DEADLETTER")
     for stream in STREAMS:
         if stream == "DEADLETTER":
             continue
@@ -65,6 +74,7 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
             f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
             f"$JS.ACK.{stream}.{durable}.>",
+            f"$JS.API.STREAM.MSG.GET.{stream}",
         ]
     return {"publish": {"allow": publish}, "subscribe": {"allow": [inbox_prefix(service) + ".>"]}}
 
@@ -120,7 +130,7 @@ async def connect(
     if tls is not None:
         auth["tls"] = tls
     return await nats.connect(
-        url,
+        server_list(url),
         **auth,
         name=name,
         max_reconnect_attempts=-1,

@@ -58,6 +58,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     db_command_timeout: Positive = 30.0
     # Outbox relay: polling fallback when no NOTIFY arrives.
     outbox_poll_seconds: Positive = 1.0
+    # Sent outbox rows are kept this long, so `amparo replay` can re-publish them after a
+    # stream is lost; then the relay purges them.
+    outbox_retention_days: Annotated[int, msgspec.Meta(ge=1)] = 30
     # Consumers: how long JetStream waits for an ack before redelivering.
     consumer_ack_wait_seconds: Positive = 10.0
     consumer_max_deliver: Annotated[int, msgspec.Meta(ge=1)] = 5

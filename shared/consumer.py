@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import ServiceUnavailableError
 
 from shared import case_order
 from shared.events import Envelope, Payload, decode_event
@@ -136,7 +137,11 @@ class Consumer:
 
     async def setup(self) -> None:
         # Created explicitly: pull_subscribe ignores durable_name and config updates (#506, #603).
-        config = ConsumerConfig(
+        await self._js.add_consumer(self.stream, self._consumer_config())
+        self._sub = await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+
+    def _consumer_config(self) -> ConsumerConfig:
+        return ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
@@ -147,8 +152,15 @@ class Consumer:
             max_deliver=-1,
             max_ack_pending=1000,
         )
-        await self._js.add_consumer(self.stream, config)
-        self._sub = await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+
+    async def _recreate(self) -> None:
+        """The durable is gone (an operator deleted and re-created its stream, before
+        `amparo replay`): create it again; the bound subscription goes on with it."""
+        try:
+            await self._js.add_consumer(self.stream, self._consumer_config())
+            log.warning("consumer.recreated", consumer=self.durable)
+        except Exception as exc:  # the stream is not back yet: try again at the next error
+            log.warning("consumer.not_recreated", consumer=self.durable, error=type(exc).__name__)
 
     async def run(self) -> None:
         if self._sub is None:
@@ -165,6 +177,8 @@ class Consumer:
             except Exception as exc:
                 log.warning("consumer.fetch_error", consumer=self.durable, error=type(exc).__name__)
                 await asyncio.sleep(1.0)
+                if isinstance(exc, ServiceUnavailableError):  # no such consumer (or no leader yet)
+                    await self._recreate()
                 continue
             self.last_fetch_ok = time.monotonic()
             try:

@@ -108,6 +108,16 @@ class AssessmentRecorded(Payload, frozen=True):
     shared_with: list[ConsentPurpose] = msgspec.field(default_factory=list)
 
 
+class ReassessmentDue(Payload, frozen=True):
+    """A case became due for a new assessment (domain/reassessment.py decides), announced
+    once per case and moment it became due: the console tells her analysts."""
+
+    TYPE: ClassVar[str] = "amparo.risk.case.reassessment_due"
+    country: Country
+    reasons: list[Code]
+    due_since: datetime
+
+
 class CaseClosed(Payload, frozen=True):
     TYPE: ClassVar[str] = "amparo.risk.case.closed"
     reason: Code
@@ -216,6 +226,8 @@ class ApplicationOpened(Payload, frozen=True):
     country: Country
     lines: list[GrantLine]
     requested: Money
+    # When the committee's decision is due (24 h emergency / 72 h ordinary, or the policy's).
+    due_at: datetime | None = None
 
 
 class ApplicationApproved(Payload, frozen=True):
@@ -264,6 +276,66 @@ class ApplicationClosed(Payload, frozen=True):
     released: Money
 
 
+# --- funds: one application per need (issue 14) ----------------------------------------
+
+
+class ApplicationUpdated(Payload, frozen=True):
+    """An undecided application revised in place: by a new assessment of its case (its
+    ``causation_id`` is the AssessmentRecorded event), a grant policy that priced it, or a
+    fund administrator's pricing."""
+
+    TYPE: ClassVar[str] = "amparo.funds.application.updated"
+    application_id: uuid.UUID
+    revision: int
+    cause: Literal["assessment", "policy", "pricing"]
+    fund_id: uuid.UUID | None
+    track: Literal["emergency", "ordinary"]
+    lines: list[GrantLine]
+    requested: Money
+    assessment_id: uuid.UUID | None = None
+
+
+class ApplicationFollowUpOpened(Payload, frozen=True):
+    """A new assessment recommends purposes the case's decided application did not cover:
+    an application for those only, linked to the one it follows."""
+
+    TYPE: ClassVar[str] = "amparo.funds.application.follow_up_opened"
+    application_id: uuid.UUID
+    follows_id: uuid.UUID
+    assessment_id: uuid.UUID
+    fund_id: uuid.UUID | None
+    track: Literal["emergency", "ordinary"]
+    country: Country
+    lines: list[GrantLine]
+    requested: Money
+    due_at: datetime | None = None
+
+
+# --- retention of personal data (issue 14: blocking, then erasure) -----------------------
+# Risk decides; shelters and funds erase their own ciphertexts for the case. No personal
+# data: the case id (on the envelope) and codes.
+
+
+class CasePersonalDataBlocked(Payload, frozen=True):
+    """The closed case's personal data is blocked: only an admin may read it, with a reason."""
+
+    TYPE: ClassVar[str] = "amparo.risk.case.personal_data_blocked"
+    country: Country | None = None
+
+
+class CasePersonalDataErased(Payload, frozen=True):
+    """The case's personal data is erased in risk; every service erases its own part."""
+
+    TYPE: ClassVar[str] = "amparo.risk.case.personal_data_erased"
+    # "retention_period", or the code of an erasure request.
+    reason: Code
+    country: Country | None = None
+
+
+RETENTION_PAYLOADS: tuple[type[Payload], ...] = (CasePersonalDataBlocked, CasePersonalDataErased)
+# --- end of retention ----------------------------------------------------------------------
+
+
 # --- consent (issue #14): what she agreed to share, per purpose ----------------------
 # shelters: shared with shelters (automatic holds); funds: grant applications;
 # statistics: counted in the registry's statistics; contact: contacted by the network.
@@ -302,6 +374,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     CaseOpened,
     AssessmentRecorded,
     CaseClosed,
+    ReassessmentDue,
     PlacementRequested,
     PlacementHeld,
     PlacementWaitlisted,
@@ -319,6 +392,9 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     ApplicationOverdue,
     DisbursementMade,
     ApplicationClosed,
+    ApplicationUpdated,
+    ApplicationFollowUpOpened,
+    *RETENTION_PAYLOADS,
     *CONSENT_PAYLOAD_TYPES,
 )
 REGISTRY: dict[tuple[str, int], type[Payload]] = {(p.TYPE, p.VERSION): p for p in PAYLOAD_TYPES}

@@ -181,6 +181,12 @@ def _finish_operation(
         statuses |= {401, 403}
         op["security"] = [{"bearer": []}]
     responses = op.setdefault("responses", {})
+    if "201" in responses and any(p.get("name") == "Idempotency-Key" for p in params):
+        # A retry under the same key gets the first answer as 200 (shared/idempotency.py).
+        replay = dict(responses["201"])
+        replay["description"] = "a retry under the same Idempotency-Key: the first answer"
+        replay["headers"] = {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}}
+        responses.setdefault("200", replay)
     declared = set(getattr(handler, "responses", None) or {})
     for code in [c for c in responses if c.isdigit() and int(c) >= 400]:
         statuses.add(int(code))

@@ -82,7 +82,7 @@ class OutboxRelay:
         batch_size: int = 256,
         poll_seconds: float = 1.0,
         publish_timeout: float = 5.0,
-        retention_days: int = 7,
+        retention_days: int = 30,
         after_publish: Callable[[list], Awaitable[None]] | None = None,
     ) -> None:
         self._pool = pool
@@ -142,6 +142,8 @@ class OutboxRelay:
             return len(sent)
 
     async def purge_published(self) -> int:
+        """Delete rows sent more than ``retention_days`` ago (AMPARO_OUTBOX_RETENTION_DAYS):
+        until then `amparo replay` can publish them again."""
         result = await self._pool.execute(
             "DELETE FROM outbox WHERE published_at < now() - make_interval(days => $1)", self._retention_days
         )

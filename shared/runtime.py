@@ -23,6 +23,7 @@ from shared.config import ConfigError, Settings
 from shared.consumer import Consumer, Handlers
 from shared.crypto import KeyFileError, PiiCipher, load_cipher
 from shared.logging import get_logger
+from shared.metrics import ScrapeGauge
 from shared.outbox import OutboxRelay
 
 log = get_logger(__name__)
@@ -71,6 +72,8 @@ class ServiceSpec:
     bearer_auth: bool = True
     uses_broker: bool = True
     app_options: Mapping[str, Any] = field(default_factory=dict)
+    # Its own numbers for /metrics, read from its database at scrape time (shared.metrics).
+    gauges: Sequence[ScrapeGauge] = ()
 
 
 class Runtime:
@@ -146,7 +149,13 @@ class Runtime:
         # Only its own stream: the others belong to their producers (and the operator's
         # `amparo run`/`amparo migrate`), and the service's NATS user may not change them.
         await broker.ensure_streams(self.js, replicas=s.stream_replicas, only=broker.streams_of(self.service))
-        self.relay = OutboxRelay(self.pool, self.js, listen_dsn=dsn, poll_seconds=s.outbox_poll_seconds)
+        self.relay = OutboxRelay(
+            self.pool,
+            self.js,
+            listen_dsn=dsn,
+            poll_seconds=s.outbox_poll_seconds,
+            retention_days=s.outbox_retention_days,
+        )
         self.consumers = [self.new_consumer(sub) for sub in self.spec.subscriptions]
         for consumer in self.consumers:
             await consumer.setup()

@@ -22,6 +22,9 @@ from shared.crypto import new_key_spec
 from tests.support import JWT_PUBLIC_KEY
 
 PII_KEYS = new_key_spec("test1")
+# Risk's blind index key (name search) is read from its own config, AMPARO_BLIND_INDEX_KEY;
+# the runner drops it from what it passes on and gives risk its key file instead.
+BLIND_INDEX_KEY = os.environ.setdefault("AMPARO_BLIND_INDEX_KEY", new_key_spec("index-test"))
 
 
 @pytest.fixture(scope="session")

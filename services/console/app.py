@@ -10,18 +10,23 @@ from litestar import Litestar, Request, Response, Router
 from litestar.config.compression import CompressionConfig
 from litestar.exceptions import HTTPException
 
-from services.console import backend
+from services.console import backend, handlers
 from services.console.accounts import store
 from services.console.accounts.api import ROUTES as SIGN_IN
 from services.console.accounts.sessions import NotSignedIn, prepare
 from services.console.config import ConsoleConfig
 from services.console.messages import problem_text
+from services.console.notifications.mail import MAIL_EVERY_SECONDS, mail_job
+from services.console.pages.assessments import ROUTES as ASSESSMENTS
 from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
+from services.console.pages.cases import ROUTES as CASES
+from services.console.pages.incidents import ROUTES as INCIDENTS
+from services.console.pages.notifications import ROUTES as NOTIFICATIONS
 from services.console.pages.people import ROUTES as PEOPLE
 from services.console.pages.shelters import ROUTES as SHELTERS
 from services.console.web import STATIC_ROUTER, TEMPLATES, page, see_other
-from shared.bootstrap import Job, ServiceSpec, build_app
+from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 from shared.errors import DomainError
 from shared.logging import get_logger
@@ -72,7 +77,17 @@ async def forget_stale_sessions(rt) -> None:
 
 PAGES = Router(
     path="/",
-    route_handlers=[*SIGN_IN, *CAPACITY, *BOARD, *SHELTERS, *PEOPLE],
+    route_handlers=[
+        *SIGN_IN,
+        *NOTIFICATIONS,
+        *CAPACITY,
+        *BOARD,
+        *SHELTERS,
+        *PEOPLE,
+        *CASES,
+        *ASSESSMENTS,
+        *INCIDENTS,
+    ],
     before_request=prepare,
     exception_handlers={
         NotSignedIn: _not_signed_in,
@@ -89,10 +104,16 @@ SPEC = ServiceSpec(
     description="The web console for network staff, coordinators and committees.",
     routes=[PAGES, STATIC_ROUTER],
     migrations=Path(__file__).parent / "migrations",
-    jobs=[Job(600.0, forget_stale_sessions)],
+    # The notifications panel is fed by the services' events (read only: the console
+    # publishes nothing).
+    subscriptions=[
+        Subscription("RISK", handlers.RISK),
+        Subscription("SHELTERS", handlers.SHELTERS),
+        Subscription("FUNDS", handlers.FUNDS),
+    ],
+    jobs=[Job(600.0, forget_stale_sessions), Job(MAIL_EVERY_SECONDS, mail_job)],
     config=ConsoleConfig,
     bearer_auth=False,
-    uses_broker=False,
     app_options={
         "template_config": TEMPLATES,
         "compression_config": CompressionConfig(backend="gzip", minimum_size=500, gzip_compress_level=6),

@@ -70,7 +70,10 @@ async def call(
     *,
     json: Any = None,
     params: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
 ) -> Any:
+    """Call a service as ``account``; ``idempotency_key`` (the form's own) makes a create or
+    a payment happen once however often the form is sent."""
     base = {"risk": config.risk_url, "shelters": config.shelters_url, "funds": config.funds_url}[service]
     if params:
         params = {k: v for k, v in params.items() if v not in (None, "")}
@@ -80,7 +83,10 @@ async def call(
             base + path,
             json=json,
             params=params,
-            headers={"Authorization": f"Bearer {token_for(config, account)}"},
+            headers={
+                "Authorization": f"Bearer {token_for(config, account)}",
+                **({"Idempotency-Key": idempotency_key} if idempotency_key else {}),
+            },
         )
     except httpx.HTTPError:
         raise ServiceProblem(503, "console.unreachable") from None

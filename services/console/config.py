@@ -29,3 +29,13 @@ class ConsoleConfig(msgspec.Struct, kw_only=True, frozen=True):
     lockout_max_seconds: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
     # How often the placements board asks for news (htmx polling).
     board_refresh_seconds: Annotated[int, msgspec.Meta(ge=1, le=300)] = 5
+    # Optional e-mail of the notifications (services/console/notifications/mail.py):
+    # without a host, nothing is mailed and the panel is the only place they show.
+    smtp_host: str = ""
+    smtp_port: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 25
+    smtp_starttls: bool = False
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "amparo@localhost"
+    # The console's address as people reach it, for links in mails.
+    public_url: str = "http://127.0.0.1:8000"

@@ -36,6 +36,30 @@ PROBLEMS = {
     "account.email_taken": N_("An account with this email already exists."),
     "account.roles": N_("Choose at least one role."),
     "account.countries": N_("Choose countries from the list."),
+    # the analyst's desk (issue 12)
+    "case.not_found": N_("This case does not exist or is outside your countries."),
+    "case.closed": N_("The case is closed; open a new case to assess her again."),
+    "search.no_letters": N_("Type at least one word of her name."),
+    "assessment.override_without_reason": N_("An override needs a reason of at least 10 characters."),
+    "assessment.reason_without_override": N_("A reason was given without choosing a level to override with."),
+    "assessment.answers_do_not_fit": N_("Some answers do not fit the instrument. Reload the form."),
+    "incident.in_the_future": N_("The date of the attack is in the future."),
+    "incident.gender_components_unnamed": N_("Tick which gender components the attack had."),
+    "incident.gender_components_contradict": N_(
+        "Gender components were ticked but the attack is marked as without them."
+    ),
+    "incident.unknown_case": N_("No such case in your countries."),
+    "period.reversed": N_("The period ends before it starts."),
+    # retention and retries (issues 13 and 14)
+    "case.personal_data_blocked": N_(
+        "Her personal data is blocked: the case was closed long ago. Only an administrator can read it, with a reason."
+    ),
+    "case.personal_data_erased": N_(
+        "Her personal data was erased. The case's history (levels, steps, amounts) remains."
+    ),
+    "idempotency.key_reused": N_(
+        "This form was already sent with other values. Reload the page and fill it in again."
+    ),
     "http.400": N_("Some values are missing or not valid."),
     "http.401": N_("Your session is over. Sign in again."),
     "http.403": N_("You are not allowed to do this."),
@@ -61,6 +85,10 @@ DONE = {
     "account": N_("The account is created."),
     "password": N_("Your password is changed."),
     "language": N_("Language changed."),
+    # the analyst's desk (issue 12)
+    "case_opened": N_("The case is opened."),
+    "assessed": N_("The assessment is recorded."),
+    "incident": N_("The attack is recorded in the registry."),
 }
 
 

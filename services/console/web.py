@@ -73,8 +73,10 @@ def _environment() -> jinja2.Environment:
     )
     env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
     from services.console.messages import role_name
+    from services.console.pages.risk_words import word
 
     env.globals.update(
+        word=word,
         static_url=static_url,
         country_name=country_name,
         place_name=place_name,

@@ -10,11 +10,13 @@ from services.funds import handlers
 from services.funds.applications.api import ApplicationsController
 from services.funds.committee.api import CommitteeController
 from services.funds.config import FundsConfig
+from services.funds.deadlines.metrics import GAUGES
 from services.funds.deadlines.service import emit_overdue
 from services.funds.disbursements.api import DisbursementsController
 from services.funds.disbursements.legacy import encrypt_payee_references
 from services.funds.funds.api import FundsController
 from services.funds.reports.api import grants_report
+from shared import idempotency
 from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
@@ -39,8 +41,10 @@ SPEC = ServiceSpec(
     jobs=[
         Job(OVERDUE_EVERY_SECONDS, emit_overdue),
         Job(LEGACY_PAYEES_EVERY_SECONDS, encrypt_payee_references),
+        idempotency.PURGE_JOB,
     ],
     config=FundsConfig,
+    gauges=GAUGES,
     # Vote comments and payee references are stored encrypted.
     needs_pii_key=True,
 )

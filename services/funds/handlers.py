@@ -5,8 +5,17 @@ from __future__ import annotations
 from services.funds.applications import consent
 from services.funds.applications import service as applications
 from services.funds.cases import service as cases
+from services.funds.retention import service as retention
 from shared.consumer import EventContext, Handlers
-from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, ConsentRevoked, Envelope
+from shared.events import (
+    AssessmentRecorded,
+    CaseClosed,
+    CaseOpened,
+    CasePersonalDataBlocked,
+    CasePersonalDataErased,
+    ConsentRevoked,
+    Envelope,
+)
 
 
 async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None:
@@ -28,6 +37,16 @@ async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None
     await applications.close_for_closed_case(ctx.conn, event)
 
 
+async def on_personal_data_blocked(ctx: EventContext, event: Envelope[CasePersonalDataBlocked]) -> None:
+    """Nothing funds shows is blocked: noted only (services/funds/README.md, Retention)."""
+    await retention.on_blocked(ctx.conn, event)
+
+
+async def on_personal_data_erased(ctx: EventContext, event: Envelope[CasePersonalDataErased]) -> None:
+    """Erase the vote comments and payee references of the case's applications."""
+    await retention.on_erased(ctx.conn, event)
+
+
 async def on_consent_revoked(ctx: EventContext, event: Envelope[ConsentRevoked]) -> None:
     """Her consent to share with the funds is revoked: withdraw her undecided applications."""
     await consent.withdraw_for_revoked_consent(ctx.conn, event)
@@ -37,5 +56,7 @@ RISK: Handlers = {
     CaseOpened: on_case_opened,
     AssessmentRecorded: on_assessment_recorded,
     CaseClosed: on_case_closed,
+    CasePersonalDataBlocked: on_personal_data_blocked,
+    CasePersonalDataErased: on_personal_data_erased,
     ConsentRevoked: on_consent_revoked,
 }

@@ -12,8 +12,10 @@ from services.shelters.compromise.api import ROUTES as COMPROMISE
 from services.shelters.config import SheltersConfig
 from services.shelters.placements.api import ROUTES as PLACEMENTS
 from services.shelters.placements.lifecycle import expire_holds
+from services.shelters.placements.metrics import GAUGES
 from services.shelters.registry.api import ROUTES as REGISTRY
 from services.shelters.waitlist.api import ROUTES as WAITLIST
+from shared import idempotency
 from shared.bootstrap import Job, ServiceSpec, Subscription, build_app
 from shared.config import Settings
 
@@ -26,8 +28,9 @@ SPEC = ServiceSpec(
     routes=[*REGISTRY, *COMPROMISE, *PLACEMENTS, *WAITLIST, *CAPACITY],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("RISK", handlers.RISK)],
-    jobs=[Job(HOLD_EXPIRY_EVERY_SECONDS, expire_holds)],
+    jobs=[Job(HOLD_EXPIRY_EVERY_SECONDS, expire_holds), idempotency.PURGE_JOB],
     config=SheltersConfig,
+    gauges=GAUGES,
 )
 
 

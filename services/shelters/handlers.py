@@ -5,7 +5,18 @@ from __future__ import annotations
 from services.shelters.cases import service as cases
 from services.shelters.placements import lifecycle, service
 from shared.consumer import EventContext, Handlers
-from shared.events import AssessmentRecorded, CaseClosed, CaseOpened, ConsentRevoked, Envelope
+from shared.events import (
+    AssessmentRecorded,
+    CaseClosed,
+    CaseOpened,
+    CasePersonalDataBlocked,
+    CasePersonalDataErased,
+    ConsentRevoked,
+    Envelope,
+)
+from shared.logging import get_logger
+
+log = get_logger(__name__)
 
 
 async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None:
@@ -29,6 +40,16 @@ async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None
     await lifecycle.on_case_closed(ctx.conn, ctx.config, event)
 
 
+async def on_personal_data_retained(
+    ctx: EventContext, event: Envelope[CasePersonalDataBlocked] | Envelope[CasePersonalDataErased]
+) -> None:
+    """Blocked or erased in risk: shelters holds no personal data of a case to block or
+    erase (a placement keeps codes and counts: the case's country and region, the party's
+    size, children's ages and needs as codes, the level; the shelter's address is the
+    shelter's, not hers). Noted, so the decision is visible (services/shelters/README.md)."""
+    log.info("retention.nothing_to_erase", case_id=str(event.case_id), event_type=event.type)
+
+
 async def on_consent_revoked(ctx: EventContext, event: Envelope[ConsentRevoked]) -> None:
     """Her consent to share with shelters is revoked: release what is not checked in."""
     await lifecycle.on_consent_revoked(ctx.conn, ctx.config, event)
@@ -38,5 +59,7 @@ RISK: Handlers = {
     CaseOpened: on_case_opened,
     AssessmentRecorded: on_assessment_recorded,
     CaseClosed: on_case_closed,
+    CasePersonalDataBlocked: on_personal_data_retained,
+    CasePersonalDataErased: on_personal_data_retained,
     ConsentRevoked: on_consent_revoked,
 }

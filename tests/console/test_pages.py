@@ -170,3 +170,22 @@ async def test_a_malformed_address_is_a_page_not_a_crash(console):
     assert response.status_code == 404 and "Este albergue no existe" in response.text
     response = await console.get("/availability?search=1&adults=1&from=not-a-date")
     assert response.status_code == 400 and "<html" in response.text
+
+
+async def test_a_resent_add_beds_form_adds_its_beds_once(console):
+    await make_account(console, "coord@example.org", ["shelter_coordinator"], countries=("GT",))
+    await sign_in(console, "coord@example.org")
+    shelter_id = await _register(console, "Casa-Jocote")
+    page = f"/shelters/{shelter_id}"
+    html = (await console.get(page)).text
+    # The form carries its own key, new at every render.
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html).group(1)
+    assert key not in (await console.get(page)).text
+    form = {"room": "B", "count": "2", "idempotency_key": key}
+    for _ in range(2):  # a double click, or the browser resending after a slow answer
+        sent = await post_form(console, f"{page}/beds", form, page=page)
+        assert sent.headers["location"] == f"{page}?done=beds"
+    beds = re.findall(
+        r'action="/shelters/[0-9a-f-]+/beds/([0-9a-f-]+)/out-of-service"', (await console.get(page)).text
+    )
+    assert len(beds) == 4 + 2

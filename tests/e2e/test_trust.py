@@ -58,6 +58,20 @@ def test_each_service_receives_only_its_own_key_role_and_nats_user(stack):
     assert not (seen_keys[0] & seen_keys[1]) and not (seen_keys[1] & seen_keys[2])
 
 
+def test_only_risk_receives_the_blind_index_key_and_it_is_not_a_pii_key(stack):
+    for service in SERVICES:
+        env = _environ(stack.state()["services"][service]["pid"])
+        if service == "risk":
+            assert env["AMPARO_BLIND_INDEX_KEY_FILE"] == str(stack.home / "keys" / "risk.index.keys")
+        else:
+            assert not any(k.startswith("AMPARO_BLIND_INDEX") for k in env), service
+        assert "AMPARO_BLIND_INDEX_KEY" not in env
+    index = (stack.home / "keys" / "risk.index.keys").read_text()
+    pii = (stack.home / "keys" / "risk.keys").read_text()
+    lines = {line for line in index.splitlines() if line and not line.startswith("#")}
+    assert len(lines) == 1 and not lines & set(pii.splitlines())
+
+
 def _role_url(stack, service: str, database: str) -> str:
     password = (stack.home / "secrets" / f"postgres-{service}.password").read_text().strip()
     return with_database(

@@ -65,8 +65,10 @@ def test_a_cipher_failure_in_a_request_is_a_503_that_names_the_operator_action()
     assert response.headers["retry-after"]
 
 
-async def _case_with_assessment(client) -> str:
-    r = await client.post("/cases", json=CaseCreate.EXAMPLE, headers=ANALYST)
+async def _case_with_assessment(client, key: str | None = None) -> str:
+    # With a key, the stored answer to a retry is encrypted too (shared/idempotency.py).
+    headers = {**ANALYST, "Idempotency-Key": key} if key else ANALYST
+    r = await client.post("/cases", json=CaseCreate.EXAMPLE, headers=headers)
     assert r.status_code == 201, r.text
     case_id = r.json()["id"]
     r = await client.post(f"/cases/{case_id}/assessments", json=AssessmentCreate.EXAMPLE, headers=ANALYST)
@@ -129,7 +131,7 @@ async def test_reencrypt_moves_every_row_to_the_newest_key_and_resumes(make_sett
     old = new_key_spec("old")
     settings = await make_settings("risk", pii_keys=old)
     async with service_client("risk", settings) as client:
-        case_ids = [await _case_with_assessment(client) for _ in range(3)]
+        case_ids = [await _case_with_assessment(client, key) for key in (None, None, "retry-1")]
 
     new = new_key_spec("new")
     rotated = PiiCipher.from_spec(f"{new},{old}")
@@ -139,9 +141,11 @@ async def test_reencrypt_moves_every_row_to_the_newest_key_and_resumes(make_sett
         assert {n: (m.moved, m.left) for n, m in moved.items()} == {
             "cases.personal": (3, 0),
             "assessments.private": (3, 0),
+            "idempotency_keys.fingerprint": (1, 0),
+            "idempotency_keys.answer": (1, 0),
         }
         again = [await reencrypt(pool, rotated, e) for e in registry("risk")]
-        assert [m.moved for m in again] == [0, 0]  # resumable: done rows are not touched again
+        assert [m.moved for m in again] == [0, 0, 0, 0]  # resumable: done rows are not touched again
         kids = await pool.fetchval("SELECT array_agg(DISTINCT get_byte(personal, 3)) FROM cases")
         assert kids == [ord("n")]
         with pytest.raises(asyncpg.CheckViolationError):  # still immutable otherwise
@@ -150,6 +154,11 @@ async def test_reencrypt_moves_every_row_to_the_newest_key_and_resumes(make_sett
         await pool.close()
 
     async with service_client("risk", _replace(settings, pii_keys=new)) as client:
+        # A retry after the rotation still gets its first answer.
+        retried = await client.post(
+            "/cases", json=CaseCreate.EXAMPLE, headers={**ANALYST, "Idempotency-Key": "retry-1"}
+        )
+        assert retried.status_code == 200 and retried.json()["id"] == case_ids[2]
         for case_id in case_ids:
             assert (await client.get(f"/cases/{case_id}", headers=ANALYST)).status_code == 200
             r = await client.get(f"/cases/{case_id}/assessments", headers=ANALYST)
@@ -157,7 +166,12 @@ async def test_reencrypt_moves_every_row_to_the_newest_key_and_resumes(make_sett
 
 
 def test_every_encrypting_service_declares_its_columns():
-    assert [e.name for e in registry("risk")] == ["cases.personal", "assessments.private"]
+    assert [e.name for e in registry("risk")] == [
+        "cases.personal",
+        "assessments.private",
+        "idempotency_keys.fingerprint",
+        "idempotency_keys.answer",
+    ]
     assert "shelters.confidential" in [e.name for e in registry("shelters")]
     assert "votes.comment_enc" in [e.name for e in registry("funds")]
     with pytest.raises(CipherError):

@@ -14,13 +14,15 @@ async def test_migrations_apply_once_and_refuse_an_edited_file(pg_url, tmp_path)
     service.mkdir(parents=True)
     (service / "0001_first.sql").write_text("CREATE TABLE probe (id int);")
     applied = await db.migrate(dsn, service)
-    assert applied == [
-        "shared/0001_outbox_and_processed.sql",
-        "shared/0002_outbox_notify_trigger.sql",
-        "shared/0003_case_order.sql",
-        "shared/0004_legacy_region_codes.sql",
-        "probe/0001_first.sql",
+    shared = sorted(p.name for p in db.SHARED_MIGRATIONS.glob("*.sql"))
+    assert shared[:4] == [
+        "0001_outbox_and_processed.sql",
+        "0002_outbox_notify_trigger.sql",
+        "0003_case_order.sql",
+        "0004_legacy_region_codes.sql",
     ]
+    # Shared first, in order, then the service's own.
+    assert applied == [f"shared/{name}" for name in shared] + ["probe/0001_first.sql"]
     assert await db.migrate(dsn, service) == []
 
     (service / "0002_second.sql").write_text("ALTER TABLE probe ADD COLUMN x int; SELECT nonsense_fn();")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -156,6 +157,9 @@ def view_of(request: Request) -> dict[str, Any]:
         "other_lang": "en" if i18n.current.get() == "es" else "es",
         "path": request.url.path,
         "htmx": request.headers.get("hx-request") == "true",
+        # A new Idempotency-Key for each form that creates something or moves money: a
+        # double click or a resent form sends the same key, so the service acts once.
+        "form_key": lambda: str(uuid.uuid4()),
     }
 
 

@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 
 from services.console import backend
 from services.console.accounts.api import flash
-from services.console.accounts.sessions import require_role
+from services.console.accounts.sessions import person, require_role
 from services.console.pages.charts import forecast_svg, run_out_days
 from services.console.web import page, see_other
 from shared import places
@@ -18,9 +18,15 @@ OPTS = {"include_in_schema": False}
 
 @get("/", **OPTS)
 async def home(request: Request) -> Response:
-    require_role(request, "network_staff")
+    account = person(request)
     done = request.query_params.get("done")
-    return see_other("/capacity" + (f"?done={done}" if done else ""))
+    # An analyst without a staff role starts at her cases.
+    start = (
+        "/cases"
+        if account.has_role("risk_analyst") and not account.has_role("network_staff")
+        else "/capacity"
+    )
+    return see_other(start + (f"?done={done}" if done else ""))
 
 
 @get("/capacity", **OPTS)

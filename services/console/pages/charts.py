@@ -48,3 +48,71 @@ def forecast_svg(forecast: list[dict[str, Any]], beds: int) -> Markup:
             parts.append(f'<text x="{x:.1f}" y="{HEIGHT + PAD - 2}">{escape(fmt_date(point["at"]))}</text>')
     parts.append(f'<line x1="0" y1="{HEIGHT}" x2="{WIDTH}" y2="{HEIGHT}" class="axis"/></svg>')
     return Markup("".join(parts))
+
+
+# --- the registry of attacks (issue 12): counts as bars, months as columns -----------------------
+
+BAR_ROW, BAR_WIDTH = 30, 300
+
+
+def bars_svg(rows: list[tuple[str, int]], label: str) -> Markup:
+    """Horizontal bars, one per (name, count), largest first: the name on its own line (long
+    names fit at 360 px) and the count beside the bar (the numbers are in the drawing, not
+    only in its length)."""
+    if not rows:
+        return Markup("")
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))
+    top = max(max(n for _, n in rows), 1)
+    room = BAR_WIDTH - 40
+    height = BAR_ROW * len(rows)
+    parts = [
+        f'<svg class="bars" viewBox="0 0 {BAR_WIDTH} {height}" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'
+    ]
+    for i, (name, count) in enumerate(rows):
+        y = i * BAR_ROW
+        w = max(room * count / top, 1)
+        parts.append(f'<text x="0" y="{y + 11}">{escape(name)}</text>')
+        parts.append(f'<rect class="bar" x="0" y="{y + 14}" width="{w:.1f}" height="10"/>')
+        parts.append(f'<text x="{w + 4:.1f}" y="{y + 23}">{count}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def months_svg(by_month: dict[str, int], label: str) -> Markup:
+    """Columns per month (YYYY-MM, in order), the count above each and the month below."""
+    if not by_month:
+        return Markup("")
+    months = sorted(by_month)
+    top = max(max(by_month.values()), 1)
+    step = WIDTH / len(months)
+    bar = step * 0.7
+    parts = [
+        f'<svg class="forecast" viewBox="0 0 {WIDTH} {HEIGHT + 2 * PAD}" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'
+    ]
+    for i, month in enumerate(months):
+        n = by_month[month]
+        h = (HEIGHT - PAD) * n / top
+        x = i * step + (step - bar) / 2
+        y = HEIGHT + PAD - h
+        parts.append(f'<rect class="free" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}"/>')
+        parts.append(f'<text x="{x + bar / 2:.1f}" y="{y - 2:.1f}" text-anchor="middle">{n}</text>')
+        if len(months) <= 12 or i % 3 == 0:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{HEIGHT + 2 * PAD - 2}" text-anchor="middle">{escape(month)}</text>'
+            )
+    parts.append(f'<line x1="0" y1="{HEIGHT + PAD}" x2="{WIDTH}" y2="{HEIGHT + PAD}" class="axis"/></svg>')
+    return Markup("".join(parts))
+
+
+def share_svg(part: int, whole: int, label: str) -> Markup:
+    """One bar split in two: the share (e.g. with gender components) and the rest."""
+    share = part / whole if whole else 0.0
+    w = BAR_WIDTH * share
+    return Markup(
+        f'<svg class="bars" viewBox="0 0 {BAR_WIDTH} 24" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'
+        f'<rect class="rest" x="0" y="2" width="{BAR_WIDTH}" height="20"/>'
+        f'<rect class="bar" x="0" y="2" width="{w:.1f}" height="20"/></svg>'
+    )

@@ -82,7 +82,10 @@ async def register(request: Request) -> Response:
         "accessible": form.get("accessible") == "on",
         "beds": beds,
     }
-    created = await backend.call(_config(request), account, "shelters", "POST", "/shelters", json=body)
+    created = await backend.call(
+        _config(request), account, "shelters", "POST", "/shelters", json=body,
+        idempotency_key=str(form.get("idempotency_key") or "") or None,
+    )  # fmt: skip
     return see_other(f"/shelters/{created['id']}?done=shelter")
 
 
@@ -120,8 +123,9 @@ async def add_beds(request: Request, shelter_id: uuid.UUID) -> Response:
         "accessible": form.get("accessible") == "on",
     }
     await backend.call(
-        _config(request), account, "shelters", "POST", f"/shelters/{shelter_id}/beds", json=body
-    )
+        _config(request), account, "shelters", "POST", f"/shelters/{shelter_id}/beds", json=body,
+        idempotency_key=form.get("idempotency_key") or None,
+    )  # fmt: skip
     return see_other(f"/shelters/{shelter_id}?done=beds")
 
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from services.funds.applications import service, views
-from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
+from services.funds.applications import matching, service, views
+from services.funds.applications.schemas import (
+    ApplicationCreate,
+    ApplicationView,
+    CloseCreate,
+    FundAssign,
+    PricingCreate,
+)
 from services.funds.domain.vocabulary import Status
 from services.funds.schemas import CountryQuery
+from shared import idempotency
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -26,11 +34,18 @@ class ApplicationsController(Controller):
 
     @post(operation_id="createApplication", guards=[READERS])
     async def create(
-        self, rt: Rt, principal: Caller, data: JSONBody[ApplicationCreate], lang: AcceptLanguage = None
-    ) -> ApplicationView:
+        self,
+        rt: Rt,
+        principal: Caller,
+        data: JSONBody[ApplicationCreate],
+        key: IdempotencyKeyHeader = None,
+        lang: AcceptLanguage = None,
+    ) -> Response[ApplicationView]:
         """Open an application by hand for a case (its id and country only, never personal
         data); committee members may apply only to a fund whose committee they sit on."""
-        return named(await service.create_application(rt, principal, data), lang)
+        retry = idempotency.request("createApplication", principal, key, data)
+        opened = await service.create_application(rt, principal, data, retry)
+        return idempotency.created(named(opened, lang), retry)
 
     @get(operation_id="listApplications", guards=[READERS])
     async def list_applications(
@@ -84,6 +99,19 @@ class ApplicationsController(Controller):
     ) -> ApplicationView:
         """Assign a fund to an application opened without one (no fund could cover it), before any vote."""
         return named(await service.assign_fund(rt, principal, application_id, data), lang)
+
+    @post("/{application_id:uuid}/pricing", operation_id="priceApplication", guards=[ADMINS], status_code=200)
+    async def price(
+        self,
+        rt: Rt,
+        principal: Caller,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[PricingCreate],
+        lang: AcceptLanguage = None,
+    ) -> ApplicationView:
+        """Set the lines and amounts of an undecided application that has a fund with a policy
+        (recorded as a revision with who and why); not below an amount a member approved."""
+        return named(await matching.reprice(rt, principal, application_id, data), lang)
 
     @post("/{application_id:uuid}/close", operation_id="closeApplication", guards=[ADMINS], status_code=200)
     async def close(

@@ -46,6 +46,17 @@ class FundAssign(Request):
     fund_id: uuid.UUID
 
 
+class PricingCreate(Request):
+    EXAMPLE: ClassVar[dict] = {
+        "lines": [{"purpose": "relocation", "amount": 120_000}, {"purpose": "legal", "amount": 30_000}],
+        "reason_code": "quote_received",
+    }
+
+    lines: Annotated[list[LineIn], msgspec.Meta(min_length=1, max_length=8)]
+    # Why it is priced so (a code, e.g. quote_received, policy_gap, committee_request).
+    reason_code: ReasonCode
+
+
 class CloseCreate(Request):
     EXAMPLE: ClassVar[dict] = {"reason_code": "completed"}
 
@@ -66,6 +77,43 @@ class Tally(msgspec.Struct, kw_only=True):
     approvals: int
     rejections: int
     info_requests: int
+
+
+class MatchView(msgspec.Struct, kw_only=True):
+    """Why no fund took the application: ``no_fund_serves_country``, ``no_fund_with_policy``
+    or ``not_enough_available`` (then the closest fund's available vs needed, its currency)."""
+
+    reason: str
+    available: int | None = None
+    needed: int | None = None
+    currency: str | None = None
+
+
+class SnapshotLine(msgspec.Struct, kw_only=True):
+    purpose: str
+    amount: int
+
+
+class Snapshot(msgspec.Struct, kw_only=True):
+    fund_id: uuid.UUID | None
+    currency: str
+    track: str
+    requested: int
+    lines: list[SnapshotLine]
+
+
+class RevisionView(msgspec.Struct, kw_only=True):
+    """One revision: ``cause`` assessment (``assessment_id`` names it), policy or pricing
+    (``reason_code``), who or which event (``event:<id>``) made it, before and after."""
+
+    revision: int
+    cause: str
+    revised_by: str
+    assessment_id: uuid.UUID | None
+    reason_code: str | None
+    previous: Snapshot
+    current: Snapshot
+    revised_at: datetime
 
 
 class ApplicationView(msgspec.Struct, kw_only=True):
@@ -97,3 +145,9 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     first_paid_at: datetime | None
     closed_at: datetime | None
     tally: Tally
+    # None when a fund took it; otherwise why none did (issue 14).
+    match: MatchView | None = None
+    # The decided application of the same case this one follows up (new purposes only).
+    follows_id: uuid.UUID | None = None
+    revision: int = 0
+    revisions: list[RevisionView] = msgspec.field(default_factory=list)

@@ -16,31 +16,26 @@ from typing import Any
 
 import asyncpg
 
-from services.funds.applications import store
+from services.funds.applications import matching, store
 from services.funds.applications.schemas import ApplicationCreate, ApplicationView, CloseCreate, FundAssign
 from services.funds.applications.views import application_or_404, view
 from services.funds.cases.service import open_case_in_scope
 from services.funds.committee import store as committee_store
 from services.funds.config import FundsConfig
-from services.funds.domain import deadlines
+from services.funds.domain import deadlines, needs
 from services.funds.domain.money import unpaid_commitment
-from services.funds.domain.opening import (
-    Candidate,
-    check_lines,
-    choose_fund,
-    pricing_fund,
-    purposes_for,
-    track_for,
-)
+from services.funds.domain.opening import Match, check_lines, purposes_for, track_for
 from services.funds.domain.policy import suggested_amount
 from services.funds.domain.vocabulary import UNDECIDED, Track
 from services.funds.events import emit
 from services.funds.funds import store as funds_store
 from services.funds.funds.service import fund_named
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotAllowed
 from shared.events import (
     ApplicationClosed,
+    ApplicationFollowUpOpened,
     ApplicationOpened,
     AssessmentRecorded,
     CaseClosed,
@@ -48,14 +43,12 @@ from shared.events import (
     GrantLine,
     Money,
 )
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.runtime import Runtime
 
 log = get_logger(__name__)
 
-# The currency of an application that no fund serving its country could price: a fund
-# administrator re-prices it in her fund's currency when she assigns it.
-UNPRICED_CURRENCY = "USD"
 # The reason code of the automatic recusal of the member who opened an application.
 OPENED_IT = "opened_application"
 
@@ -74,8 +67,11 @@ async def _open(
     lines: list[tuple[str, int]],
     by: str,
     causation: Envelope[Any] | None = None,
+    match: Match | None = None,
+    follows_id: uuid.UUID | None = None,
 ) -> uuid.UUID | None:
-    """Insert the application and announce it; None when this assessment already opened one."""
+    """Insert the application and announce it (a follow-up as such); None when this
+    assessment already opened one."""
     now = datetime.now(UTC)
     app_id = uuid.uuid4()
     requested = sum(a for _, a in lines)
@@ -91,17 +87,35 @@ async def _open(
         "opened_by": by,
         "opened_at": now,
         "due_at": deadlines.decision_due(now, track, policy, config),
+        "match": match,
+        "follows_id": follows_id,
     }
     if not await store.insert_application(conn, row, lines):
         return None
-    opened = ApplicationOpened(
-        application_id=app_id,
-        fund_id=fund_id,
-        track=track,
-        country=country,
-        lines=[GrantLine(purpose=p, amount=Money(a, currency)) for p, a in lines],
-        requested=Money(requested, currency),
-    )
+    grant_lines = [GrantLine(purpose=p, amount=Money(a, currency)) for p, a in lines]
+    opened: ApplicationOpened | ApplicationFollowUpOpened
+    if follows_id is not None and assessment_id is not None:
+        opened = ApplicationFollowUpOpened(
+            application_id=app_id,
+            follows_id=follows_id,
+            assessment_id=assessment_id,
+            fund_id=fund_id,
+            track=track,
+            country=country,
+            lines=grant_lines,
+            requested=Money(requested, currency),
+            due_at=row["due_at"],
+        )
+    else:
+        opened = ApplicationOpened(
+            application_id=app_id,
+            fund_id=fund_id,
+            track=track,
+            country=country,
+            lines=grant_lines,
+            requested=Money(requested, currency),
+            due_at=row["due_at"],
+        )
     await emit(conn, opened, case_id, causation)
     log.info("application.opened", application_id=str(app_id), track=track, fund_chosen=fund_id is not None)
     return app_id
@@ -110,54 +124,102 @@ async def _open(
 async def open_from_assessment(
     conn, config: FundsConfig, event: Envelope[AssessmentRecorded]
 ) -> uuid.UUID | None:
-    """Grant measures of a recorded assessment open one application per case and
-    assessment, a line per purpose, priced by the chosen fund's policy; its
-    ApplicationOpened names the assessment event as its cause."""
+    """Grant measures of a recorded assessment, one application per need
+    (``domain/needs.py``): the case's undecided application is updated; when all are
+    decided, a follow-up is opened for the new purposes only; without any, one is opened,
+    priced by the chosen fund's policy. Each event names the assessment event as its
+    cause; a replayed assessment changes nothing. Returns the application touched."""
     data = event.data
     purposes = purposes_for(data.measures)
     if not purposes or event.case_id is None:
         return None
-    serving = {f["id"]: f for f in await funds_store.funds_serving(conn, data.country)}
-    priced = {
-        fund_id: [(p, suggested_amount(f["suggested"], p, data.country)) for p in purposes]
-        for fund_id, f in serving.items()
-    }
-    candidates = [
-        Candidate(
-            fund_id, funds_store.totals(f).available, sum(a for _, a in priced[fund_id]), f["created_at"]
-        )
-        for fund_id, f in serving.items()
-    ]
-    chosen = choose_fund(candidates)
-    # No fund can cover it today: priced by the richest serving fund, the fund left open
-    # for the administrators to assign.
-    pricing = chosen or pricing_fund(candidates)
-    fund = serving[chosen.fund_id] if chosen else None
+    if await store.assessment_applied(conn, event.case_id, data.assessment_id):
+        return None
+    apps = await store.applications_of_case(conn, event.case_id)
+    lines = await store.lines_of(conn, [a["id"] for a in apps])
+    plan = needs.plan(
+        purposes,
+        [needs.Previous(a["id"], a["status"], frozenset(r["purpose"] for r in lines[a["id"]])) for a in apps],
+    )
+    if plan.action == "nothing":
+        log.info("application.nothing_new", case_id=str(event.case_id))
+        return None
+    if plan.action == "update":
+        app = next(a for a in apps if a["id"] == plan.application_id)
+        await _update_from_assessment(conn, config, event, app, list(plan.purposes), lines[app["id"]])
+        return app["id"]
+    m = await matching.match_lines(conn, data.country, list(plan.purposes))
     return await _open(
         conn,
         config,
         case_id=event.case_id,
         assessment_id=data.assessment_id,
-        fund_id=fund["id"] if fund else None,
-        policy=fund,
+        fund_id=m.fund["id"] if m.fund else None,
+        policy=m.fund,
         country=data.country,
         track=track_for(data.level),
-        currency=serving[pricing.fund_id]["currency"] if pricing else UNPRICED_CURRENCY,
-        lines=priced[pricing.fund_id] if pricing else [(p, 0) for p in purposes],
+        currency=m.currency,
+        lines=m.lines,
         by=f"event:{event.id}",
         causation=event,
+        match=m.match,
+        follows_id=plan.application_id,
     )
 
 
-async def create_application(rt: Runtime, principal: Principal, body: ApplicationCreate) -> ApplicationView:
+async def _update_from_assessment(
+    conn,
+    config: FundsConfig,
+    event: Envelope[AssessmentRecorded],
+    app: asyncpg.Record,
+    purposes: list[str],
+    current: list[asyncpg.Record],
+) -> None:
+    """The undecided application takes the new assessment's purposes and track; a kept
+    purpose keeps its amount, a new one is priced by its fund's policy (without a fund, the
+    application is matched again)."""
+    data = event.data
+    fund, currency, match = None, app["currency"], None
+    if app["fund_id"] is None:
+        m = await matching.match_lines(conn, app["country"], purposes)
+        fund, currency, match, priced = m.fund, m.currency, m.match, dict(m.lines)
+    else:
+        fund = await funds_store.get_fund(conn, app["fund_id"])
+        policy = await funds_store.policy_of(conn, app["fund_id"])
+        suggested = policy["suggested"] if policy else []
+        priced = {p: suggested_amount(suggested, p, app["country"]) for p in purposes}
+    # Amounts set in another currency (an application priced before a fund took it) are not kept.
+    amounts = {r["purpose"]: r["amount"] for r in current} if currency == app["currency"] else {}
+    await matching.revise(
+        conn,
+        config,
+        app,
+        cause="assessment",
+        by=f"event:{event.id}",
+        lines=needs.revised_lines(purposes, amounts, priced.__getitem__),
+        fund=fund,
+        currency=currency,
+        track=track_for(data.level),
+        match=match,
+        event=event,
+        assessment_id=data.assessment_id,
+    )
+
+
+async def create_application(
+    rt: Runtime, principal: Principal, body: ApplicationCreate, retry: IdempotentRequest | None = None
+) -> ApplicationView:
     """Open an application by hand, for a known open case of the caller's countries and a
     fund serving its country. Whoever opens it is recused from deciding it."""
     lines = [(line.purpose, line.amount) for line in body.lines]
     check_lines(lines)
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, ApplicationView, rt.cipher)) is not None:
+            return first
         await open_case_in_scope(conn, principal, body.case_id, body.country)
         fund = await fund_named(conn, principal, body.fund_id)
         _check_serves(fund, body.country)
+        policy = await _policy_or_409(conn, fund)
         if not principal.has_role("fund_admin") and not await funds_store.is_member(
             conn, fund["id"], principal.sub
         ):
@@ -171,7 +233,7 @@ async def create_application(rt: Runtime, principal: Principal, body: Applicatio
             case_id=body.case_id,
             assessment_id=None,
             fund_id=fund["id"],
-            policy=await funds_store.policy_of(conn, fund["id"]),
+            policy=policy,
             country=body.country,
             track=body.track,
             currency=fund["currency"],
@@ -182,7 +244,22 @@ async def create_application(rt: Runtime, principal: Principal, body: Applicatio
         # No self-approval: she may not vote on what she asked for (nor decide it alone on
         # the emergency track). Tied to her identity, whatever roles her token holds.
         await committee_store.insert_recusal(conn, app_id, principal.sub, OPENED_IT, automatic=True)
-        return await view(conn, app_id)
+        opened = await view(conn, app_id)
+        await idempotency.remember(conn, retry, opened, rt.cipher)
+        return opened
+
+
+async def _policy_or_409(conn, fund: asyncpg.Record) -> asyncpg.Record:
+    """A fund receives applications only with a grant policy (it prices them and decides them)."""
+    policy = await funds_store.policy_of(conn, fund["id"])
+    if policy is None:
+        raise Conflict(
+            "this fund has no grant policy yet, so it cannot receive applications; a fund "
+            "administrator must set it first: PUT /funds/{id}/policy",
+            code="fund.needs_policy",
+            extra={"field": "fund_id"},
+        )
+    return policy
 
 
 def _check_serves(fund: asyncpg.Record, country: str) -> None:
@@ -213,10 +290,10 @@ async def assign_fund(
             )
         fund = await fund_named(conn, principal, body.fund_id)
         _check_serves(fund, app["country"])
+        policy = await _policy_or_409(conn, fund)
         lines = None
         if app["currency"] != fund["currency"] or app["requested"] == 0:
-            policy = await funds_store.policy_of(conn, fund["id"])
-            suggested = policy["suggested"] if policy else []
+            suggested = policy["suggested"]
             current = (await store.lines_of(conn, [app_id]))[app_id]
             lines = [
                 (r["purpose"], suggested_amount(suggested, r["purpose"], app["country"])) for r in current

@@ -16,8 +16,9 @@ async def insert_application(conn: Conn, row: dict[str, Any], lines: list[tuple[
     """Insert with its lines; False when this case already has one for this assessment."""
     inserted = await conn.fetchval(
         """INSERT INTO applications (id, case_id, assessment_id, fund_id, country, track, status, currency,
-                                     requested, opened_by, opened_at, due_at)
-           VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)
+                                     requested, opened_by, opened_at, due_at, follows_id,
+                                     match_reason, match_available, match_needed, match_currency)
+           VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
            ON CONFLICT (case_id, assessment_id) WHERE assessment_id IS NOT NULL DO NOTHING
            RETURNING true""",
         row["id"],
@@ -31,6 +32,8 @@ async def insert_application(conn: Conn, row: dict[str, Any], lines: list[tuple[
         row["opened_by"],
         row["opened_at"],
         row["due_at"],
+        row.get("follows_id"),
+        *match_columns(row.get("match")),
     )
     if not inserted:
         return False
@@ -39,6 +42,13 @@ async def insert_application(conn: Conn, row: dict[str, Any], lines: list[tuple[
         [(row["id"], purpose, amount) for purpose, amount in lines],
     )
     return True
+
+
+def match_columns(match: Any | None) -> tuple:
+    """(reason, available, needed, currency) of a ``domain.opening.Match`` (all None: matched)."""
+    if match is None or match.reason is None:
+        return (None, None, None, None)
+    return (match.reason, match.available, match.needed, match.currency)
 
 
 async def get_application(conn: Conn, app_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
@@ -113,7 +123,8 @@ async def assign_fund(
         )
     await conn.execute(
         """UPDATE applications SET fund_id = $2, currency = $3,
-                  requested = (SELECT coalesce(sum(amount), 0) FROM application_lines WHERE application_id = $1)
+                  requested = (SELECT coalesce(sum(amount), 0) FROM application_lines WHERE application_id = $1),
+                  match_reason = NULL, match_available = NULL, match_needed = NULL, match_currency = NULL
            WHERE id = $1""",
         app_id,
         fund_id,
@@ -128,3 +139,101 @@ async def mark_closed(conn: Conn, app_id: uuid.UUID, at: datetime, reason: str) 
         at,
         reason,
     )
+
+
+# --- one application per need (issue 14) --------------------------------------------------
+
+
+async def applications_of_case(conn: Conn, case_id: uuid.UUID) -> list[asyncpg.Record]:
+    """The case's applications, oldest first, locked (in id order, like any other locker)."""
+    rows = await conn.fetch("SELECT * FROM applications WHERE case_id = $1 ORDER BY id FOR UPDATE", case_id)
+    return sorted(rows, key=lambda r: (r["opened_at"], r["id"]))
+
+
+async def assessment_applied(conn: Conn, case_id: uuid.UUID, assessment_id: uuid.UUID) -> bool:
+    """Whether this assessment already opened, followed up or revised one of the case's applications."""
+    return bool(
+        await conn.fetchval(
+            """SELECT EXISTS (SELECT 1 FROM applications WHERE case_id = $1 AND assessment_id = $2)
+                   OR EXISTS (SELECT 1 FROM application_revisions r JOIN applications a ON a.id = r.application_id
+                              WHERE a.case_id = $1 AND r.assessment_id = $2)""",
+            case_id,
+            assessment_id,
+        )
+    )
+
+
+async def waiting_for_a_fund(conn: Conn, countries: Sequence[str]) -> list[asyncpg.Record]:
+    """Undecided applications of these countries with no fund or nothing priced, locked."""
+    return list(
+        await conn.fetch(
+            """SELECT * FROM applications
+               WHERE country = ANY ($1::text[]) AND status IN ('pending', 'info_requested')
+                 AND (fund_id IS NULL OR requested = 0)
+               ORDER BY id FOR UPDATE""",
+            list(countries),
+        )
+    )
+
+
+async def revise(
+    conn: Conn,
+    app_id: uuid.UUID,
+    *,
+    fund_id: uuid.UUID | None,
+    currency: str,
+    track: str,
+    due_at: datetime,
+    lines: list[tuple[str, int]],
+    match: Any | None,
+    revision: int | None,
+) -> None:
+    """Replace an undecided application's lines and money; ``revision`` None: the match
+    columns only changed (no revision)."""
+    await conn.execute("DELETE FROM application_lines WHERE application_id = $1", app_id)
+    await conn.executemany(
+        "INSERT INTO application_lines (application_id, purpose, amount) VALUES ($1, $2, $3)",
+        [(app_id, p, a) for p, a in lines],
+    )
+    await conn.execute(
+        """UPDATE applications SET fund_id = $2, currency = $3, track = $4, due_at = $5,
+                  requested = $6, match_reason = $7, match_available = $8, match_needed = $9,
+                  match_currency = $10, revision = coalesce($11, revision)
+           WHERE id = $1""",
+        app_id,
+        fund_id,
+        currency,
+        track,
+        due_at,
+        sum(a for _, a in lines),
+        *match_columns(match),
+        revision,
+    )
+
+
+async def insert_revision(conn: Conn, row: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO application_revisions (application_id, revision, cause, revised_by, assessment_id,
+                                              event_id, reason_code, previous, current)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        row["application_id"],
+        row["revision"],
+        row["cause"],
+        row["revised_by"],
+        row.get("assessment_id"),
+        row.get("event_id"),
+        row.get("reason_code"),
+        row["previous"],
+        row["current"],
+    )
+
+
+async def revisions_of(conn: Conn, app_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[asyncpg.Record]]:
+    rows = await conn.fetch(
+        "SELECT * FROM application_revisions WHERE application_id = ANY($1::uuid[]) ORDER BY revision",
+        list(app_ids),
+    )
+    out: dict[uuid.UUID, list[asyncpg.Record]] = {a: [] for a in app_ids}
+    for r in rows:
+        out[r["application_id"]].append(r)
+    return out

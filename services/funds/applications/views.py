@@ -7,9 +7,10 @@ import uuid
 from datetime import UTC, datetime
 
 import asyncpg
+import msgspec
 
 from services.funds.applications import store
-from services.funds.applications.schemas import ApplicationView, LineView, Tally
+from services.funds.applications.schemas import ApplicationView, LineView, MatchView, RevisionView, Tally
 from services.funds.committee import store as committee_store
 from services.funds.domain import deadlines
 from services.funds.funds import store as funds_store
@@ -39,6 +40,7 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
     policies = await funds_store.policies_of(conn, list({a["fund_id"] for a in apps if a["fund_id"]}))
     quorums = {a["id"]: policies[a["fund_id"]]["quorum"] for a in apps if a["fund_id"] in policies}
     tallies = await committee_store.tallies_of(conn, ids, quorums)
+    revisions = await store.revisions_of(conn, ids)
     now = datetime.now(UTC)
     out = []
     for a in apps:
@@ -86,6 +88,17 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
                     rejections=tally.rejections,
                     info_requests=tally.info_requests,
                 ),
+                match=None
+                if a["match_reason"] is None
+                else MatchView(
+                    reason=a["match_reason"],
+                    available=a["match_available"],
+                    needed=a["match_needed"],
+                    currency=a["match_currency"],
+                ),
+                follows_id=a["follows_id"],
+                revision=a["revision"],
+                revisions=[msgspec.convert(dict(r), RevisionView) for r in revisions[a["id"]]],
             )
         )
     return out

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from services.funds.applications import store as applications_store
+from services.funds.applications.matching import check_has_fund, check_priced
 from services.funds.applications.views import application_or_404, view
 from services.funds.committee import store
 from services.funds.committee.schemas import RecusalCreate, RecusalView, VoteCreate, VoteView
@@ -41,17 +42,13 @@ log = get_logger(__name__)
 
 async def _committee_policy(conn, principal: Principal, app: asyncpg.Record) -> asyncpg.Record:
     """The policy of the application's fund, if the caller sits on its committee."""
-    if app["fund_id"] is None:
-        raise Conflict(
-            "this application has no fund yet (none could cover it when it was opened); "
-            "a fund administrator must assign one: POST /applications/{id}/fund",
-            code="committee.no_fund",
-        )
+    # Why it has no fund (no fund serves the country, none has a policy, none has enough).
+    check_has_fund(app)
     policy = await funds_store.policy_of(conn, app["fund_id"])
     if policy is None:
         raise Conflict(
             "the fund has no grant policy yet; a fund administrator must set it: PUT /funds/{id}/policy",
-            code="committee.no_policy",
+            code="fund.needs_policy",
         )
     if not await funds_store.is_member(conn, app["fund_id"], principal.sub):
         raise NotAllowed("you are not a member of this fund's committee", code="committee.not_a_member")
@@ -82,6 +79,8 @@ async def vote(rt: Runtime, principal: Principal, app_id: uuid.UUID, body: VoteC
                 extra={"automatic": recusal["automatic"]},
             )
         check_votes_open(app["status"], app["ratified"])
+        # Nothing to decide on a request of 0: a fund administrator prices it first.
+        check_priced(app)
         if body.decision != "request_info" and await store.member_vote(conn, app_id, principal.sub):
             raise Conflict(
                 "you already voted on this application; a vote cannot be changed",
@@ -203,7 +202,8 @@ async def _commit(
 ) -> None:
     """Approval: the commitment is written under the fund's lock or not at all."""
     assert decision.amount is not None
-    amount = decision.amount
+    # Never above what is asked for now: a new assessment may have lowered it since the votes.
+    amount = min(decision.amount, app["requested"]) if app["requested"] > 0 else decision.amount
     fund = await funds_store.get_fund(conn, app["fund_id"], lock=True)
     check_commitment(funds_store.totals(fund), amount, fund["currency"])
     await funds_store.append_ledger(conn, fund["id"], "commitment", amount, by, application_id=app["id"])

@@ -60,6 +60,15 @@ async def has_votes(conn: Conn, app_id: uuid.UUID) -> bool:
     return bool(await conn.fetchval("SELECT true FROM votes WHERE application_id = $1 LIMIT 1", app_id))
 
 
+async def approval_amounts(conn: Conn, app_id: uuid.UUID) -> list[int]:
+    """The amounts of the approve votes cast on an application."""
+    rows = await conn.fetch(
+        "SELECT amount FROM votes WHERE application_id = $1 AND decision = 'approve' AND amount IS NOT NULL",
+        app_id,
+    )
+    return [r["amount"] for r in rows]
+
+
 async def member_vote(conn: Conn, app_id: uuid.UUID, member: str) -> str | None:
     """The member's approve or reject vote, if she cast one (request_info does not count)."""
     return await conn.fetchval(

@@ -64,6 +64,12 @@ def _replay(rt: Runtime, stored: asyncpg.Record, fp: str, body: DisbursementCrea
     """The stored answer to a retry with the same key: the reference in it stays masked
     (it is shown in full only at the moment of payment)."""
     check_same_request(stored["fingerprint"], fp)
+    if stored["payee_erased_at"] is not None:
+        raise Conflict(
+            "this tranche was paid, and the personal data of its case has since been erased; "
+            "nothing is paid again",
+            code="disbursement.payee_erased",
+        )
     reference = payee_reference(rt, stored)
     check_same_request(reference, body.payee_reference)
     return msgspec.convert(stored["response"], DisbursementView, strict=False)

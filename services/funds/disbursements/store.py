@@ -13,7 +13,8 @@ Conn = asyncpg.Connection
 
 async def disbursement_by_key(conn: Conn, app_id: uuid.UUID, key: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT id, fingerprint, response, payee_reference, payee_reference_enc FROM disbursements
+        """SELECT id, fingerprint, response, payee_reference, payee_reference_enc, payee_erased_at
+           FROM disbursements
            WHERE application_id = $1 AND idempotency_key = $2""",
         app_id,
         key,

@@ -67,7 +67,8 @@ def check_votes_open(status: str, ratified: bool | None) -> None:
 
 def approval_amount(requested: int, ceiling: int, proposed: int | None) -> int:
     """What an approve vote approves: the amount the member says, or what was requested
-    capped by the ceiling; never above what was requested nor above the ceiling."""
+    capped by the ceiling; never above what was requested (an unpriced application, asking
+    for 0, cannot be approved) nor above the ceiling."""
     if proposed is None:
         if requested <= 0:
             raise Invalid(
@@ -75,7 +76,7 @@ def approval_amount(requested: int, ceiling: int, proposed: int | None) -> int:
                 code="committee.amount_needed",
             )
         return min(requested, ceiling)
-    if 0 < requested < proposed:
+    if requested < proposed:
         raise Invalid(
             "the amount you approve is above what was requested",
             code="committee.above_requested",

@@ -44,6 +44,18 @@ def check_commitment(totals: Totals, amount: int, currency: str) -> None:
         )
 
 
+def check_reversal(totals: Totals, amount: int, currency: str) -> None:
+    """A deposit can be taken back only while the fund still has it available: money
+    already committed to grants (or paid) is not there to take back."""
+    if amount > totals.available:
+        raise Conflict(
+            "this deposit cannot be reversed: part of it is already committed to grants or paid. "
+            "Nothing was recorded",
+            code="fund.reversal_exceeds_available",
+            extra={"available": totals.available, "needed": amount, "currency": currency},
+        )
+
+
 def check_tranche(approved: int, paid: int, amount: int) -> int:
     """A tranche never takes a grant past what was approved; returns what is left after it."""
     remaining = approved - paid

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from services.funds.domain.vocabulary import EMERGENCY_LEVELS, MEASURE_PURPOSES, Purpose, Track
@@ -48,6 +49,9 @@ class Candidate:
     available: int
     requested: int
     created_at: datetime
+    currency: str = "USD"
+    # A fund without a grant policy serves the country but cannot price nor take applications.
+    has_policy: bool = True
 
 
 def _richest_first(c: Candidate) -> tuple:
@@ -67,3 +71,38 @@ def pricing_fund(candidates: Sequence[Candidate]) -> Candidate | None:
     """Whose policy prices an application no fund can cover yet: the richest serving fund
     (the administrators assign a fund later)."""
     return min(candidates, key=_richest_first) if candidates else None
+
+
+# Why the matching found no fund for an application.
+NoFundReason = Literal["no_fund_serves_country", "no_fund_with_policy", "not_enough_available"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matching's answer: the fund that takes the application (None: no fund fits), whose
+    policy prices it, and, when no fund fits, why, with the closest fund's numbers."""
+
+    chosen: Candidate | None
+    pricing: Candidate | None
+    reason: NoFundReason | None = None
+    available: int | None = None
+    needed: int | None = None
+    currency: str | None = None
+
+
+def match(serving: Sequence[Candidate]) -> Match:
+    """Choose among the funds serving the country (priced by each one's policy): a fund
+    needs a policy to take applications; among those, ``choose_fund``. When none fits, the
+    reason: no fund serves the country, none of them has a policy, or none has enough
+    available (the numbers are those of the richest fund with a policy, which prices it)."""
+    if not serving:
+        return Match(None, None, "no_fund_serves_country")
+    with_policy = [c for c in serving if c.has_policy]
+    if not with_policy:
+        return Match(None, None, "no_fund_with_policy")
+    chosen = choose_fund(with_policy)
+    if chosen is not None:
+        return Match(chosen, chosen)
+    best = pricing_fund(with_policy)
+    assert best is not None
+    return Match(None, best, "not_enough_available", best.available, best.requested, best.currency)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from services.funds.funds import service
@@ -17,10 +17,14 @@ from services.funds.funds.schemas import (
     MemberAdd,
     MemberView,
     PolicyPut,
+    ReversalCreate,
+    ReversalView,
 )
 from services.funds.schemas import CountryQuery
+from shared import idempotency
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -34,10 +38,16 @@ class FundsController(Controller):
 
     @post(operation_id="createFund", guards=[ADMINS])
     async def create_fund(
-        self, rt: Rt, principal: Caller, data: JSONBody[FundCreate], lang: AcceptLanguage = None
-    ) -> FundView:
+        self,
+        rt: Rt,
+        principal: Caller,
+        data: JSONBody[FundCreate],
+        key: IdempotencyKeyHeader = None,
+        lang: AcceptLanguage = None,
+    ) -> Response[FundView]:
         """Create a fund with the currency it keeps its money in and the countries it serves."""
-        return named(await service.create_fund(rt, principal, data), lang)
+        retry = idempotency.request("createFund", principal, key, data)
+        return idempotency.created(named(await service.create_fund(rt, principal, data, retry), lang), retry)
 
     @get(operation_id="listFunds", guards=[READERS])
     async def list_funds(
@@ -68,10 +78,33 @@ class FundsController(Controller):
 
     @post("/{fund_id:uuid}/deposits", operation_id="depositIntoFund", guards=[ADMINS])
     async def deposit(
-        self, rt: Rt, principal: Caller, fund_id: FromPath[uuid.UUID], data: JSONBody[DepositCreate]
-    ) -> DepositView:
-        """Record money received by the fund (minor units, in the fund's currency)."""
-        return await service.deposit(rt, principal, fund_id, data)
+        self,
+        rt: Rt,
+        principal: Caller,
+        fund_id: FromPath[uuid.UUID],
+        data: JSONBody[DepositCreate],
+        key: IdempotencyKeyHeader = None,
+    ) -> Response[DepositView]:
+        """Record money received by the fund (minor units, in the fund's currency); a resent
+        form with the same Idempotency-Key deposits once."""
+        retry = idempotency.request("depositIntoFund", principal, key, fund_id, data)
+        return idempotency.created(await service.deposit(rt, principal, fund_id, data, retry), retry)
+
+    @post(
+        "/{fund_id:uuid}/deposits/{deposit_id:int}/reversal", operation_id="reverseDeposit", guards=[ADMINS]
+    )
+    async def reverse_deposit(
+        self,
+        rt: Rt,
+        principal: Caller,
+        fund_id: FromPath[uuid.UUID],
+        deposit_id: FromPath[int],
+        data: JSONBody[ReversalCreate],
+    ) -> ReversalView:
+        """Take back a wrong deposit with a reversing ledger entry and a reason code (an
+        optional note is stored encrypted); refused if already reversed or if the money is
+        already committed or paid."""
+        return await service.reverse_deposit(rt, principal, fund_id, deposit_id, data)
 
     @put("/{fund_id:uuid}/policy", operation_id="putFundPolicy", guards=[ADMINS])
     async def put_policy(

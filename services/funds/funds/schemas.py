@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
@@ -40,6 +40,23 @@ class DepositCreate(Request):
 
     amount: Amount
     currency: Currency
+
+
+# Why a deposit is taken back (a code; a free-text note may add to it, stored encrypted).
+ReversalReason = Literal[
+    "wrong_amount", "wrong_fund", "duplicate", "not_received", "returned_to_donor", "other"
+]
+
+
+Note = Annotated[str, msgspec.Meta(min_length=1, max_length=1000, pattern=r"^[^\x00]+" + END)]
+
+
+class ReversalCreate(Request):
+    EXAMPLE: ClassVar[dict] = {"reason_code": "wrong_amount", "note": "the donor sent 500.00, not 5,000.00"}
+
+    reason_code: ReversalReason
+    # Free text may name a donor or a person: stored encrypted, never returned nor logged.
+    note: Note | None = None
 
 
 class SuggestedAmount(Request):
@@ -110,6 +127,8 @@ class FundView(msgspec.Struct, kw_only=True):
     deposited: int
     disbursed: int
     policy: Policy | None
+    # A fund takes applications only once it has a grant policy (it prices them with it).
+    receives_applications: bool = False
     members: list[str]
     created_at: datetime
 
@@ -123,6 +142,12 @@ class LedgerEntryView(msgspec.Struct, kw_only=True):
     application_id: uuid.UUID | None
     disbursement_id: uuid.UUID | None
     recorded_at: datetime
+    # A deposit_reversal names the deposit it takes back and why (a note, if any, is kept
+    # encrypted and not shown); a reversed deposit names its reversal.
+    reverses_id: int | None = None
+    reversed_by_id: int | None = None
+    reason_code: str | None = None
+    has_note: bool = False
 
 
 class DepositView(msgspec.Struct, kw_only=True):
@@ -141,3 +166,17 @@ class MemberView(msgspec.Struct, kw_only=True):
     fund_id: uuid.UUID
     sub: str
     members: list[str]
+
+
+class ReversalView(msgspec.Struct, kw_only=True):
+    id: int
+    fund_id: uuid.UUID
+    deposit_id: int
+    amount: int
+    currency: str
+    reason_code: str
+    has_note: bool
+    balance: int
+    committed: int
+    available: int
+    recorded_at: datetime

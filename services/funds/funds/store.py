@@ -48,11 +48,12 @@ async def list_funds(
 
 
 async def funds_serving(conn: Conn, country: str) -> list[asyncpg.Record]:
-    """Funds serving ``country`` that have a grant policy."""
+    """Funds serving ``country``, with their grant policy if they have one (``has_policy``)."""
     return list(
         await conn.fetch(
-            """SELECT f.*, p.suggested, p.decision_hours, p.emergency_decision_hours
-               FROM funds f JOIN fund_policies p ON p.fund_id = f.id
+            """SELECT f.*, p.fund_id IS NOT NULL AS has_policy, coalesce(p.suggested, '[]') AS suggested,
+                      p.decision_hours, p.emergency_decision_hours
+               FROM funds f LEFT JOIN fund_policies p ON p.fund_id = f.id
                WHERE $1 = ANY (f.countries)
                ORDER BY f.created_at, f.id""",
             country,
@@ -152,11 +153,46 @@ async def append_ledger(
     )
 
 
+async def append_reversal(conn: Conn, deposit: asyncpg.Record, reason_code: str, by: str) -> asyncpg.Record:
+    """The entry that takes a deposit back (the trigger checks it names a whole deposit of
+    the same fund; the unique ``reverses_id`` that it is the only one)."""
+    return await conn.fetchrow(
+        """INSERT INTO ledger_entries (fund_id, kind, amount, reverses_id, reason_code, recorded_by)
+           VALUES ($1, 'deposit_reversal', $2, $3, $4, $5) RETURNING *""",
+        deposit["fund_id"],
+        deposit["amount"],
+        deposit["id"],
+        reason_code,
+        by,
+    )
+
+
+async def ledger_entry(conn: Conn, fund_id: uuid.UUID, entry_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM ledger_entries WHERE fund_id = $1 AND id = $2", fund_id, entry_id
+    )
+
+
+async def reversal_of(conn: Conn, entry_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM ledger_entries WHERE reverses_id = $1", entry_id)
+
+
+async def insert_note(conn: Conn, note_id: uuid.UUID, entry_id: int, note_enc: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO ledger_notes (id, entry_id, note_enc) VALUES ($1, $2, $3)", note_id, entry_id, note_enc
+    )
+
+
 async def ledger_page(
     conn: Conn, fund_id: uuid.UUID, limit: int, offset: int
 ) -> tuple[list[asyncpg.Record], int]:
+    # Each entry with the reversal that took it back (a deposit) and whether it has a note.
     rows = await conn.fetch(
-        "SELECT * FROM ledger_entries WHERE fund_id = $1 ORDER BY id LIMIT $2 OFFSET $3",
+        """SELECT e.*, r.id AS reversed_by_id, n.id IS NOT NULL AS has_note
+           FROM ledger_entries e
+           LEFT JOIN ledger_entries r ON r.reverses_id = e.id
+           LEFT JOIN ledger_notes n ON n.entry_id = e.id
+           WHERE e.fund_id = $1 ORDER BY e.id LIMIT $2 OFFSET $3""",
         fund_id,
         limit,
         offset,

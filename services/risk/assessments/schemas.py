@@ -100,3 +100,30 @@ class InstrumentSummary(msgspec.Struct, kw_only=True, frozen=True):
     title_en: str
     published_on: date
     indicators: int
+
+
+class ScoreRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Answers to score without recording anything (the assessment form's live preview)."""
+
+    EXAMPLE: ClassVar[dict] = {
+        "answers": {"T01": 2, "T02": False, "T03": False, "T07": True, "V02": True, "V03": False,
+                    "G01": False, "G02": False, "G03": True, "G07": True},
+        "level_override": None,
+    }  # fmt: skip
+
+    answers: Annotated[
+        dict[str, bool | int],
+        msgspec.Meta(max_length=500, description="indicator code -> true/false or 0-3 (see the instrument)"),
+    ]
+    level_override: Level | None = None
+
+
+class ScorePreview(msgspec.Struct, kw_only=True, frozen=True):
+    instrument_version: str
+    scores: dict[str, int]
+    computed_level: Level
+    level: Level
+    overridden: bool
+    measures: list[MeasureKind]
+    # Indicators whose floor raised the level.
+    floors: list[str]

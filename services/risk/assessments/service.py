@@ -11,17 +11,31 @@ import msgspec
 
 from services.risk import instruments
 from services.risk.assessments import store
-from services.risk.assessments.schemas import AssessmentCreate, AssessmentView, InstrumentSummary
+from services.risk.assessments.schemas import (
+    AssessmentCreate,
+    AssessmentView,
+    InstrumentSummary,
+    ScorePreview,
+    ScoreRequest,
+)
 from services.risk.cases import store as cases_store
 from services.risk.cases.schemas import PartyView
-from services.risk.cases.service import audited_read, case_in_scope, cipher_of, own_event
+from services.risk.cases.service import (
+    audited_read,
+    case_in_scope,
+    check_personal_data_readable,
+    cipher_of,
+    own_event,
+)
 from services.risk.consents.service import shared_with_at
 from services.risk.domain import consent, scoring
 from services.risk.domain.instrument import Instrument
 from services.risk.timeline import store as timeline
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import AssessmentRecorded, Party
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.pagination import Page
@@ -70,13 +84,7 @@ def get_instrument(version: str) -> Instrument:
 def _checked(body: AssessmentCreate) -> Instrument:
     """The instrument the answers are for, once they fit it and the override has its reason."""
     instrument = instruments.all_instruments()[body.instrument_version]  # the body type lists them
-    errors = scoring.check_answers(instrument, body.answers)
-    if errors:
-        raise Invalid(
-            f"the answers do not fit the instrument: {errors.describe()}",
-            code="assessment.answers_do_not_fit",
-            extra=msgspec.structs.asdict(errors),
-        )
+    _fit(instrument, body.answers)
     reason = (body.override_reason or "").strip()
     if body.level_override is not None and len(reason) < 10:
         raise Invalid(
@@ -91,8 +99,40 @@ def _checked(body: AssessmentCreate) -> Instrument:
     return instrument
 
 
+def _fit(instrument: Instrument, answers: scoring.Answers) -> None:
+    errors = scoring.check_answers(instrument, answers)
+    if errors:
+        raise Invalid(
+            f"the answers do not fit the instrument: {errors.describe()}",
+            code="assessment.answers_do_not_fit",
+            extra=msgspec.structs.asdict(errors),
+        )
+
+
+def preview(version: str, body: ScoreRequest) -> ScorePreview:
+    """What recording these answers would give, recording nothing (the form's live preview):
+    the same domain rule, so the preview and the recorded assessment never disagree."""
+    instrument = get_instrument(version)
+    _fit(instrument, body.answers)
+    result = scoring.score(instrument, body.answers)
+    level = body.level_override or result.computed_level
+    return ScorePreview(
+        instrument_version=instrument.version,
+        scores={k: result.scores[k] for k in scoring.SCORE_KEYS},
+        computed_level=result.computed_level,
+        level=level,
+        overridden=body.level_override is not None,
+        measures=scoring.measures_for(instrument, level, body.answers),
+        floors=list(result.floors),
+    )
+
+
 async def record_assessment(
-    rt: Runtime, principal: Principal, case_id: uuid.UUID, body: AssessmentCreate
+    rt: Runtime,
+    principal: Principal,
+    case_id: uuid.UUID,
+    body: AssessmentCreate,
+    retry: IdempotentRequest | None = None,
 ) -> AssessmentView:
     instrument = _checked(body)
     result = scoring.score(instrument, body.answers)
@@ -103,6 +143,8 @@ async def record_assessment(
         _Private(notes=body.notes, override_reason=body.override_reason), aad=assessment_id.bytes
     )
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, AssessmentView, rt.cipher)) is not None:
+            return first
         # The row lock orders concurrent assessments of one case, so each supersedes the last.
         case = await case_in_scope(conn, principal, case_id, for_update=True)
         if case["status"] != "open":
@@ -165,8 +207,10 @@ async def record_assessment(
         )
         for purpose in consent.skipped(measures, shared):
             await timeline.add_skipped_step(conn, case_id, event, purpose, consent.skipped_reason(purpose))
+        view = _view(row, None)
+        await idempotency.remember(conn, retry, view, rt.cipher)
     log.info("assessment.recorded", case_id=str(case_id), risk_level=level, measures=len(measures))
-    return _view(row, None)
+    return view
 
 
 def _withheld(row: asyncpg.Record) -> list[str]:
@@ -202,14 +246,20 @@ def _view(row: asyncpg.Record, private: _Private | None) -> AssessmentView:
 
 
 async def assessment_history(
-    rt: Runtime, principal: Principal, case_id: uuid.UUID, *, limit: int, offset: int
+    rt: Runtime, principal: Principal, case_id: uuid.UUID, *, limit: int, offset: int, notes: bool = True
 ) -> Page[AssessmentView]:
-    """Newest first, with notes and override reasons: the audit row commits with the read."""
+    """Newest first, with notes and override reasons: the audit row commits with the read.
+    Without notes nothing is decrypted and nothing personal is read, so nothing is audited."""
     cipher = cipher_of(rt)
+    if not notes:
+        async with rt.pool.acquire() as conn:
+            await case_in_scope(conn, principal, case_id)
+            rows, total = await store.list_assessments(conn, case_id, limit=limit, offset=offset)
+        return Page(items=[_view(r, None) for r in rows], total=total, limit=limit, offset=offset)
 
     async def read() -> tuple[list[asyncpg.Record], int]:
         async with rt.pool.acquire() as conn, conn.transaction():
-            await case_in_scope(conn, principal, case_id)
+            check_personal_data_readable(await case_in_scope(conn, principal, case_id))
             found = await store.list_assessments(conn, case_id, limit=limit, offset=offset)
             await cases_store.audit(conn, actor=principal.sub, action=NOTES_READ, case_id=case_id)
         return found

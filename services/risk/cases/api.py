@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from services.risk.cases import service
@@ -20,10 +21,12 @@ from services.risk.cases.schemas import (
     CaseSummary,
     DueCase,
 )
+from shared import idempotency
 from shared.auth import requires
 from shared.errors import NotAllowed
 from shared.events import Level
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 from shared.places import COUNTRY_PATTERN
@@ -48,6 +51,14 @@ def personal_data_reader(action: str):
 
 
 PERSONAL_DATA_READER = personal_data_reader(service.PERSONAL_DATA_READ)
+# A read of personal data is refused with 409 once the case's data is blocked or erased.
+RETAINED = {
+    409: ResponseSpec(
+        None,
+        description="The case's personal data is blocked (case.personal_data_blocked: an admin "
+        "reads it with a reason) or erased (case.personal_data_erased)",
+    )
+}
 CaseId = Annotated[uuid.UUID, PathParameter(description="the case's id")]
 CountryQuery = Annotated[
     str | None, QueryParameter(pattern=COUNTRY_PATTERN, description="ISO 3166-1 alpha-2, e.g. GT")
@@ -56,11 +67,17 @@ CountryQuery = Annotated[
 
 @post("/cases", operation_id="openCase", guards=[ANALYST], tags=["cases"])
 async def open_case(
-    rt: Rt, principal: Caller, data: JSONBody[CaseCreate], lang: AcceptLanguage = None
-) -> CaseSummary:
+    rt: Rt,
+    principal: Caller,
+    data: JSONBody[CaseCreate],
+    key: IdempotencyKeyHeader = None,
+    lang: AcceptLanguage = None,
+) -> Response[CaseSummary]:
     """Open a case for a defender at risk; her personal data is encrypted and never leaves
     this service (the answer and the event carry none)."""
-    return named(await service.open_case(rt, principal, data), lang)
+    retry = idempotency.request("openCase", principal, key, data)
+    view = await service.open_case(rt, principal, data, retry)
+    return idempotency.created(named(view, lang), retry)
 
 
 @get("/cases", operation_id="listCases", guards=[ANALYST], tags=["cases"])
@@ -81,10 +98,25 @@ async def list_cases(
     return named(page, lang)
 
 
-@get("/cases/{case_id:uuid}", operation_id="getCase", guards=[PERSONAL_DATA_READER], tags=["cases"])
+@get(
+    "/cases/{case_id:uuid}",
+    operation_id="getCase",
+    guards=[PERSONAL_DATA_READER],
+    tags=["cases"],
+    responses=RETAINED,
+)
 async def get_case(rt: Rt, principal: Caller, case_id: CaseId, lang: AcceptLanguage = None) -> CaseDetail:
     """One case with the defender's personal data; the read is written to the audit log."""
     return named(await service.read_case(rt, principal, case_id), lang)
+
+
+@get("/cases/{case_id:uuid}/summary", operation_id="getCaseSummary", guards=[ANALYST], tags=["cases"])
+async def get_case_summary(
+    rt: Rt, principal: Caller, case_id: CaseId, lang: AcceptLanguage = None
+) -> CaseSummary:
+    """One case without personal data (not an audited read): the console's case page, which
+    shows her personal data only when the analyst asks for it."""
+    return named(await service.case_summary(rt, principal, case_id), lang)
 
 
 @post(
@@ -127,4 +159,4 @@ async def audit(
     return await service.audit_log(rt, case_id=case_id, actor=actor, limit=limit, offset=offset)
 
 
-ROUTES = [open_case, list_cases, get_case, close_case, due_reassessments, audit]
+ROUTES = [open_case, list_cases, get_case, get_case_summary, close_case, due_reassessments, audit]

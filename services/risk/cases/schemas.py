@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from services.risk.domain import vocabulary
+from services.risk.domain import retention, vocabulary
 from services.risk.domain.reassessment import Reason
 from shared import places
 from shared.events import ConsentPurpose, Country, Level, Party, Region
@@ -21,6 +21,7 @@ LongText = Annotated[str, msgspec.Meta(max_length=10_000)]
 LineOfDefence = Literal[vocabulary.LINES_OF_DEFENCE]
 CloseReason = Literal[vocabulary.CLOSE_REASONS]
 CaseStatus = Literal[vocabulary.CASE_STATUSES]
+PersonalDataState = Literal[retention.STATES]
 NeedCode = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z][a-z_]{0,39}" + END, description="a need code, e.g. wheelchair")
 ]
@@ -124,6 +125,10 @@ class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):
     opened_by: str
     closed_at: datetime | None
     close_reason: str | None
+    # Retention (issue 14): active, blocked (admin-only reads, with a reason) or erased.
+    personal_data: PersonalDataState = "active"
+    personal_data_blocked_at: datetime | None = None
+    personal_data_erased_at: datetime | None = None
 
 
 class CaseDetail(CaseSummary, kw_only=True, frozen=True):
@@ -159,3 +164,7 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True):
     action: str
     case_id: uuid.UUID | None
     object_id: uuid.UUID | None
+    # Why: the reason code of a read of blocked data, of an erasure, or of a refusal.
+    reason: str | None = None
+    # How many cases a name search found (case.search rows; the query is never kept).
+    result_count: int | None = None

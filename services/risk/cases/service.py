@@ -22,11 +22,14 @@ from services.risk.cases.schemas import (
 )
 from services.risk.consents import store as consents
 from services.risk.domain import reassessment
+from services.risk.search import index as name_index
 from services.risk.timeline import store as timeline
+from shared import idempotency
 from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.errors import Conflict, NotFound
 from shared.events import CaseClosed, CaseOpened, Envelope, P, Party, new_event
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.pagination import Page
@@ -35,6 +38,8 @@ from shared.runtime import Runtime
 log = get_logger(__name__)
 PRODUCER = "risk"
 PERSONAL_DATA_READ = "case.personal_data.read"
+PERSONAL_DATA_BLOCKED = "case.personal_data_blocked"
+PERSONAL_DATA_ERASED = "case.personal_data_erased"
 
 
 def own_event(
@@ -77,21 +82,47 @@ def case_not_found() -> NotFound:
     return NotFound("no such case; GET /cases lists the cases you can see", code="case.not_found")
 
 
+def check_personal_data_readable(row: asyncpg.Record) -> None:
+    """Blocked or erased personal data is not read through the ordinary routes (issue 14):
+    blocked data only by an admin with a reason (``POST /cases/{id}/blocked-personal-data``),
+    erased data by nobody."""
+    if row["personal_data"] == "blocked":
+        raise Conflict(
+            "the personal data of this case is blocked: the case has been closed past the retention "
+            "period; only an admin may read it, with a reason, and the read is audited",
+            code=PERSONAL_DATA_BLOCKED,
+            extra={"personal_data_blocked_at": row["personal_data_blocked_at"].isoformat()},
+        )
+    if row["personal_data"] == "erased":
+        raise Conflict(
+            "the personal data of this case was erased; its pseudonymous history is kept",
+            code=PERSONAL_DATA_ERASED,
+            extra={"personal_data_erased_at": row["personal_data_erased_at"].isoformat()},
+        )
+
+
 async def audited_read(rt: Runtime, principal: Principal, case_id: uuid.UUID, action: str, read):
     """Run ``read`` (which writes its own audit row with the data it returns); a refused
     read leaves an audit row of its own, ``<action>.denied`` with the actor, written in
-    a transaction of its own since the read's rolls back."""
+    a transaction of its own since the read's rolls back (a read of blocked or erased data
+    names that as the refusal's reason)."""
     try:
         return await read()
     except NotFound:
         await audit_denied(rt, principal.sub, case_id, action)
         raise
+    except Conflict as exc:
+        if exc.code in (PERSONAL_DATA_BLOCKED, PERSONAL_DATA_ERASED):
+            await audit_denied(rt, principal.sub, case_id, action, reason=exc.code)
+        raise
 
 
-async def audit_denied(rt: Runtime, actor: str, case_id: uuid.UUID, action: str) -> None:
+async def audit_denied(
+    rt: Runtime, actor: str, case_id: uuid.UUID, action: str, *, reason: str | None = None
+) -> None:
     async with rt.pool.acquire() as conn:
-        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id)
-    log.warning("personal_data.read_denied", action=action)
+        await store.audit(conn, actor=actor, action=f"{action}.denied", case_id=case_id, reason=reason)
+    log.warning("personal_data.read_denied", action=action, reason=reason)
 
 
 def summary_of(row: asyncpg.Record) -> CaseSummary:
@@ -109,10 +140,15 @@ def summary_of(row: asyncpg.Record) -> CaseSummary:
         opened_by=row["opened_by"],
         closed_at=row["closed_at"],
         close_reason=row["close_reason"],
+        personal_data=row["personal_data"],
+        personal_data_blocked_at=row["personal_data_blocked_at"],
+        personal_data_erased_at=row["personal_data_erased_at"],
     )
 
 
-async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> CaseSummary:
+async def open_case(
+    rt: Runtime, principal: Principal, body: CaseCreate, retry: IdempotentRequest | None = None
+) -> CaseSummary:
     principal.check_country(body.country)
     case_id = uuid.uuid4()
     party = body.party.to_party()
@@ -124,6 +160,8 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
         msgspec.structs.replace(body.personal, contacts=contacts), aad=case_id.bytes
     )
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, CaseSummary, rt.cipher)) is not None:
+            return first
         row = await store.insert_case(
             conn,
             case_id=case_id,
@@ -134,6 +172,7 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
             personal=personal,
             opened_by=principal.sub,
         )
+        await name_index.index_case(rt, conn, case_id, body.personal.full_name)
         payload = CaseOpened(
             country=body.country, region=body.region, line_of_defence=body.line_of_defence, party=party
         )
@@ -142,8 +181,10 @@ async def open_case(rt: Runtime, principal: Principal, body: CaseCreate) -> Case
         await timeline.add_event_step(
             conn, case_id, event, f"case opened in {body.country} for a party of {party.size}"
         )
+        summary = summary_of(row)
+        await idempotency.remember(conn, retry, summary, rt.cipher)
     log.info("case.opened", case_id=str(case_id), party_size=party.size)
-    return summary_of(row)
+    return summary
 
 
 async def list_cases(
@@ -171,6 +212,7 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     async def read() -> tuple[asyncpg.Record, list[str]]:
         async with rt.pool.acquire() as conn, conn.transaction():
             row = await case_in_scope(conn, principal, case_id, personal=True)
+            check_personal_data_readable(row)
             await store.audit(conn, actor=principal.sub, action=PERSONAL_DATA_READ, case_id=case_id)
             shared = await consents.shared_with_now(conn, case_id)
         return row, shared
@@ -178,6 +220,11 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     row, shared = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
     personal = cipher_of(rt).decrypt_obj(row["personal"], PersonalData, aad=case_id.bytes)
     return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal, shared_with=shared)
+
+
+async def case_summary(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseSummary:
+    async with rt.pool.acquire() as conn:
+        return summary_of(await case_in_scope(conn, principal, case_id))
 
 
 async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reason: str) -> CaseSummary:
@@ -202,7 +249,7 @@ async def close_case(rt: Runtime, principal: Principal, case_id: uuid.UUID, reas
 # --- due for re-assessment -----------------------------------------------------------------------
 
 
-def _due(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None:
+def due_of(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None:
     marks = [
         reassessment.Mark(reason=reason, marked_at=at)
         for reason, at in zip(row["mark_reasons"], row["mark_times"], strict=True)
@@ -219,7 +266,7 @@ def _due(row: asyncpg.Record, reassessment_days: int) -> reassessment.Due | None
 
 async def is_due(conn: asyncpg.Connection, case_id: uuid.UUID, reassessment_days: int) -> bool:
     rows = await store.due_candidates(conn, ageing_levels=list(reassessment.AGEING_LEVELS), case_id=case_id)
-    return any(_due(r, reassessment_days) for r in rows)
+    return any(due_of(r, reassessment_days) for r in rows)
 
 
 async def due_reassessments(
@@ -243,7 +290,7 @@ async def due_reassessments(
             due_since=d.since,
         )
         for r in rows
-        if (d := _due(r, days)) is not None
+        if (d := due_of(r, days)) is not None
     ]
     due.sort(key=lambda c: (c.due_since, c.case_id))
     return Page(items=due[offset : offset + limit], total=len(due), limit=limit, offset=offset)

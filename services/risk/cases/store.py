@@ -7,7 +7,8 @@ import uuid
 import asyncpg
 
 CASE_COLUMNS = """id, country, region, line_of_defence, party, status, level, last_assessment_id,
-    last_assessed_at, opened_at, opened_by, closed_at, close_reason"""
+    last_assessed_at, opened_at, opened_by, closed_at, close_reason, personal_data,
+    personal_data_blocked_at, personal_data_erased_at"""
 
 
 async def insert_case(
@@ -88,13 +89,15 @@ async def audit(
     action: str,
     case_id: uuid.UUID | None,
     object_id: uuid.UUID | None = None,
+    reason: str | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO audit_log (actor, action, case_id, object_id) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO audit_log (actor, action, case_id, object_id, reason) VALUES ($1, $2, $3, $4, $5)",
         actor,
         action,
         case_id,
         object_id,
+        reason,
     )
 
 
@@ -108,7 +111,7 @@ async def list_audit(
 ) -> tuple[list[asyncpg.Record], int]:
     where = "($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR actor = $2)"
     rows = await conn.fetch(
-        f"SELECT id, at, actor, action, case_id, object_id FROM audit_log WHERE {where} "
+        f"SELECT id, at, actor, action, case_id, object_id, reason, result_count FROM audit_log WHERE {where} "
         "ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
         case_id,
         actor,
@@ -131,6 +134,18 @@ async def mark_due(
         case_id,
         reason,
         source_id,
+    )
+
+
+async def note_announced(conn: asyncpg.Connection, case_id: uuid.UUID, due_since) -> bool:
+    """True the first time this case is announced as due since this moment."""
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO reassessment_announcements (case_id, due_since) VALUES ($1, $2)
+               ON CONFLICT DO NOTHING RETURNING true""",
+            case_id,
+            due_since,
+        )
     )
 
 

@@ -44,6 +44,12 @@ _SOURCES = {
     "relocation": "of a relocation",
 }
 
+_REVISION_CAUSES = {
+    "assessment": "by the new assessment",
+    "policy": "priced by the fund's new policy",
+    "pricing": "re-priced by a fund administrator",
+}
+
 
 def _fallback(type_: str) -> str:
     return " ".join(type_.rsplit(".", 2)[-2:]).replace("_", " ")
@@ -93,6 +99,14 @@ def _summary(type_: str, d: Any) -> str:
             return f"{d.track} grant decision overdue since {d.due_at:%Y-%m-%d %H:%M} UTC"
         case "amparo.funds.disbursement.made":
             return f"tranche {d.tranche} paid: {_money(d.amount)} (total {_money(d.paid_total)})"
+        case "amparo.funds.application.updated":
+            why = _REVISION_CAUSES.get(d.cause, d.cause)
+            return f"grant application updated ({why}): {d.track}, {_money(d.requested)}"
+        case "amparo.funds.application.follow_up_opened":
+            return (
+                f"follow-up {d.track} grant application opened for {_money(d.requested)}, "
+                f"follows {d.follows_id}"
+            )
         case "amparo.funds.application.withdrawn":
             return "grant application withdrawn: her consent to share with the funds was revoked"
         case "amparo.funds.application.closed":

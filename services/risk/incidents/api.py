@@ -6,14 +6,16 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.params import JSONBody, QueryParameter
 
 from services.risk.cases.api import CountryQuery
 from services.risk.incidents import service
 from services.risk.incidents.schemas import IncidentCreate, IncidentStats, IncidentView
+from shared import idempotency
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -24,10 +26,16 @@ To = Annotated[date | None, QueryParameter(name="to", description="last day, inc
 
 @post("/incidents", operation_id="recordIncident", guards=[ANALYST], tags=["incidents"])
 async def record_incident(
-    rt: Rt, principal: Caller, data: JSONBody[IncidentCreate], lang: AcceptLanguage = None
-) -> IncidentView:
+    rt: Rt,
+    principal: Caller,
+    data: JSONBody[IncidentCreate],
+    key: IdempotencyKeyHeader = None,
+    lang: AcceptLanguage = None,
+) -> Response[IncidentView]:
     """Add an attack to the registry; on an open case it makes a re-assessment due."""
-    return named(await service.record_incident(rt, principal, data), lang)
+    retry = idempotency.request("recordIncident", principal, key, data)
+    view = await service.record_incident(rt, principal, data, retry)
+    return idempotency.created(named(view, lang), retry)
 
 
 @get("/incidents", operation_id="listIncidents", guards=[ANALYST], tags=["incidents"])

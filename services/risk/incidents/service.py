@@ -14,8 +14,10 @@ from services.risk.domain.statistics import share
 from services.risk.incidents import store
 from services.risk.incidents.schemas import IncidentCreate, IncidentStats, IncidentView
 from services.risk.timeline import store as timeline
+from shared import idempotency
 from shared.auth import Principal
 from shared.errors import Invalid
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.pagination import Page
 from shared.runtime import Runtime
@@ -41,12 +43,16 @@ def _check(body: IncidentCreate) -> None:
         )
 
 
-async def record_incident(rt: Runtime, principal: Principal, body: IncidentCreate) -> IncidentView:
+async def record_incident(
+    rt: Runtime, principal: Principal, body: IncidentCreate, retry: IdempotentRequest | None = None
+) -> IncidentView:
     principal.check_country(body.country)
     _check(body)
     incident_id = uuid.uuid4()
     marked = False
     async with rt.pool.acquire() as conn, conn.transaction():
+        if (first := await idempotency.replayed(conn, retry, IncidentView, rt.cipher)) is not None:
+            return first
         case = None
         if body.case_id is not None:
             case = await cases_store.get_case(conn, body.case_id, for_update=True)
@@ -87,8 +93,10 @@ async def record_incident(rt: Runtime, principal: Principal, body: IncidentCreat
                     conn, case_id=case["id"], reason="new_incident", source_id=incident_id
                 )
                 marked = True
+        view = _view(row, marked)
+        await idempotency.remember(conn, retry, view, rt.cipher)
     log.info("incident.recorded", incident_id=str(incident_id), case_marked_due=marked)
-    return _view(row, marked)
+    return view
 
 
 def _view(row: asyncpg.Record, marked: bool) -> IncidentView:

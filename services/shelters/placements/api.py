@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 
 from services.shelters.http import COORDINATOR, STAFF, CountryQ
 from services.shelters.placements import lifecycle, schemas, service
+from shared import idempotency
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -23,10 +25,17 @@ class PlacementController(Controller):
 
     @post("/", operation_id="requestPlacement", guards=[STAFF])
     async def create(
-        self, rt: Rt, principal: Caller, data: schemas.PlacementCreate, lang: AcceptLanguage = None
-    ) -> schemas.Placement:
+        self,
+        rt: Rt,
+        principal: Caller,
+        data: schemas.PlacementCreate,
+        key: IdempotencyKeyHeader = None,
+        lang: AcceptLanguage = None,
+    ) -> Response[schemas.Placement]:
         """Request a placement: holds beds for the whole party at once, or waitlists it."""
-        return named(await service.request_placement(rt, principal, data), lang)
+        retry = idempotency.request("requestPlacement", principal, key, data)
+        placement = await service.request_placement(rt, principal, data, retry)
+        return idempotency.created(named(placement, lang), retry)
 
     @get("/", operation_id="listPlacements", guards=[STAFF])
     async def list(

@@ -23,6 +23,7 @@ from services.shelters.domain.beds import Need, pick_beds
 from services.shelters.placements import schemas, store
 from services.shelters.registry.store import lock_shelter
 from services.shelters.waitlist.store import mark_waitlisted, update_waiting_request
+from shared import idempotency
 from shared.auth import Principal
 from shared.db import retry_transaction
 from shared.errors import Conflict, NotFound
@@ -35,6 +36,7 @@ from shared.events import (
     PlacementRequested,
     PlacementWaitlisted,
 )
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 from shared.outbox import enqueue
 
@@ -273,11 +275,15 @@ def _already_active(existing: asyncpg.Record | None) -> Conflict:
     )
 
 
-async def request_placement(rt, principal: Principal, body: schemas.PlacementCreate) -> schemas.Placement:
+async def request_placement(
+    rt, principal: Principal, body: schemas.PlacementCreate, retry: IdempotentRequest | None = None
+) -> schemas.Placement:
     """Staff ask for beds for a case: held at once for the whole party, or waitlisted.
     The case must be one risk announced, open, and in the caller's countries."""
 
-    async def work(conn) -> asyncpg.Record:
+    async def work(conn) -> schemas.Placement:
+        if (first := await idempotency.replayed(conn, retry, schemas.Placement, rt.cipher)) is not None:
+            return first
         await open_case_in_scope(conn, principal, body.case_id, body.country)
         existing = await store.active_placement_for_case(conn, body.case_id)
         if existing is not None:
@@ -299,9 +305,11 @@ async def request_placement(rt, principal: Principal, body: schemas.PlacementCre
         except asyncpg.UniqueViolationError:
             # Another request for the case committed first (one active placement per case).
             raise _already_active(None) from None
-        return await store.get_placement(conn, placement_id)
+        placement = placement_out(await store.get_placement(conn, placement_id))
+        await idempotency.remember(conn, retry, placement, rt.cipher)
+        return placement
 
-    return placement_out(await retry_transaction(rt.pool, work))
+    return await retry_transaction(rt.pool, work)
 
 
 def placement_out(p: asyncpg.Record) -> schemas.Placement:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.params import Parameter
 
 from services.shelters.fields import RegionQ
 from services.shelters.http import COORDINATOR, STAFF, CountryQ
 from services.shelters.registry import schemas, service
+from shared import idempotency
 from shared.http import Caller, Rt
+from shared.idempotency import IdempotencyKeyHeader
 from shared.language import AcceptLanguage, named
 from shared.pagination import Limit, Offset, Page
 
@@ -24,10 +26,17 @@ class ShelterController(Controller):
 
     @post("/", operation_id="createShelter", guards=[COORDINATOR])
     async def create(
-        self, rt: Rt, principal: Caller, data: schemas.ShelterCreate, lang: AcceptLanguage = None
-    ) -> schemas.Shelter:
+        self,
+        rt: Rt,
+        principal: Caller,
+        data: schemas.ShelterCreate,
+        key: IdempotencyKeyHeader = None,
+        lang: AcceptLanguage = None,
+    ) -> Response[schemas.Shelter]:
         """Register a shelter (address and contact are stored encrypted), optionally with beds."""
-        return named(await service.create_shelter(rt, principal, data), lang)
+        retry = idempotency.request("createShelter", principal, key, data)
+        shelter = await service.create_shelter(rt, principal, data, retry)
+        return idempotency.created(named(shelter, lang), retry)
 
     @get("/", operation_id="listShelters", guards=[STAFF])
     async def list(
@@ -56,10 +65,16 @@ class ShelterController(Controller):
 
     @post("/{shelter_id:uuid}/beds", operation_id="addBeds", guards=[COORDINATOR])
     async def add_beds(
-        self, rt: Rt, principal: Caller, shelter_id: uuid.UUID, data: schemas.BedBatch
-    ) -> schemas.BedsAdded:
+        self,
+        rt: Rt,
+        principal: Caller,
+        shelter_id: uuid.UUID,
+        data: schemas.BedBatch,
+        key: IdempotencyKeyHeader = None,
+    ) -> Response[schemas.BedsAdded]:
         """Add ``count`` beds to a room (created if new); waiting requests may get holds."""
-        return await service.add_beds(rt, principal, shelter_id, data)
+        retry = idempotency.request("addBeds", principal, key, shelter_id, data)
+        return idempotency.created(await service.add_beds(rt, principal, shelter_id, data, retry), retry)
 
     @get("/{shelter_id:uuid}/beds", operation_id="listBeds", guards=[STAFF])
     async def list_beds(self, rt: Rt, principal: Caller, shelter_id: uuid.UUID) -> list[schemas.Bed]:

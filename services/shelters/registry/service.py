@@ -10,10 +10,12 @@ import msgspec
 
 from services.shelters.registry import schemas, store
 from services.shelters.waitlist.service import promote_tx
+from shared import idempotency
 from shared.auth import Principal
 from shared.crypto import PiiCipher
 from shared.db import retry_transaction
 from shared.errors import Conflict, Invalid, NotFound
+from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -78,7 +80,9 @@ async def _add_beds_tx(conn, shelter_id: uuid.UUID, batch: schemas.BedBatch) -> 
     )
 
 
-async def create_shelter(rt, principal: Principal, body: schemas.ShelterCreate) -> schemas.Shelter:
+async def create_shelter(
+    rt, principal: Principal, body: schemas.ShelterCreate, retry: IdempotentRequest | None = None
+) -> schemas.Shelter:
     """Register a shelter, its address and contact encrypted, optionally with beds."""
     principal.check_country(body.country)
     shelter_id = uuid.uuid4()
@@ -86,7 +90,9 @@ async def create_shelter(rt, principal: Principal, body: schemas.ShelterCreate) 
         {"address": body.address, "contact": body.contact}, aad=aad(shelter_id)
     )
 
-    async def work(conn) -> asyncpg.Record:
+    async def work(conn) -> schemas.Shelter:
+        if (first := await idempotency.replayed(conn, retry, schemas.Shelter, rt.cipher)) is not None:
+            return first
         try:
             await store.insert_shelter(conn, shelter_id, body, confidential)
         except asyncpg.UniqueViolationError:
@@ -98,11 +104,14 @@ async def create_shelter(rt, principal: Principal, body: schemas.ShelterCreate) 
             await _add_beds_tx(conn, shelter_id, batch)
         if body.beds and body.status == "open":
             await promote_tx(conn, rt.config, causation=None)
-        return await store.get_shelter(conn, shelter_id)
+        # The answer shows the address to the coordinator who registered it (stored encrypted).
+        shelter = shelter_out(rt, await store.get_shelter(conn, shelter_id), principal, reveal=True)
+        await idempotency.remember(conn, retry, shelter, rt.cipher)
+        return shelter
 
-    row = await retry_transaction(rt.pool, work)
-    log.info("shelter.created", shelter_id=str(shelter_id), beds=row["beds"])
-    return shelter_out(rt, row, principal, reveal=True)
+    shelter = await retry_transaction(rt.pool, work)
+    log.info("shelter.created", shelter_id=str(shelter.id), beds=shelter.beds)
+    return shelter
 
 
 async def get_shelter(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Shelter:
@@ -125,21 +134,29 @@ async def list_shelters(
 
 
 async def add_beds(
-    rt, principal: Principal, shelter_id: uuid.UUID, batch: schemas.BedBatch
+    rt,
+    principal: Principal,
+    shelter_id: uuid.UUID,
+    batch: schemas.BedBatch,
+    retry: IdempotentRequest | None = None,
 ) -> schemas.BedsAdded:
     """New beds in a room; in an open shelter, waiting requests may get holds at once."""
 
-    async def work(conn) -> tuple[list[uuid.UUID], int]:
+    async def work(conn) -> schemas.BedsAdded:
+        if (first := await idempotency.replayed(conn, retry, schemas.BedsAdded, rt.cipher)) is not None:
+            return first
         shelter = await locked_shelter(conn, principal, shelter_id)
         ids = await _add_beds_tx(conn, shelter_id, batch)
         total = await store.count_beds(conn, shelter_id)
         if shelter["status"] == "open":
             await promote_tx(conn, rt.config, causation=None)
-        return ids, total
+        added = schemas.BedsAdded(shelter_id=shelter_id, room=batch.room, bed_ids=ids, beds_total=total)
+        await idempotency.remember(conn, retry, added, rt.cipher)
+        return added
 
-    ids, total = await retry_transaction(rt.pool, work)
-    log.info("shelter.beds_added", shelter_id=str(shelter_id), count=len(ids))
-    return schemas.BedsAdded(shelter_id=shelter_id, room=batch.room, bed_ids=ids, beds_total=total)
+    added = await retry_transaction(rt.pool, work)
+    log.info("shelter.beds_added", shelter_id=str(shelter_id), count=len(added.bed_ids))
+    return added
 
 
 async def list_beds(rt, principal: Principal, shelter_id: uuid.UUID) -> list[schemas.Bed]:

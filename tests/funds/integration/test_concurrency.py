@@ -19,7 +19,7 @@ from services.funds.committee.schemas import VoteCreate
 from services.funds.disbursements import service as disbursements
 from services.funds.disbursements.schemas import DisbursementCreate
 from services.funds.funds import service as funds
-from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut
+from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut, ReversalCreate
 from shared.errors import Conflict, Invalid
 from tests.funds.helpers import ADMIN, known_case, make_application, make_fund, principal, vote
 from tests.support import service_client
@@ -74,7 +74,7 @@ async def check_ledger_consistency(rt, fund_id: uuid.UUID) -> None:
                WHERE a.fund_id = $1 GROUP BY a.id""",
             fund_id,
         )
-    deposits, paid = sums.get("deposit", 0), sums.get("disbursement", 0)
+    deposits, paid = sums.get("deposit", 0) - sums.get("deposit_reversal", 0), sums.get("disbursement", 0)
     committed = sums.get("commitment", 0) - sums.get("release", 0) - paid
     assert fund.balance == deposits - paid >= 0
     assert fund.committed == committed >= 0
@@ -224,3 +224,51 @@ async def test_same_key_through_http_at_once(make_settings):
         assert r.status_code == 409 and "more than was approved" in r.json()["detail"]
         f = (await client.get(f"/funds/{fund['id']}", headers=ADMIN)).json()
         assert (f["balance"], f["committed"], f["available"]) == (440_000, 40_000, 400_000)
+
+
+async def test_reversals_racing_approvals_never_overspend(rt):
+    """Issue 14: a deposit reversed while approvals commit the same money: the fund never
+    commits more than it keeps, and a deposit is reversed once."""
+    fund_id = await fund_with_money(rt, 6_000)
+    extra = await funds.deposit(rt, ADMIN_P, fund_id, DepositCreate(amount=5_000, currency="GTQ"))
+    apps = [await open_app(rt, fund_id, 1_000) for _ in range(10)]
+    reason = ReversalCreate(reason_code="wrong_fund")
+    work = [committee.vote(rt, M1, a, VoteCreate(decision="approve")) for a in apps]
+    work += [funds.reverse_deposit(rt, ADMIN_P, fund_id, extra.id, reason) for _ in range(3)]
+    results = await outcomes(work)
+    assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception)), results
+    reversals = [r for r in results[10:] if not isinstance(r, Exception)]
+    approvals = [r for r in results[:10] if not isinstance(r, Exception)]
+    assert len(reversals) <= 1
+    assert len(approvals) == (6 if reversals else 10)
+    await check_ledger_consistency(rt, fund_id)
+
+
+async def test_the_ledger_refuses_a_wrong_reversal_whatever_the_code_does(rt):
+    """Inserted directly: a reversal of a non-deposit, of part of a deposit, a second one,
+    or one that would leave committed money uncovered is refused by the database."""
+    fund_id = await fund_with_money(rt, 3_000)
+    app = await open_app(rt, fund_id, 2_000)
+    await committee.vote(rt, M1, app, VoteCreate(decision="approve"))
+    sql = """INSERT INTO ledger_entries (fund_id, kind, amount, reverses_id, reason_code, recorded_by)
+             VALUES ($1, 'deposit_reversal', $2, $3, 'other', 'test')"""
+    async with rt.pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT id, kind, amount FROM ledger_entries WHERE fund_id = $1 ORDER BY id", fund_id
+        )
+        deposit, commitment = rows[0], rows[1]
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute(sql, fund_id, commitment["amount"], commitment["id"])
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute(sql, fund_id, 100, deposit["id"])
+        with pytest.raises(asyncpg.CheckViolationError):  # 2,000 committed: 3,000 cannot go
+            await conn.execute(sql, fund_id, deposit["amount"], deposit["id"])
+        more = await conn.fetchrow(
+            "INSERT INTO ledger_entries (fund_id, kind, amount, recorded_by) VALUES ($1, 'deposit', 500, 't') "
+            "RETURNING id",
+            fund_id,
+        )
+        await conn.execute(sql, fund_id, 500, more["id"])
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await conn.execute(sql, fund_id, 500, more["id"])
+    await check_ledger_consistency(rt, fund_id)

@@ -140,8 +140,14 @@ async def test_no_fund_can_cover_it_opens_without_a_fund(make_settings, clean_st
         await publish(js, assessment(case_id=case_id, country="HN", measures=["legal_grant"]))
         app = await eventually(lambda: _items(client, case_id))
         assert app["fund_id"] is None and app["requested"] == 30_000 and app["currency"] == "USD"
+        # Why no fund took it, with the numbers (issue 14), in the view and in the refusal.
+        why = {"reason": "not_enough_available", "available": 1_000, "needed": 30_000, "currency": "USD"}
+        assert app["match"] == why
         r = await vote(client, app["id"], "m1")
-        assert r.status_code == 409 and "no fund" in r.json()["detail"]
+        assert r.status_code == 409 and r.json()["code"] == "fund.not_enough_available"
+        assert {k: r.json()[k] for k in ("available", "needed", "currency")} == {
+            k: why[k] for k in ("available", "needed", "currency")
+        }
         assert app["track"] == "emergency"
         await client.post(
             f"/funds/{fund['id']}/deposits", json={"amount": 100_000, "currency": "USD"}, headers=ADMIN
@@ -295,14 +301,15 @@ async def test_a_closed_case_closes_its_undecided_applications(make_settings, cl
     async with service_client("funds", settings) as client:
         fund = await make_fund(client)
         case_id = uuid.uuid4()
-        first = assessment(case_id=case_id, level="medium", measures=["legal_grant"])
-        second = assessment(case_id=case_id, level="medium", measures=["relocation_grant"])
+        first = assessment(case_id=case_id, level="medium", measures=["relocation_grant"])
         await publish(js, first)
-        await publish(js, second)
-        apps = await eventually(lambda: _two(client, case_id))
-        decided = next(a for a in apps if a["lines"][0]["purpose"] == "relocation")
+        decided = await eventually(lambda: _items(client, case_id))
         await vote(client, decided["id"], "m1")
         await vote(client, decided["id"], "m2")
+        # A new need after the decision: a follow-up, left undecided.
+        second = assessment(case_id=case_id, level="medium", measures=["legal_grant"])
+        await publish(js, second)
+        await eventually(lambda: _two(client, case_id))
         closed = new_event(CaseClosed(reason="risk_ceased"), producer="risk", case_id=case_id)
         await publish(js, closed)
 
@@ -314,6 +321,173 @@ async def test_a_closed_case_closes_its_undecided_applications(make_settings, cl
         await eventually(statuses)
         f = (await client.get(f"/funds/{fund['id']}", headers=ADMIN)).json()
         assert f["committed"] == decided["requested"]
+
+
+async def _app_events(js, case_id, type_):
+    return [e for e in await funds_events(js, type_) if e.case_id == case_id]
+
+
+async def test_a_reassessment_updates_the_pending_application_then_follows_up(make_settings, clean_streams):
+    """One application per need (issue 14), through the real consumer: a re-assessment
+    updates the undecided application (a revision naming the assessment, ApplicationUpdated
+    caused by its event); after the decision, only new purposes open a linked follow-up."""
+    js = clean_streams
+    settings = await make_settings("funds")
+    async with service_client("funds", settings) as client:
+        await make_fund(client, quorum=2)
+        case_id = uuid.uuid4()
+        first = assessment(case_id=case_id, level="medium", measures=["legal_grant"])
+        await publish(js, first)
+        app = await eventually(lambda: _items(client, case_id))
+        assert app["track"] == "ordinary" and app["requested"] == 30_000 and app["revision"] == 0
+        second = assessment(case_id=case_id, level="extreme", measures=["legal_grant", "relocation_grant"])
+        await publish(js, second)
+
+        async def revised():
+            items = await _items_list(client, case_id)
+            return items if items and items[0]["revision"] == 1 else None
+
+        (updated,) = await eventually(revised)
+        assert updated["id"] == app["id"] and updated["track"] == "emergency"
+        assert {(line["purpose"], line["amount"]) for line in updated["lines"]} == {
+            ("legal", 30_000),
+            ("relocation", 120_000),
+        }
+        assert updated["requested"] == 150_000 and updated["due_at"] <= app["due_at"]
+        (rev,) = updated["revisions"]
+        assert rev["cause"] == "assessment" and rev["assessment_id"] == str(second.data.assessment_id)
+        assert rev["revised_by"] == f"event:{second.id}"
+        assert rev["previous"]["requested"] == 30_000 and rev["previous"]["track"] == "ordinary"
+        assert rev["current"]["requested"] == 150_000 and rev["current"]["track"] == "emergency"
+        (ev,) = await eventually(lambda: _app_events(js, case_id, "amparo.funds.application.updated"))
+        assert ev.causation_id == second.id and ev.data.cause == "assessment"
+        assert ev.data.application_id == uuid.UUID(app["id"]) and ev.data.requested.amount == 150_000
+        # The same assessment again (a replay) changes nothing.
+        await publish(
+            js, assessment(case_id=case_id, measures=["self_care"], assessment_id=second.data.assessment_id)
+        )
+        # Decided: a new assessment opens a follow-up for the new purpose only.
+        assert (await vote(client, app["id"], "m1")).json()["outcome"] == "approved"
+        third = assessment(
+            case_id=case_id, level="high", measures=["relocation_grant", "medical_psychological_grant"]
+        )
+        await publish(js, third)
+        follow = await eventually(lambda: _follow_up(client, case_id))
+        assert follow["follows_id"] == app["id"] and follow["assessment_id"] == str(third.data.assessment_id)
+        assert [(line["purpose"], line["amount"]) for line in follow["lines"]] == [
+            ("medical_psychological", 40_000)
+        ]
+        (fev,) = await eventually(
+            lambda: _app_events(js, case_id, "amparo.funds.application.follow_up_opened")
+        )
+        assert fev.causation_id == third.id and fev.data.follows_id == uuid.UUID(app["id"])
+        # Nothing new (everything recommended was covered): nothing opens; the case still has two.
+        fourth = assessment(case_id=case_id, level="high", measures=["relocation_grant", "legal_grant"])
+        await publish(js, fourth)
+        fifth = assessment(case_id=case_id, level="high", measures=["self_care"])
+        await publish(js, fifth)  # the follow-up is undecided: it is updated, no third one
+        await eventually(lambda: _revised_follow_up(client, case_id))
+        items = await _items_list(client, case_id)
+        assert len(items) == 2
+        assert (await client.get(f"/applications/{app['id']}", headers=ADMIN)).json()["revision"] == 1
+
+
+async def _follow_up(client, case_id):
+    items = [a for a in await _items_list(client, case_id) if a["follows_id"]]
+    return items[0] if items else None
+
+
+async def _revised_follow_up(client, case_id):
+    follow = await _follow_up(client, case_id)
+    return follow if follow and follow["revision"] == 1 else None
+
+
+async def test_an_application_waits_for_a_policy_then_is_priced(make_settings, clean_streams):
+    """The issue's story: a fund with money and a committee but no policy. The automatic
+    application says why it has no fund, a vote is a clear 409; once the policy is set it
+    is matched and priced; an approval above the request is a 422; a fund administrator
+    re-prices it with a reason."""
+    js = clean_streams
+    settings = await make_settings("funds")
+    async with service_client("funds", settings) as client:
+        r = await client.post(
+            "/funds", json={"name": "Fondo", "currency": "USD", "countries": ["GT"]}, headers=ADMIN
+        )
+        fund = r.json()
+        assert fund["receives_applications"] is False
+        await client.post(
+            f"/funds/{fund['id']}/deposits", json={"amount": 500_000, "currency": "USD"}, headers=ADMIN
+        )
+        for sub in ("m1", "m2", "m3"):
+            await client.post(f"/funds/{fund['id']}/members", json={"sub": sub}, headers=ADMIN)
+        case_id = uuid.uuid4()
+        await publish(
+            js, assessment(case_id=case_id, level="medium", measures=["relocation_grant", "legal_grant"])
+        )
+        app = await eventually(lambda: _items(client, case_id))
+        assert app["fund_id"] is None and app["requested"] == 0
+        assert app["match"] == {
+            "reason": "no_fund_with_policy",
+            "available": None,
+            "needed": None,
+            "currency": None,
+        }
+        r = await vote(client, app["id"], "m1", amount=150_000)
+        assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["code"] == "fund.needs_policy" and "policy" in r.json()["detail"]
+        r = await client.post(
+            f"/applications/{app['id']}/pricing",
+            json={"lines": [{"purpose": "legal", "amount": 10_000}], "reason_code": "quote_received"},
+            headers=ADMIN,
+        )
+        assert r.status_code == 409 and r.json()["code"] == "fund.needs_policy"
+        policy = {
+            "ceiling": 300_000,
+            "emergency_limit": 100_000,
+            "quorum": 2,
+            "suggested": [
+                {"purpose": "relocation", "amount": 120_000},
+                {"purpose": "legal", "amount": 30_000},
+            ],
+        }
+        r = await client.put(f"/funds/{fund['id']}/policy", json=policy, headers=ADMIN)
+        assert r.status_code == 200 and r.json()["receives_applications"] is True
+        # Priced in the policy's transaction: visible at once.
+        priced = (await client.get(f"/applications/{app['id']}", headers=ADMIN)).json()
+        assert priced["fund_id"] == fund["id"] and priced["match"] is None and priced["requested"] == 150_000
+        assert {(line["purpose"], line["amount"]) for line in priced["lines"]} == {
+            ("relocation", 120_000),
+            ("legal", 30_000),
+        }
+        (rev,) = priced["revisions"]
+        assert (
+            rev["cause"] == "policy" and rev["revised_by"] == "admin-1" and rev["previous"]["requested"] == 0
+        )
+        r = await vote(client, app["id"], "m1", amount=160_000)
+        assert r.status_code == 422 and r.json()["code"] == "committee.above_requested"
+        assert (await vote(client, app["id"], "m1", amount=100_000)).json()["outcome"] == "recorded"
+        # Re-priced by a fund administrator (not below the 100,000 already approved).
+        low = {"lines": [{"purpose": "legal", "amount": 50_000}], "reason_code": "quote_received"}
+        r = await client.post(f"/applications/{app['id']}/pricing", json=low, headers=ADMIN)
+        assert r.status_code == 409 and r.json()["code"] == "pricing.below_approvals"
+        body = {
+            "lines": [{"purpose": "relocation", "amount": 100_000}, {"purpose": "legal", "amount": 20_000}],
+            "reason_code": "quote_received",
+        }
+        r = await client.post(f"/applications/{app['id']}/pricing", json=body, headers=ADMIN)
+        assert r.status_code == 200, r.text
+        assert r.json()["requested"] == 120_000 and r.json()["revision"] == 2
+        assert r.json()["revisions"][-1]["reason_code"] == "quote_received"
+        assert (await vote(client, app["id"], "m2", amount=110_000)).json()["outcome"] == "approved"
+        r = await client.post(f"/applications/{app['id']}/pricing", json=body, headers=ADMIN)
+        assert r.status_code == 409 and r.json()["code"] == "application.decided"
+
+        async def both_updates():
+            evs = await _app_events(js, case_id, "amparo.funds.application.updated")
+            return evs if len(evs) == 2 else None
+
+        updates = await eventually(both_updates)
+        assert [e.data.cause for e in updates] == ["policy", "pricing"]
 
 
 async def _two(client, case_id):

@@ -1,5 +1,5 @@
 """The ledger against a small model (hypothesis stateful): deposits, approvals,
-tranches (with retries of the same key) and closes in any order keep
+tranches (with retries of the same key), closes and deposit reversals in any order keep
 balance = deposits - disbursements, available = balance - open commitments,
 and nothing is ever negative; refusals happen exactly when the model says so."""
 
@@ -27,7 +27,7 @@ from services.funds.disbursements import service as disbursements
 from services.funds.disbursements.schemas import DisbursementCreate
 from services.funds.domain.payee import masked
 from services.funds.funds import service as funds
-from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut
+from services.funds.funds.schemas import DepositCreate, FundCreate, MemberAdd, PolicyPut, ReversalCreate
 from shared import db
 from shared.config import with_database
 from shared.errors import Conflict
@@ -45,6 +45,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.deposits = 0
+        # Deposit entry id -> amount, and those already reversed (issue 14).
+        self.deposit_entries: dict[int, int] = {}
+        self.reversed: set[int] = set()
         self.apps: dict[uuid.UUID, dict] = {}
         self.last_tranche: tuple | None = None
         self.fund_id = self.run(self._new_fund())
@@ -80,8 +83,37 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 50_000))
     def deposit(self, amount: int) -> None:
-        self.run(funds.deposit(self.rt, ADMIN, self.fund_id, DepositCreate(amount=amount, currency="HNL")))
+        made = self.run(
+            funds.deposit(self.rt, ADMIN, self.fund_id, DepositCreate(amount=amount, currency="HNL"))
+        )
         self.deposits += amount
+        self.deposit_entries[made.id] = amount
+
+    @precondition(lambda self: self.deposit_entries)
+    @rule(data=st.data())
+    def reverse(self, data) -> None:
+        """A reversal is refused when already made or when the money is committed or paid
+        (available would go below 0), exactly as the model says."""
+        entry = data.draw(st.sampled_from(sorted(self.deposit_entries)))
+        amount = self.deposit_entries[entry]
+        allowed = entry not in self.reversed and amount <= self.available
+        try:
+            view = self.run(
+                funds.reverse_deposit(
+                    self.rt, ADMIN, self.fund_id, entry, ReversalCreate(reason_code="other")
+                )
+            )
+        except Conflict as refused:
+            assert not allowed
+            assert refused.code == (
+                "fund.deposit_already_reversed"
+                if entry in self.reversed
+                else "fund.reversal_exceeds_available"
+            )
+            return
+        assert allowed and view.amount == amount
+        self.reversed.add(entry)
+        self.deposits -= amount
 
     @rule(amount=st.integers(1, 60_000))
     def approve(self, amount: int) -> None:

@@ -13,7 +13,9 @@ import pytest
 
 from shared.events import (
     ApplicationApproved,
+    ApplicationFollowUpOpened,
     ApplicationOpened,
+    ApplicationUpdated,
     DisbursementMade,
     GrantLine,
     Money,
@@ -24,6 +26,7 @@ from shared.events import (
     PlacementHeld,
     PlacementRequested,
     ShelterCompromised,
+    decode_event,
     encode_event,
     new_event,
 )
@@ -319,3 +322,53 @@ async def test_a_reassessment_comes_after_the_assessment_it_supersedes(client, s
         "amparo.risk.assessment.recorded",
     ]
     assert steps[3]["occurred_at"] > steps[4]["occurred_at"] and first["id"] != second["id"]
+
+
+async def test_the_timeline_links_an_updated_application_and_its_follow_up(client, clean_streams, settings):
+    """Issue 14: funds updates the pending application on a re-assessment and later opens a
+    follow-up; both name the assessment event as their cause, and the timeline shows them
+    after it (even stamped before it), with the link to the followed application."""
+    js = clean_streams
+    case, _ = await open_assessed_case(client)
+    second = await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(), headers=ANALYST)
+    assert second.status_code == 201, second.text
+    conn = await asyncpg.connect(settings.dsn("risk"))
+    try:
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE subject = 'amparo.risk.assessment.recorded' ORDER BY created_at"
+        )
+    finally:
+        await conn.close()
+    cause = [e for e in (decode_event(bytes(r["payload"])) for r in rows) if str(e.case_id) == case["id"]][-1]
+    cid, app_id = uuid.UUID(case["id"]), uuid.uuid4()
+    lines = [GrantLine("relocation", Money(120_000, "USD"))]
+    updated = new_event(
+        ApplicationUpdated(
+            application_id=app_id, revision=1, cause="assessment", fund_id=None, track="emergency",
+            lines=lines, requested=Money(120_000, "USD"), assessment_id=cause.data.assessment_id,
+        ),
+        producer="funds",
+        case_id=cid,
+        causation=cause,
+    )  # fmt: skip
+    follow = new_event(
+        ApplicationFollowUpOpened(
+            application_id=uuid.uuid4(), follows_id=app_id, assessment_id=cause.data.assessment_id,
+            fund_id=None, track="emergency", country="GT", lines=lines, requested=Money(120_000, "USD"),
+        ),
+        producer="funds",
+        case_id=cid,
+        causation=cause,
+    )  # fmt: skip
+    early = cause.occurred_at - timedelta(seconds=5)
+    await send(js, msgspec.structs.replace(updated, occurred_at=early))
+    await send(js, follow)
+    body = await timeline_with(client, case["id"], 7)
+    steps = body["steps"]
+    assert [s["type"] for s in steps[4:]] == [
+        "amparo.risk.assessment.recorded",
+        ApplicationUpdated.TYPE,
+        ApplicationFollowUpOpened.TYPE,
+    ]
+    assert steps[5]["summary"] == "grant application updated (by the new assessment): emergency, 1200.00 USD"
+    assert steps[6]["summary"].endswith(f"follows {app_id}")

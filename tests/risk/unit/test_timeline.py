@@ -155,3 +155,35 @@ def test_summaries_say_what_happened():
     assert summary_for(held) == "3 beds held in shelter CASA-3 until 2026-05-01 12:00 UTC"
     # A type this build does not know yet still says what happened, in its own words.
     assert summary_for(msgspec.structs.replace(held, type="amparo.shelters.bed.painted")) == "bed painted"
+
+
+def test_the_timeline_shows_an_updated_application_and_a_follow_up_with_its_link():
+    from shared.events import ApplicationFollowUpOpened, ApplicationUpdated, GrantLine, Money
+
+    app_id, case_id = uuid.uuid4(), uuid.uuid4()
+    lines = [GrantLine(purpose="relocation", amount=Money(120_000, "USD"))]
+    updated = ApplicationUpdated(
+        application_id=app_id,
+        revision=1,
+        cause="assessment",
+        fund_id=None,
+        track="emergency",
+        lines=lines,
+        requested=Money(120_000, "USD"),
+    )
+    assert summary_for(new_event(updated, producer="funds", case_id=case_id)) == (
+        "grant application updated (by the new assessment): emergency, 1200.00 USD"
+    )
+    follow = ApplicationFollowUpOpened(
+        application_id=uuid.uuid4(),
+        follows_id=app_id,
+        assessment_id=uuid.uuid4(),
+        fund_id=None,
+        track="ordinary",
+        country="GT",
+        lines=lines,
+        requested=Money(120_000, "USD"),
+    )
+    assert summary_for(new_event(follow, producer="funds", case_id=case_id)) == (
+        f"follow-up ordinary grant application opened for 1200.00 USD, follows {app_id}"
+    )

@@ -1,0 +1,1 @@
+"""Funds' part of the retention of personal data (issue 14)."""

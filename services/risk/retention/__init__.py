@@ -1,0 +1,1 @@
+"""Retention of personal data: blocking, erasure, the admin read of blocked data (issue 14)."""
