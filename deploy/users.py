@@ -75,8 +75,11 @@ async def demo_accounts(server_url: str) -> list[tuple[str, str | None]]:
 
 
 def cmd_users(args: argparse.Namespace, home: Path) -> int:
+    from services.console import audit
     from services.console.accounts import service, store
     from shared.errors import DomainError
+
+    actor = "operator:" + (os.environ.get("USER") or "cli")
 
     async def work(pool):
         if args.action == "list":
@@ -86,17 +89,31 @@ def cmd_users(args: argparse.Namespace, home: Path) -> int:
                     print(f"{a.email}\t{','.join(a.roles)}\t{','.join(a.countries)}\t{a.language}\t{state}")
             return 0
         if args.action == "add":
-            _account, password = await service.create_account(
+            account, password = await service.create_account(
                 pool, email=args.email, name=args.name or args.email, roles=args.role or [],
                 countries=args.country or [], language=args.language,
             )  # fmt: skip
+            detail = f"roles={','.join(account.roles)} countries={','.join(account.countries)}"
+            await audit.record(
+                pool, actor=actor, action="account.created", target=account.email, detail=detail
+            )
             print(f"created {args.email}; one-time password (shown once): {password}")
+            return 0
+        if args.action == "access":
+            account = await service.set_access(pool, args.email, args.role or [], args.country or [])
+            detail = f"roles={','.join(args.role or [])} countries={','.join(args.country or []).upper()}"
+            await audit.record(
+                pool, actor=actor, action="account.access_set", target=account.email, detail=detail
+            )
+            print(f"{args.email}: roles and countries set")
             return 0
         if args.action == "disable":
             await service.set_disabled(pool, args.email, True)
+            await audit.record(pool, actor=actor, action="account.disabled", target=args.email)
             print(f"disabled {args.email}; their sessions are over")
             return 0
         await service.reset_second_factor(pool, args.email)
+        await audit.record(pool, actor=actor, action="account.second_factor_reset", target=args.email)
         print(f"second factor of {args.email} reset; they enrol again at next sign-in")
         return 0
 
@@ -107,7 +124,10 @@ def cmd_users(args: argparse.Namespace, home: Path) -> int:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("users", help="console accounts: add, list, disable, reset-2fa")
+    p = sub.add_parser(
+        "users",
+        help="console accounts: add, access, list, disable, reset-2fa (each written to the audit log)",
+    )
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="create an account; prints a one-time password")
     add.add_argument("email")
@@ -115,6 +135,10 @@ def add_parser(sub) -> None:
     add.add_argument("--role", action="append", help="repeatable")
     add.add_argument("--country", action="append", help="ISO code, repeatable")
     add.add_argument("--language", choices=["es", "en"], default="es")
+    access = actions.add_parser("access", help="set an account's roles and countries (replaces them)")
+    access.add_argument("email")
+    access.add_argument("--role", action="append", help="repeatable")
+    access.add_argument("--country", action="append", help="ISO code, repeatable")
     actions.add_parser("list", help="every account")
     for name, text in (
         ("disable", "disable an account and end its sessions"),

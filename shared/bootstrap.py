@@ -18,6 +18,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.routes import HTTPRoute
 
+from shared.admin import ROUTES as ADMIN_ROUTES
 from shared.auth import JWTAuthMiddleware
 from shared.config import Settings, load_config, load_settings
 from shared.http import (
@@ -55,8 +56,10 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
         # /metrics needs no token: it carries no personal data (docs/operations.md).
         public = [*PUBLIC_PATHS, f"^{METRICS_PATH}$"]
         middleware.append(DefineMiddleware(JWTAuthMiddleware, exclude=public))
+    # The operators' routes (status, dead letters) on every service that has events.
+    admin = ADMIN_ROUTES if spec.bearer_auth and spec.uses_broker else []
     app = Litestar(
-        route_handlers=[*OPERATIONS_ROUTES, metrics, *spec.routes],
+        route_handlers=[*OPERATIONS_ROUTES, metrics, *admin, *spec.routes],
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=before_request,

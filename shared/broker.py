@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import nats
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
-from nats.js.errors import NotFoundError, ServerError
+from nats.js.errors import BadRequestError, NotFoundError, ServerError
 
 from shared.logging import get_logger
 
@@ -59,15 +59,18 @@ def service_permissions(service: str) -> dict[str, dict[str, list[str]]]:
     publish = [f"amparo.{service}.>"]
     for stream in streams_of(service):
         publish += [f"$JS.API.STREAM.{verb}.{stream}" for verb in ("INFO", "CREATE", "UPDATE")]
-    # /metrics (shared/metrics.py): how many dead letters, and the time of the oldest message
-    # a consumer has not acknowledged (a message it may read through its consumer anyway).
-    publish.append("$JS.API.STREAM.INFO.DEADLETTER")
+    # /metrics (shared/metrics.py) counts the dead letters; the admin routes (shared.admin)
+    # read them and delete one once replayed or discarded. Stream-wide (NATS cannot limit a
+    # get by subject); the routes show and act only on this service's own consumers'
+    # letters, and letters carry no personal data.
+    publish += [f"$JS.API.STREAM.{verb}.DEADLETTER" for verb in ("INFO", "MSG.GET", "MSG.DELETE")]
     for stream in STREAMS:
         if stream == "DEADLETTER":
             continue
         durable = consumer_name(service, stream)
         publish += [
             f"deadletter.{stream}.{durable}",
+            f"deadletter.discarded.{stream}.{durable}",
             # nats-py creates a durable through DURABLE.CREATE (CREATE when a name is set).
             f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
             f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
@@ -103,6 +106,7 @@ async def connect(
     password: str | None = None,
     user_credentials: str | None = None,
     tls=None,
+    on_reconnect: Callable[[], None] | None = None,
 ) -> nats.NATS:
     """Reconnect forever. A connection that closes for good ends the process (#735) when
     ``exit_on_close()`` says so (it says no while the service itself is shutting down).
@@ -118,6 +122,8 @@ async def connect(
 
     async def reconnected() -> None:
         log.info("nats.reconnected")
+        if on_reconnect is not None:
+            on_reconnect()
 
     async def error(exc: Exception) -> None:
         log.warning("nats.error", error=type(exc).__name__)
@@ -144,26 +150,53 @@ async def connect(
     )
 
 
+def _stream_config(name: str, replicas: int) -> StreamConfig:
+    return StreamConfig(
+        name=name,
+        subjects=STREAMS[name],
+        storage=StorageType.FILE,
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        duplicate_window=DUPLICATE_WINDOW_SECONDS,
+        num_replicas=replicas,
+    )
+
+
 async def ensure_streams(js, *, replicas: int = 1, only: list[str] | None = None) -> None:
     """Create or update the streams (``only`` these); safe to call from every replica at start."""
-    for name, subjects in STREAMS.items():
+    for name in STREAMS:
         if only is not None and name not in only:
             continue
-        config = StreamConfig(
-            name=name,
-            subjects=subjects,
-            storage=StorageType.FILE,
-            retention=RetentionPolicy.LIMITS,
-            discard=DiscardPolicy.OLD,
-            duplicate_window=DUPLICATE_WINDOW_SECONDS,
-            num_replicas=replicas,
-        )
+        config = _stream_config(name, replicas)
         try:
             await js.stream_info(name)
         except NotFoundError:
             await js.add_stream(config)
         else:
             await js.update_stream(config)
+
+
+async def restore_streams(js, *, replicas: int = 1, only: list[str] | None = None) -> list[str]:
+    """Create the streams (``only`` these) that are missing, say an operator deleted one
+    by mistake; returns their names. Cheap enough for a timer: one info request each.
+    What the lost stream held comes back only by replay (``amparo replay``); events
+    published from now on flow again, the outbox's backlog first."""
+    created = []
+    for name in STREAMS:
+        if only is not None and name not in only:
+            continue
+        try:
+            await js.stream_info(name)
+            continue
+        except NotFoundError:
+            pass
+        try:
+            await js.add_stream(_stream_config(name, replicas))
+        except BadRequestError:  # another replica created it first
+            continue
+        log.warning("broker.stream_recreated", stream=name)
+        created.append(name)
+    return created
 
 
 async def reset_streams(js, *, timeout: float = 10.0) -> None:

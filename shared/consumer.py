@@ -24,6 +24,7 @@ operator's deleted stream must not block a case for ever), with a warning.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,9 +34,9 @@ from typing import Any
 import asyncpg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import ServiceUnavailableError
+from nats.js.errors import NotFoundError
 
-from shared import case_order
+from shared import case_order, db, deadletters
 from shared.events import Envelope, Payload, decode_event
 from shared.logging import bound_contextvars, get_logger
 
@@ -55,19 +56,8 @@ Handlers = Mapping[type[Payload], Handler]
 
 # Failures of the infrastructure, not of the event: retried with back-off for as long as
 # they last, never counted toward max_deliver (a database failover must not send every
-# event in flight to the dead letters).
-_TRANSIENT = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-)
+# event in flight to the dead letters). One list with the HTTP side: ``shared.db.AWAY``.
+_TRANSIENT = db.AWAY
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -90,6 +80,9 @@ class _Item:
 
 
 class Consumer:
+    # How often the loop checks that its durable still exists (and re-creates it).
+    CHECK_SECONDS = 5.0
+
     def __init__(
         self,
         *,
@@ -130,6 +123,10 @@ class Consumer:
         # Fault-injection point for tests: runs after the commit, before the acks.
         self._after_commit = after_commit
         self._sub = None
+        self._next_check = time.monotonic() + self.CHECK_SECONDS
+        self._rebind = False
+        # The durable or its stream is gone and could not be made again yet (/ready says so).
+        self.missing = False
         self.last_fetch_ok = time.monotonic()
         self.processed = 0
         self.dead_lettered = 0
@@ -138,7 +135,14 @@ class Consumer:
     async def setup(self) -> None:
         # Created explicitly: pull_subscribe ignores durable_name and config updates (#506, #603).
         await self._js.add_consumer(self.stream, self._consumer_config())
-        self._sub = await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream)
+        old, self._sub = (
+            self._sub,
+            await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream),
+        )
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await old.unsubscribe()
+        self.missing = False
 
     def _consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -153,32 +157,67 @@ class Consumer:
             max_ack_pending=1000,
         )
 
-    async def _recreate(self) -> None:
-        """The durable is gone (an operator deleted and re-created its stream, before
-        `amparo replay`): create it again; the bound subscription goes on with it."""
+    def check_soon(self, *, rebind: bool = False) -> None:
+        """Look at the durable at the next turn of the loop (the connection came back:
+        a pull subscription has been seen to stall after a server restart, #504)."""
+        self._next_check = 0.0
+        self._rebind = self._rebind or rebind
+
+    async def ensure(self) -> None:
+        """The durable exists (else it is made again: its stream was deleted and created
+        anew, or an operator deleted it); binds again when asked to."""
         try:
-            await self._js.add_consumer(self.stream, self._consumer_config())
-            log.warning("consumer.recreated", consumer=self.durable)
-        except Exception as exc:  # the stream is not back yet: try again at the next error
-            log.warning("consumer.not_recreated", consumer=self.durable, error=type(exc).__name__)
+            await self._js.consumer_info(self.stream, self.durable)
+        except NotFoundError:  # the consumer, or its whole stream, is gone
+            try:
+                await self.setup()
+            except NotFoundError:  # the stream is still missing: its producer re-creates it
+                if not self.missing:
+                    log.error("consumer.stream_missing", consumer=self.durable, stream=self.stream)
+                self.missing = True
+                return
+            log.warning("consumer.recreated", consumer=self.durable, stream=self.stream)
+            self._rebind = False
+            return
+        self.missing = False
+        if self._rebind:
+            await self.setup()  # a failure leaves the flag: the next check tries again
+            self._rebind = False
+            log.info("consumer.rebound", consumer=self.durable)
+
+    async def _check_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + self.CHECK_SECONDS
+        try:
+            await self.ensure()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # NATS is away: the next check tries again
+            log.warning("consumer.check_failed", consumer=self.durable, error=type(exc).__name__)
 
     async def run(self) -> None:
         if self._sub is None:
-            await self.setup()
+            self.check_soon(rebind=True)
         while True:
             raise_if_cancelling()
+            await self._check_if_due()
+            if self._sub is None:  # not bound yet: its stream is missing, or NATS is away
+                await asyncio.sleep(min(1.0, self.CHECK_SECONDS))
+                continue
             try:
                 msgs = await self._sub.fetch(self._batch, timeout=self._fetch_timeout)
             except (NatsTimeoutError, TimeoutError):
-                self.last_fetch_ok = time.monotonic()
+                if not self.missing:
+                    self.last_fetch_ok = time.monotonic()
                 continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("consumer.fetch_error", consumer=self.durable, error=type(exc).__name__)
+                self.check_soon()  # "consumer not found", "stream not found": look now
                 await asyncio.sleep(1.0)
-                if isinstance(exc, ServiceUnavailableError):  # no such consumer (or no leader yet)
-                    await self._recreate()
                 continue
             self.last_fetch_ok = time.monotonic()
             try:
@@ -311,6 +350,26 @@ class Consumer:
         if handler is not None:
             await handler(EventContext(conn, self._config), event)
 
+    async def apply_dead_letter(self, data: bytes) -> bool:
+        """One of this consumer's dead letters, applied now (an operator's replay through the
+        service's admin route, ``shared.admin``): the same claim and handler in one
+        transaction as a delivery, so it is applied at most once. Its case's order was passed
+        over when it was dead-lettered. False when it had been applied already; a handler
+        that fails again raises, and nothing is kept."""
+        event = decode_event(data, unknown_ok=True)
+        with self._event_context(event):
+            async with self._pool.acquire() as conn, conn.transaction():
+                if not await self._claim(conn, [_Item(None, event, None)]):
+                    return False
+                await self._handle(conn, event)
+                await conn.execute(
+                    "DELETE FROM consumer_failures WHERE consumer = $1 AND event_id = $2",
+                    self.durable,
+                    event.id,
+                )
+        log.info("consumer.dead_letter_applied", consumer=self.durable)
+        return True
+
     async def _retry_or_dead_letter(self, item: _Item, exc: Exception) -> None:
         msg = item.msg
         if is_transient(exc):
@@ -341,17 +400,10 @@ class Consumer:
 
     async def _dead_letter(self, msg, exc: Exception, case_id: uuid.UUID | None, seq: int | None) -> None:
         meta = msg.metadata
-        headers = {
-            "Amparo-Original-Subject": msg.subject,
-            "Amparo-Stream": self.stream,
-            "Amparo-Stream-Seq": str(meta.sequence.stream),
-            "Amparo-Consumer": self.durable,
-            "Amparo-Deliveries": str(meta.num_delivered),
-            # The class only: exception messages may quote input.
-            "Amparo-Error": type(exc).__name__,
-            "Nats-Msg-Id": f"{self.durable}:{meta.sequence.stream}",
-        }
-        await self._js.publish(f"deadletter.{self.stream}.{self.durable}", msg.data, headers=headers)
+        headers = deadletters.letter_headers(msg, stream=self.stream, consumer=self.durable, error=exc)
+        await self._js.publish(
+            deadletters.letter_subject(self.stream, self.durable), msg.data, headers=headers
+        )
         if case_id is not None and seq is not None:
             await case_order.pass_over(self._pool, self.durable, case_id, seq)
         await msg.term()

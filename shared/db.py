@@ -50,15 +50,73 @@ async def _reset_connection(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10, command_timeout: float = 30.0):
-    return await asyncpg.create_pool(
+# PostgreSQL is away (restarting, crashed, out of connections, unreachable, slow beyond
+# a timeout) or a transaction lost every retry: the same work may well succeed in a
+# moment. The one list: requests answer these with 503 + Retry-After (shared/problems.py),
+# consumers and the relay retry them without counting (shared/consumer.py).
+AWAY: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, no socket file while the server restarts
+    TimeoutError,  # connect, pool acquire and command timeouts
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.InterfaceError,  # the connection was closed under the query
+    asyncpg.CannotConnectNowError,  # starting up, shutting down, in recovery
+    asyncpg.TooManyConnectionsError,
+    asyncpg.AdminShutdownError,  # 57P01: fast or immediate shutdown
+    asyncpg.CrashShutdownError,  # 57P02: another backend crashed, the server restarts
+    asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError,
+)
+
+
+def is_away(exc: BaseException) -> bool:
+    return isinstance(exc, AWAY)
+
+
+# How long a request waits for a connection (the pool is full, or every connection is
+# being re-established after a restart) and for a new connection to open: past these it
+# is a 503 the client can retry, never a hang.
+ACQUIRE_TIMEOUT_SECONDS = 5.0
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class Pool(asyncpg.Pool):
+    """asyncpg's pool with a bounded wait for a connection by default (asyncpg's
+    default is to wait for ever); ``pool.fetchval`` and friends go through it too."""
+
+    acquire_timeout: float = ACQUIRE_TIMEOUT_SECONDS
+
+    def acquire(self, *, timeout: float | None = None):
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    command_timeout: float = 30.0,
+    acquire_timeout: float = ACQUIRE_TIMEOUT_SECONDS,
+) -> Pool:
+    """A pool that survives PostgreSQL restarts by itself: a connection broken by the
+    restart is closed on its first error and replaced by a new one at the next acquire."""
+    pool = Pool(
         dsn,
+        init_size=None,
         min_size=min_size,
         max_size=max_size,
-        command_timeout=command_timeout,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
         init=_init_connection,
         reset=_reset_connection,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        command_timeout=command_timeout,
+        timeout=CONNECT_TIMEOUT_SECONDS,
     )
+    pool.acquire_timeout = acquire_timeout
+    await pool
+    return pool
 
 
 async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:

@@ -95,6 +95,7 @@ class OutboxRelay:
         # Fault-injection point for tests: runs after the acks, before rows are marked.
         self._after_publish = after_publish
         self._wake = asyncio.Event()
+        self._listen_failed = False
         self.published = 0
 
     async def relay_once(self) -> int:
@@ -151,12 +152,13 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relay until cancelled: woken by NOTIFY, polling as a fallback."""
-        listener = await self._listen()
+        listener: asyncpg.Connection | None = None
         last_purge = 0.0
         loop = asyncio.get_running_loop()
         try:
             while True:
                 raise_if_cancelling()
+                listener = await self._keep_listening(listener)
                 self._wake.clear()
                 try:
                     count = await self.relay_once()
@@ -177,16 +179,36 @@ class OutboxRelay:
         finally:
             if listener is not None:
                 with contextlib.suppress(Exception):
-                    await listener.close()
+                    await listener.close(timeout=2)
 
-    async def _listen(self) -> asyncpg.Connection | None:
-        # LISTEN needs its own connection: a pooled one loses listeners on release.
-        if not self._listen_dsn:
+    async def _keep_listening(self, listener: asyncpg.Connection | None) -> asyncpg.Connection | None:
+        """The LISTEN connection, opened again whenever it was lost (a database restart
+        closes it; without it every event would wait for the poll). Tried once per turn
+        of the loop, so at most once a poll period while the database is away."""
+        if not self._listen_dsn or (listener is not None and not listener.is_closed()):
+            return listener
+        if listener is not None:
+            listener.terminate()
+            log.info("outbox.listen_lost")
+        try:
+            # LISTEN needs its own connection: a pooled one loses listeners on release.
+            conn = await asyncpg.connect(self._listen_dsn, timeout=5)
+        except Exception as exc:
+            if listener is None and not self._listen_failed:
+                log.warning("outbox.listen_unavailable", error=type(exc).__name__)
+            self._listen_failed = True
             return None
         try:
-            conn = await asyncpg.connect(self._listen_dsn)
             await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
-            return conn
+            # Lost again (the server goes away): wake the loop, which opens a new one.
+            conn.add_termination_listener(lambda *_: self._wake.set())
         except Exception as exc:
             log.warning("outbox.listen_unavailable", error=type(exc).__name__)
+            conn.terminate()
             return None
+        if self._listen_failed:
+            log.info("outbox.listening_again")
+        self._listen_failed = False
+        # Rows committed while nobody listened sent no wake-up that reached us.
+        self._wake.set()
+        return conn

@@ -17,7 +17,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 
-from shared import errors
+from shared import db, errors
 from shared.logging import get_logger
 from shared.validation import describe_parameter_errors, summary
 
@@ -136,22 +136,15 @@ def data_error_handler(_: Request, exc: Exception) -> Response:
 
 # A dependency that is away (PostgreSQL restarting or out of connections, NATS
 # reconnecting, a timeout) or a transaction that lost every retry: the same request may
-# well succeed in a moment, so a 503 with Retry-After, never a 500. The same set the
-# consumer retries without counting (shared/consumer.py).
+# well succeed in a moment, so a 503 with Retry-After, never a 500. PostgreSQL's list is
+# ``shared.db.AWAY``, the same the consumer and the relay retry without counting.
 AWAY: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.AdminShutdownError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
+    *db.AWAY,
     nats.errors.ConnectionClosedError,
     nats.errors.NoServersError,
     nats.errors.ConnectionReconnectingError,
     nats.errors.StaleConnectionError,
+    nats.errors.NoRespondersError,
 )
 RETRY_AFTER_SECONDS = 5
 
@@ -166,7 +159,17 @@ def away_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+def _all_away(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_all_away(inner) for inner in exc.exceptions)
+    return isinstance(exc, AWAY)
+
+
 def internal_handler(request: Request, exc: Exception) -> Response:
+    # Work done concurrently (a task group) fails as a group: still an outage if every
+    # part of it is one.
+    if isinstance(exc, BaseExceptionGroup) and _all_away(exc):
+        return away_handler(request, exc)
     log.exception("http.unhandled_error", error=type(exc).__name__, path=request.url.path)
     return _problem(500, "internal error; it has been logged")
 

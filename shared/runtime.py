@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar import Litestar
+from nats.js.errors import NotFoundError
 
 from shared import broker, db
 from shared.ciphertexts import KeyRefusal, registry, verify_keys
@@ -79,6 +80,8 @@ class ServiceSpec:
 class Runtime:
     """A running service: its settings and config, pool, NATS, relay, consumers and jobs."""
 
+    STREAMS_CHECK_SECONDS = 5.0
+
     def __init__(self, spec: ServiceSpec, settings: Settings, config: Any) -> None:
         self.spec = spec
         self.service = spec.name
@@ -92,6 +95,7 @@ class Runtime:
         self.consumers: list[Consumer] = []
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._streams_due = asyncio.Event()
 
     def new_consumer(self, subscription: Subscription) -> Consumer:
         """The durable consumer ``<service>-<stream>`` with this service's settings."""
@@ -143,6 +147,7 @@ class Runtime:
             s.nats_url,
             name=f"amparo-{self.service}",
             exit_on_close=lambda: not self._stopping,
+            on_reconnect=self._reconnected,
             **broker.credentials(s),
         )
         self.js = self.nc.jetstream()
@@ -158,10 +163,37 @@ class Runtime:
         )
         self.consumers = [self.new_consumer(sub) for sub in self.spec.subscriptions]
         for consumer in self.consumers:
-            await consumer.setup()
+            try:
+                await consumer.setup()
+            except NotFoundError:  # its stream is not there (yet): it binds once it is
+                consumer.missing = True
         self._spawn(self.relay.run(), "outbox-relay")
         for consumer in self.consumers:
             self._spawn(consumer.run(), f"consumer-{consumer.durable}")
+        self._spawn(self._keep_streams(), "streams")
+
+    def _reconnected(self) -> None:
+        """NATS is back (restarted, or the link was cut): every consumer looks at its
+        durable and binds again at once, and the streams are checked."""
+        for consumer in self.consumers:
+            consumer.check_soon(rebind=True)
+        self._streams_due.set()
+
+    async def _keep_streams(self) -> None:
+        """Its own stream exists (an operator may delete it; a NATS store may be lost):
+        checked on a timer and after every reconnect, created again when missing, so the
+        relay's backlog flows out and the consumers downstream re-create themselves."""
+        own = broker.streams_of(self.service)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._streams_due.wait(), timeout=self.STREAMS_CHECK_SECONDS)
+            self._streams_due.clear()
+            try:
+                await broker.restore_streams(self.js, replicas=self.settings.stream_replicas, only=own)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # NATS is away: the next turn tries again
+                log.warning("broker.streams_not_checked", error=type(exc).__name__)
 
     async def _check_keys(self) -> None:
         """Ciphertext under a key id the key file lacks (or that the key does not open)
@@ -216,6 +248,8 @@ class Runtime:
                 await asyncio.wait_for(self.pool.close(), timeout=5)
 
     async def readiness(self) -> dict[str, str]:
+        """Each dependency by name (``database``, ``broker``, ``consumer:<durable>``):
+        "ok", or what is wrong with it."""
         checks: dict[str, str] = {}
         try:
             async with asyncio.timeout(2):
@@ -225,11 +259,12 @@ class Runtime:
             checks["database"] = f"unreachable ({type(exc).__name__})"
         if not self.spec.uses_broker:
             return checks
-        checks["nats"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
+        checks["broker"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
         now = time.monotonic()
         for consumer in self.consumers:
             stalled = now - consumer.last_fetch_ok > max(30.0, 3 * consumer._fetch_timeout)
-            checks[f"consumer:{consumer.durable}"] = "stalled" if stalled else "ok"
+            state = "missing" if consumer.missing else "stalled" if stalled else "ok"
+            checks[f"consumer:{consumer.durable}"] = state
         return checks
 
     @contextlib.asynccontextmanager

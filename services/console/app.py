@@ -17,10 +17,17 @@ from services.console.accounts.sessions import NotSignedIn, prepare
 from services.console.config import ConsoleConfig
 from services.console.messages import problem_text
 from services.console.notifications.mail import MAIL_EVERY_SECONDS, mail_job
+from services.console.pages.admin_accounts import ROUTES as ADMIN_ACCOUNTS
+from services.console.pages.admin_audit import ROUTES as ADMIN_AUDIT
+from services.console.pages.admin_deadletters import ROUTES as ADMIN_DEADLETTERS
+from services.console.pages.admin_system import ROUTES as ADMIN_SYSTEM
 from services.console.pages.assessments import ROUTES as ASSESSMENTS
 from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
 from services.console.pages.cases import ROUTES as CASES
+from services.console.pages.committee import ROUTES as COMMITTEE
+from services.console.pages.funds_office import ROUTES as FUND_OFFICE
+from services.console.pages.grants_report import ROUTES as GRANTS_REPORT
 from services.console.pages.incidents import ROUTES as INCIDENTS
 from services.console.pages.notifications import ROUTES as NOTIFICATIONS
 from services.console.pages.people import ROUTES as PEOPLE
@@ -87,6 +94,13 @@ PAGES = Router(
         *CASES,
         *ASSESSMENTS,
         *INCIDENTS,
+        *COMMITTEE,
+        *FUND_OFFICE,
+        *GRANTS_REPORT,
+        *ADMIN_ACCOUNTS,
+        *ADMIN_SYSTEM,
+        *ADMIN_DEADLETTERS,
+        *ADMIN_AUDIT,
     ],
     before_request=prepare,
     exception_handlers={

@@ -60,6 +60,11 @@ PROBLEMS = {
     "idempotency.key_reused": N_(
         "This form was already sent with other values. Reload the page and fill it in again."
     ),
+    # --- admin pages ---
+    "account.not_found": N_("This account does not exist."),
+    "deadletter.not_found": N_("This dead letter is gone: it was replayed or discarded already."),
+    "deadletter.still_failing": N_("The event still fails; the dead letter stays. Fix the cause first."),
+    "deadletter.reason": N_("Give a reason to discard it, on one line."),
     "http.400": N_("Some values are missing or not valid."),
     "http.401": N_("Your session is over. Sign in again."),
     "http.403": N_("You are not allowed to do this."),
@@ -89,6 +94,14 @@ DONE = {
     "case_opened": N_("The case is opened."),
     "assessed": N_("The assessment is recorded."),
     "incident": N_("The attack is recorded in the registry."),
+    # --- admin pages ---
+    "access": N_("The roles and countries are saved."),
+    "disabled": N_("The account is disabled and its sessions ended."),
+    "enabled": N_("The account is enabled again."),
+    "second_factor": N_("The second factor is reset; she enrols a new one at her next sign-in."),
+    "not_self": N_("You cannot disable your own account."),
+    "replayed": N_("The event is applied; the dead letter is gone."),
+    "discarded": N_("The dead letter is discarded; the reason is kept."),
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.funds.applications import consent
+from services.funds.applications import consent, context
 from services.funds.applications import service as applications
 from services.funds.cases import service as cases
 from services.funds.retention import service as retention
@@ -28,7 +28,9 @@ async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRe
     consented to share her case with the funds when it was recorded (the event carries it)."""
     await cases.on_assessed(ctx.conn, event)
     if "funds" in event.data.shared_with:
-        await applications.open_from_assessment(ctx.conn, ctx.config, event)
+        app_id = await applications.open_from_assessment(ctx.conn, ctx.config, event)
+        # What the committee reads to decide it (level, measures, party size; nothing personal).
+        await context.record(ctx.conn, app_id, event.data)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:

@@ -146,7 +146,7 @@ async def test_each_person_sees_what_needs_her_attention_until_it_is_done(consol
     await switch(console, "comite@example.org", secrets)
     html = await panel(console)
     assert "Una solicitud de emergencia está cerca de su plazo" in html
-    assert f"/committee/applications/{application}" in html
+    assert f"/committee/{application}" in html
     # Approved on the emergency track: no longer near its deadline, now waiting for ratification.
     await streams.send(
         ApplicationApproved(application_id=application, approved=Money(120_000, "USD"), track="emergency", ratified=False),

@@ -31,11 +31,27 @@ async def test_users_add_list_disable_and_reset_2fa(pg_url, monkeypatch, capsys)
     assert await run("users", "list") == 0
     listing = capsys.readouterr().out
     assert "lu@example.org\trisk_analyst\tGT\tes\tno-2fa" in listing and "admin@amparo.local" in listing
+    assert await run("users", "access", "lu@example.org", "--role", "risk_analyst", "--country", "gt",
+                     "--country", "SV") == 0  # fmt: skip
     assert await run("users", "reset-2fa", "lu@example.org") == 0
     assert await run("users", "disable", "lu@example.org") == 0
     capsys.readouterr()
     assert await run("users", "list") == 0
-    assert "lu@example.org\trisk_analyst\tGT\tes\tdisabled" in capsys.readouterr().out
+    assert "lu@example.org\trisk_analyst\tGT,SV\tes\tdisabled" in capsys.readouterr().out
+    # Every change is in the console's audit log, under the operator's name.
+    import asyncpg
+
+    from shared.config import with_database
+
+    conn = await asyncpg.connect(with_database(pg_url, name))
+    try:
+        rows = await conn.fetch("SELECT actor, action, target FROM admin_audit ORDER BY id")
+    finally:
+        await conn.close()
+    assert [r["action"] for r in rows] == [
+        "account.created", "account.access_set", "account.second_factor_reset", "account.disabled",
+    ]  # fmt: skip
+    assert all(r["actor"].startswith("operator:") and r["target"] == "lu@example.org" for r in rows)
 
 
 async def test_assets_are_fingerprinted_cached_and_compressed(make_settings):

@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nats.js.errors import NotFoundError
 
 from bench.flow import extreme_answers
 from shared import broker, db
@@ -97,7 +98,10 @@ async def lose_the_stream(js) -> None:
 
 
 async def drained(js, durable: str) -> bool:
-    info = await js.consumer_info("RISK", durable)
+    try:
+        info = await js.consumer_info("RISK", durable)
+    except NotFoundError:  # its service has not made it again yet (it looks every few seconds)
+        return False
     return info.num_pending == 0 and info.num_ack_pending == 0
 
 

@@ -127,3 +127,23 @@ async def test_each_service_publishes_its_own_subjects_and_uses_only_its_own_con
         await risk.close()
         await shelters.close()
     assert await _stream_count(url, passwords, "DEADLETTER") == 1
+
+
+async def test_a_service_reads_and_discards_only_as_its_admin_routes_need(secured, streams):
+    """The admin routes (shared.admin): a service reads the dead letters and deletes one,
+    records a discard of its own consumer's letter, and may not record one for another's."""
+    from shared import deadletters
+
+    url, passwords = secured
+    shelters = await _connect(url, "shelters", passwords)
+    try:
+        js = shelters.jetstream()
+        await js.publish("deadletter.RISK.shelters-risk", b"{}", headers={"Amparo-Consumer": "shelters-risk"})
+        assert await deadletters.count(js, ["shelters-risk"]) == 1
+        (letter,), _ = await deadletters.letters(js, ["shelters-risk"])
+        await deadletters.discard(js, letter.seq, actor="admin", reason="test", consumers=["shelters-risk"])
+        assert await deadletters.count(js) == 0
+        with pytest.raises(DENIED):
+            await js.publish("deadletter.discarded.RISK.funds-risk", b"{}", timeout=1)
+    finally:
+        await shelters.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import asyncpg
+import nats.errors
 import pytest
 from litestar import get
 from litestar.params import FromQuery
@@ -19,7 +20,16 @@ FAILURES = {
     "timeout": TimeoutError(),
     "crowded": asyncpg.TooManyConnectionsError("sorry, too many clients already"),
     "gone": asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    # 57P02: another backend crashed and PostgreSQL restarts (was a 500: issue 13).
+    "crashed": asyncpg.CrashShutdownError(
+        "terminating connection because of crash of another server process"
+    ),
+    "starting": asyncpg.CannotConnectNowError("the database system is starting up"),
+    "stream": nats.errors.NoRespondersError(),
+    # Concurrent work that failed as a group because the database went away.
+    "group": ExceptionGroup("concurrent reads", [TimeoutError(), ConnectionResetError()]),
     "bug": KeyError("not a dependency"),
+    "bug_in_group": ExceptionGroup("concurrent reads", [TimeoutError(), KeyError("a bug")]),
 }
 
 
@@ -39,7 +49,9 @@ async def client(make_settings):
         yield client
 
 
-@pytest.mark.parametrize("kind", ["refused", "timeout", "crowded", "gone"])
+@pytest.mark.parametrize(
+    "kind", ["refused", "timeout", "crowded", "gone", "crashed", "starting", "stream", "group"]
+)
 async def test_a_dependency_away_is_a_503_with_retry_after(client, kind):
     r = await client.get("/probe/fail", params={"kind": kind}, headers=auth("admin"))
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
@@ -47,6 +59,7 @@ async def test_a_dependency_away_is_a_503_with_retry_after(client, kind):
     assert r.json()["code"] == "unavailable"
 
 
-async def test_a_bug_is_still_a_500_that_says_nothing(client):
-    r = await client.get("/probe/fail", params={"kind": "bug"}, headers=auth("admin"))
+@pytest.mark.parametrize("kind", ["bug", "bug_in_group"])
+async def test_a_bug_is_still_a_500_that_says_nothing(client, kind):
+    r = await client.get("/probe/fail", params={"kind": kind}, headers=auth("admin"))
     assert r.status_code == 500 and r.json()["detail"] == "internal error; it has been logged"

@@ -52,12 +52,7 @@ async def create_account(
     email = email.strip()
     if "@" not in email or len(email) > 254:
         raise BadInput("email must be an email address", code="account.email")
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown or not roles:
-        raise BadInput(f"roles must be among: {', '.join(ROLES)}", code="account.roles")
-    countries = [c.upper() for c in countries]
-    if any(c not in COUNTRIES for c in countries):
-        raise BadInput(f"countries must be among: {', '.join(COUNTRIES)}", code="account.countries")
+    roles, countries = check_access(roles, countries)
     password = password or new_password()
     async with pool.acquire() as conn:
         try:
@@ -73,6 +68,27 @@ async def create_account(
         except asyncpg.UniqueViolationError:
             raise Conflict("an account with this email exists", code="account.email_taken") from None
     return account, password
+
+
+def check_access(roles: list[str], countries: list[str]) -> tuple[list[str], list[str]]:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise BadInput(f"roles must be among: {', '.join(ROLES)}", code="account.roles")
+    countries = [c.upper() for c in countries]
+    if any(c not in COUNTRIES for c in countries):
+        raise BadInput(f"countries must be among: {', '.join(COUNTRIES)}", code="account.countries")
+    return list(dict.fromkeys(roles)), list(dict.fromkeys(countries))
+
+
+async def set_access(pool: asyncpg.Pool, email: str, roles: list[str], countries: list[str]) -> Account:
+    """New roles and countries; the next call to a service already carries them (tokens are
+    signed per call). A role that now needs a second factor asks for enrolment at the next
+    sign-in."""
+    roles, countries = check_access(roles, countries)
+    async with pool.acquire() as conn, conn.transaction():
+        account = await _existing(conn, email)
+        await store.update(conn, account.id, roles=roles, countries=countries)
+        return account
 
 
 def _lock_seconds(config: ConsoleConfig, failures: int) -> float:

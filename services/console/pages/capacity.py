@@ -16,16 +16,24 @@ from shared import places
 OPTS = {"include_in_schema": False}
 
 
+HOME_DESKS = (
+    ("network_staff", "/capacity"),
+    ("risk_analyst", "/cases"),
+    ("fund_committee", "/committee"),
+    ("fund_admin", "/fund-office"),
+)
+
+
 @get("/", **OPTS)
 async def home(request: Request) -> Response:
     account = person(request)
     done = request.query_params.get("done")
-    # An analyst without a staff role starts at her cases.
-    start = (
-        "/cases"
-        if account.has_role("risk_analyst") and not account.has_role("network_staff")
-        else "/capacity"
-    )
+    # Each role starts at its own desk (an analyst or a committee member has no capacity page).
+    start = "/notifications"
+    for role, desk in HOME_DESKS:
+        if account.has_role(role):
+            start = desk
+            break
     return see_other(start + (f"?done={done}" if done else ""))
 
 

@@ -116,3 +116,37 @@ def share_svg(part: int, whole: int, label: str) -> Markup:
         f'<rect class="rest" x="0" y="2" width="{BAR_WIDTH}" height="20"/>'
         f'<rect class="bar" x="0" y="2" width="{w:.1f}" height="20"/></svg>'
     )
+
+
+# --- The grants report (money pages): granted and paid side by side, as horizontal bars
+# so a 360 px screen keeps each label readable; one chart per currency (never mixed).
+
+BAR_WIDTH, ROW, LABEL_ROW = 280, 26, 12
+
+
+def money_bars_svg(rows: list[tuple[str, int, int]], label: str, amount_text) -> Markup:
+    """Rows of (label, granted, paid): two bars each, longest to the largest amount; the
+    amounts are also written beside the bars, so nothing depends on colour or length."""
+    if not rows:
+        return Markup("")
+    top = max(max(g, p) for _, g, p in rows) or 1
+    height = len(rows) * (ROW + LABEL_ROW) + 4
+    parts = [
+        f'<svg class="bars" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'
+    ]
+    y = 0.0
+    for name, granted, paid in rows:
+        parts.append(f'<text class="name" x="0" y="{y + LABEL_ROW - 2:.1f}">{escape(name)}</text>')
+        y += LABEL_ROW
+        for cls, value, dy in (("granted", granted, 0), ("paid", paid, ROW / 2)):
+            w = max(BAR_WIDTH * 0.6 * value / top, 1 if value else 0)
+            parts.append(
+                f'<rect class="{cls}" x="0" y="{y + dy + 1:.1f}" width="{w:.1f}" height="{ROW / 2 - 3:.1f}"/>'
+            )
+            parts.append(
+                f'<text x="{w + 4:.1f}" y="{y + dy + ROW / 2 - 4:.1f}">{escape(amount_text(value))}</text>'
+            )
+        y += ROW
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -17,8 +17,8 @@ OPTS = {"include_in_schema": False}
 # Where each kind is acted on.
 WHERE = {
     "hold_expiring": lambda n: "/board",
-    "emergency_due": lambda n: f"/committee/applications/{n.subject_id}",
-    "ratification_waiting": lambda n: f"/committee/applications/{n.subject_id}",
+    "emergency_due": lambda n: f"/committee/{n.subject_id}",
+    "ratification_waiting": lambda n: f"/committee/{n.subject_id}",
     "reassessment_due": lambda n: f"/cases/{n.subject_id}",
 }
 

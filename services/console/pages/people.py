@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Request, Response, get, post
 
+from services.console import audit
 from services.console.accounts import service, store
 from services.console.accounts.sessions import read_form_lists, require_role
 from services.console.messages import problem_text
@@ -32,7 +33,7 @@ async def people(request: Request) -> Response:
 
 @post("/people", **OPTS)
 async def add_person(request: Request) -> Response:
-    require_role(request, "admin")
+    admin = require_role(request, "admin")
     form = await read_form_lists(request)
     one = {k: (v[0] if v else "") for k, v in form.items()}
     try:
@@ -46,6 +47,13 @@ async def add_person(request: Request) -> Response:
         )
     except DomainError as exc:
         return await _render(request, error=problem_text(exc.code, 400), status_code=400)
+    await audit.record(
+        request.app.state.runtime.pool,
+        actor=admin.email,
+        action="account.created",
+        target=account.email,
+        detail=f"roles={','.join(account.roles)} countries={','.join(account.countries)}",
+    )
     return await _render(request, created={"email": account.email, "password": password})
 
 

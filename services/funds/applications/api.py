@@ -58,13 +58,17 @@ class ApplicationsController(Controller):
         overdue: FromQuery[bool | None] = None,
         flagged: FromQuery[bool | None] = None,
         fund_id: FromQuery[uuid.UUID | None] = None,
+        mine: FromQuery[bool | None] = None,
+        ratified: FromQuery[bool | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
         lang: AcceptLanguage = None,
     ) -> Page[ApplicationView]:
         """Applications of the caller's countries; `overdue=true`: undecided past their
         deadline; `flagged=true`: emergency approvals not ratified in time (or refused on
-        ratification)."""
+        ratification); `mine=true`: of the funds whose committee lists the caller (a
+        member's inbox); `status=approved&ratified=false`: emergency approvals waiting for
+        the committee's ratification."""
         result = await views.list_applications(
             rt,
             principal,
@@ -76,6 +80,8 @@ class ApplicationsController(Controller):
             fund_id=fund_id,
             limit=limit,
             offset=offset,
+            mine=mine,
+            ratified=ratified,
         )
         return named(result, lang)
 

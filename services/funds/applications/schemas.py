@@ -79,6 +79,15 @@ class Tally(msgspec.Struct, kw_only=True):
     info_requests: int
 
 
+class Assessed(msgspec.Struct, kw_only=True):
+    """From the assessment that opened the application: what the committee decides on,
+    and nothing personal (no names, places or ages)."""
+
+    level: str
+    measures: list[str]
+    party_size: int
+
+
 class MatchView(msgspec.Struct, kw_only=True):
     """Why no fund took the application: ``no_fund_serves_country``, ``no_fund_with_policy``
     or ``not_enough_available`` (then the closest fund's available vs needed, its currency)."""
@@ -151,3 +160,5 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     follows_id: uuid.UUID | None = None
     revision: int = 0
     revisions: list[RevisionView] = msgspec.field(default_factory=list)
+    # None for an application opened by hand (no assessment behind it).
+    assessed: Assessed | None = None

@@ -82,6 +82,9 @@ async def list_applications(
     now: datetime,
     limit: int,
     offset: int,
+    mine: bool | None = None,
+    member: str | None = None,
+    ratified: bool | None = None,
 ) -> tuple[list[asyncpg.Record], int]:
     # `overdue` and `flagged` are domain.deadlines.is_overdue and flag_reason in SQL: a page
     # is filtered before it is cut.
@@ -93,10 +96,18 @@ async def list_applications(
                  AND ($6::boolean IS NULL OR
                       (status = 'approved' AND ratified IS FALSE
                        AND (flag_reason IS NOT NULL OR ratification_due_at < $5)) = $6)
-                 AND ($7::uuid IS NULL OR fund_id = $7)"""
-    args = (countries, case_id, status, overdue, now, flagged, fund_id)
+                 AND ($7::uuid IS NULL OR fund_id = $7)
+                 AND ($8::boolean IS NULL OR
+                      (fund_id IS NOT NULL AND EXISTS (SELECT 1 FROM fund_members m
+                                                       WHERE m.fund_id = applications.fund_id
+                                                         AND m.sub = $9::text)) = $8)
+                 AND ($10::boolean IS NULL OR ratified = $10)"""
+    args = (countries, case_id, status, overdue, now, flagged, fund_id, mine, member, ratified)
     rows = await conn.fetch(
-        f"SELECT * FROM applications {where} ORDER BY opened_at, id LIMIT $8 OFFSET $9", *args, limit, offset
+        f"SELECT * FROM applications {where} ORDER BY opened_at, id LIMIT $11 OFFSET $12",
+        *args,
+        limit,
+        offset,
     )
     total = await conn.fetchval(f"SELECT count(*) FROM applications {where}", *args)
     return list(rows), total

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import asyncpg
 import msgspec
 
-from services.funds.applications import store
+from services.funds.applications import context, store
 from services.funds.applications.schemas import ApplicationView, LineView, MatchView, RevisionView, Tally
 from services.funds.committee import store as committee_store
 from services.funds.domain import deadlines
@@ -41,6 +41,7 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
     quorums = {a["id"]: policies[a["fund_id"]]["quorum"] for a in apps if a["fund_id"] in policies}
     tallies = await committee_store.tallies_of(conn, ids, quorums)
     revisions = await store.revisions_of(conn, ids)
+    assessed = await context.of(conn, ids)
     now = datetime.now(UTC)
     out = []
     for a in apps:
@@ -99,6 +100,7 @@ async def views(conn, apps: list[asyncpg.Record]) -> list[ApplicationView]:
                 follows_id=a["follows_id"],
                 revision=a["revision"],
                 revisions=[msgspec.convert(dict(r), RevisionView) for r in revisions[a["id"]]],
+                assessed=assessed.get(a["id"]),
             )
         )
     return out
@@ -121,6 +123,8 @@ async def list_applications(
     fund_id: uuid.UUID | None,
     limit: int,
     offset: int,
+    mine: bool | None = None,
+    ratified: bool | None = None,
 ) -> Page[ApplicationView]:
     countries = principal.visible_countries(country)
     async with rt.pool.acquire() as conn:
@@ -135,6 +139,9 @@ async def list_applications(
             now=datetime.now(UTC),
             limit=limit,
             offset=offset,
+            mine=mine,
+            member=principal.sub,
+            ratified=ratified,
         )
         return Page(items=await views(conn, rows), total=total, limit=limit, offset=offset)
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from services.funds.committee import service
-from services.funds.committee.schemas import RecusalCreate, RecusalView, VoteCreate, VoteView
+from services.funds.committee.schemas import RecusalCreate, RecusalView, SeatView, VoteCreate, VoteView
 from shared.auth import requires
 from shared.http import Caller, Rt
 
 COMMITTEE = requires("fund_committee")
+READERS = requires("fund_committee", "fund_admin")
 
 
 class CommitteeController(Controller):
@@ -34,3 +35,10 @@ class CommitteeController(Controller):
     ) -> RecusalView:
         """Declare a conflict of interest before voting: the member no longer counts toward the quorum."""
         return await service.recuse(rt, principal, application_id, data)
+
+    @get("/seat", operation_id="getCommitteeSeat", guards=[READERS])
+    async def seat(self, rt: Rt, principal: Caller, application_id: FromPath[uuid.UUID]) -> SeatView:
+        """The caller's seat on the committee deciding this application: member or not,
+        recused, her vote, whether she may vote, and whether an approve vote of hers would
+        approve it alone (emergency track, up to the emergency limit) or complete the quorum."""
+        return await service.seat(rt, principal, application_id)

@@ -49,3 +49,24 @@ class RecusalView(msgspec.Struct, kw_only=True):
     member: str
     reason_code: str
     application: ApplicationView
+
+
+class SeatView(msgspec.Struct, kw_only=True):
+    """The caller's seat on the committee deciding an application: whether she may vote,
+    and what her approve vote would do (so a page can say so before she casts it)."""
+
+    application_id: uuid.UUID
+    member: bool
+    recused: bool
+    # Recused because she opened it (not declared by her).
+    automatic: bool
+    # Her approve or reject vote, if she cast one (request_info does not use up a vote).
+    decision: str | None
+    votes_open: bool
+    may_vote: bool
+    ceiling: int | None
+    emergency_limit: int | None
+    # An approve vote of hers of at most this amount approves at once, alone (emergency track).
+    alone_approves_up_to: int | None
+    # Her approve vote would complete the quorum as the tally stands.
+    completes_quorum: bool

@@ -16,11 +16,12 @@ from services.funds.applications import store as applications_store
 from services.funds.applications.matching import check_has_fund, check_priced
 from services.funds.applications.views import application_or_404, view
 from services.funds.committee import store
-from services.funds.committee.schemas import RecusalCreate, RecusalView, VoteCreate, VoteView
+from services.funds.committee.schemas import RecusalCreate, RecusalView, SeatView, VoteCreate, VoteView
 from services.funds.config import FundsConfig
 from services.funds.domain import deadlines
 from services.funds.domain.committee import (
     Decision,
+    alone_approves_up_to,
     approval_amount,
     awaits_ratification,
     check_votes_open,
@@ -152,6 +153,41 @@ async def recuse(rt: Runtime, principal: Principal, app_id: uuid.UUID, body: Rec
             member=principal.sub,
             reason_code=body.reason_code,
             application=await view(conn, app_id),
+        )
+
+
+async def seat(rt: Runtime, principal: Principal, app_id: uuid.UUID) -> SeatView:
+    """The caller's seat on the application's committee: member, recused, her vote, and
+    whether an approve vote of hers would approve alone or complete the quorum."""
+    async with rt.pool.acquire() as conn:
+        app = await application_or_404(conn, principal, app_id)
+        fund_id = app["fund_id"]
+        policy = await funds_store.policy_of(conn, fund_id) if fund_id else None
+        member = fund_id is not None and await funds_store.is_member(conn, fund_id, principal.sub)
+        recusal = await store.recusal_of(conn, app_id, principal.sub)
+        decision = await store.member_vote(conn, app_id, principal.sub)
+        open_ = votes_open(app["status"], app["ratified"])
+        may_vote = bool(
+            member and policy and recusal is None and decision is None and open_
+            and principal.has_role("fund_committee")
+        )  # fmt: skip
+        tally = await store.tally_of(conn, app_id, policy["quorum"]) if policy else None
+        return SeatView(
+            application_id=app_id,
+            member=member,
+            recused=recusal is not None,
+            automatic=bool(recusal and recusal["automatic"]),
+            decision=decision,
+            votes_open=open_,
+            may_vote=may_vote,
+            ceiling=policy["ceiling"] if policy else None,
+            emergency_limit=policy["emergency_limit"] if policy else None,
+            alone_approves_up_to=(
+                alone_approves_up_to(app["track"], app["status"], policy["emergency_limit"])
+                if may_vote and policy
+                else None
+            ),
+            completes_quorum=bool(may_vote and tally and len(tally.approvals) + 1 >= tally.required),
         )
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Response, post
+from litestar import Controller, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from services.funds.disbursements import service
-from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView
+from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView, TrancheView
 from shared.auth import requires
 from shared.http import Caller, Rt
+from shared.pagination import Limit, Offset, Page
 
 ADMINS = requires("fund_admin")
 MAX_KEY_LENGTH = 200
@@ -49,3 +50,16 @@ class DisbursementsController(Controller):
             status_code=HTTP_201_CREATED if created else HTTP_200_OK,
             headers={} if created else {"Idempotent-Replayed": "true"},
         )
+
+    @get("/disbursements", operation_id="listTranches", guards=[ADMINS])
+    async def tranches(
+        self,
+        rt: Rt,
+        principal: Caller,
+        application_id: FromPath[uuid.UUID],
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> Page[TrancheView]:
+        """The tranches paid on an application, first to last, each payee reference masked
+        to its last four characters."""
+        return await service.tranches(rt, principal, application_id, limit, offset)

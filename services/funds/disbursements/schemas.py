@@ -51,3 +51,16 @@ class DisbursementView(msgspec.Struct, kw_only=True):
     approved: int
     remaining: int
     made_at: datetime
+
+
+class TrancheView(msgspec.Struct, kw_only=True):
+    """A tranche already paid, as the fund office lists it: the reference masked."""
+
+    id: uuid.UUID
+    application_id: uuid.UUID
+    tranche: int
+    amount: int
+    currency: str
+    method: str
+    payee_reference: str
+    made_at: datetime

@@ -20,7 +20,7 @@ import msgspec
 
 from services.funds.applications.views import application_or_404
 from services.funds.disbursements import store
-from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView
+from services.funds.disbursements.schemas import DisbursementCreate, DisbursementView, TrancheView
 from services.funds.domain.idempotency import check_same_request, fingerprint
 from services.funds.domain.money import check_tranche
 from services.funds.domain.payee import masked
@@ -31,6 +31,7 @@ from shared.crypto import PiiCipher
 from shared.errors import Conflict, Invalid
 from shared.events import DisbursementMade, Money
 from shared.logging import get_logger
+from shared.pagination import Page
 from shared.runtime import Runtime
 
 log = get_logger(__name__)
@@ -51,6 +52,30 @@ async def disburse(
         if stored is None:
             raise
         return _replay(rt, stored, fp, body), False
+
+
+async def tranches(
+    rt: Runtime, principal: Principal, app_id: uuid.UUID, limit: int, offset: int
+) -> Page[TrancheView]:
+    """The tranches paid on an application, first to last; references masked (as a
+    retry's stored answer shows them), never in full."""
+    async with rt.pool.acquire() as conn:
+        await application_or_404(conn, principal, app_id)
+        rows, total = await store.tranches_of(conn, app_id, limit, offset)
+    items = [
+        TrancheView(
+            id=r["id"],
+            application_id=r["application_id"],
+            tranche=r["tranche"],
+            amount=r["amount"],
+            currency=r["currency"],
+            method=r["method"],
+            payee_reference=masked(r["shown_reference"] or ""),
+            made_at=r["made_at"],
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 def request_fingerprint(body: DisbursementCreate) -> str:

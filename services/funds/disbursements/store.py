@@ -44,6 +44,22 @@ async def insert_disbursement(conn: Conn, row: dict[str, Any]) -> None:
     )
 
 
+async def tranches_of(
+    conn: Conn, app_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    """The application's tranches in order, with the reference as the stored answer shows it."""
+    rows = await conn.fetch(
+        """SELECT d.id, d.application_id, d.tranche, d.amount, d.method, d.made_at, a.currency,
+                  d.response->>'payee_reference' AS shown_reference
+           FROM disbursements d JOIN applications a ON a.id = d.application_id
+           WHERE d.application_id = $1 ORDER BY d.tranche LIMIT $2 OFFSET $3""",
+        app_id,
+        limit,
+        offset,
+    )
+    return list(rows), await tranche_count(conn, app_id)
+
+
 async def set_first_paid(conn: Conn, app_id: uuid.UUID, at: datetime) -> None:
     await conn.execute(
         "UPDATE applications SET first_paid_at = coalesce(first_paid_at, $2) WHERE id = $1", app_id, at

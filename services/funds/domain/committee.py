@@ -97,6 +97,13 @@ def emergency_approval(track: str, status: str, amount: int, emergency_limit: in
     return track == "emergency" and status in UNDECIDED and amount <= emergency_limit
 
 
+def alone_approves_up_to(track: str, status: str, emergency_limit: int) -> int | None:
+    """The largest amount with which one member's approve vote, on its own, approves the
+    application at once and commits the money (the emergency track, undecided); None when
+    no single vote can. Agrees with ``emergency_approval`` for every amount."""
+    return emergency_limit if track == "emergency" and status in UNDECIDED else None
+
+
 @dataclass(frozen=True)
 class Decision:
     outcome: Outcome

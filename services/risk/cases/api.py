@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated
 
+import msgspec
 from litestar import Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -23,7 +25,7 @@ from services.risk.cases.schemas import (
 )
 from shared import idempotency
 from shared.auth import requires
-from shared.errors import NotAllowed
+from shared.errors import BadInput, Invalid, NotAllowed
 from shared.events import Level
 from shared.http import Caller, Rt
 from shared.idempotency import IdempotencyKeyHeader
@@ -144,6 +146,28 @@ async def due_reassessments(
     return named(page, lang)
 
 
+TIME_SCHEMA = {"format": "date-time"}
+At = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    """An RFC 3339 time with its offset, parsed as exactly that (Litestar would also take a
+    number of seconds, and a time without offset says no day for sure)."""
+    if value is None:
+        return None
+    try:
+        moment = msgspec.convert(value, At)
+    except msgspec.ValidationError:
+        raise BadInput(
+            f"'{name}' must be an RFC 3339 time with its offset (2026-11-22T18:00:00Z)",
+            code="audit.bad_time",
+            extra={"field": name},
+        ) from None
+    if not datetime(1970, 1, 1, tzinfo=UTC) <= moment < datetime(9000, 1, 1, tzinfo=UTC):
+        raise Invalid(f"'{name}' must be between 1970 and 9000", code="audit.out_of_range")
+    return moment
+
+
 @get("/audit", operation_id="listAudit", guards=[requires("admin")], tags=["audit"])
 async def audit(
     rt: Rt,
@@ -152,11 +176,43 @@ async def audit(
         str | None,
         QueryParameter(max_length=200, pattern=r"^[^\x00]*" + END, description="who read (token subject)"),
     ] = None,
+    action: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=100,
+            pattern=r"^[a-z_.]+" + END,
+            description="what was done, e.g. case.personal_data.read (a refusal ends in .denied)",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=40,
+            schema_extra=TIME_SCHEMA,
+            description="from this time (RFC 3339 with its offset, included)",
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=40, schema_extra=TIME_SCHEMA, description="before this time (RFC 3339 with its offset)"
+        ),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuditEntry]:
-    """Who read which defender's personal data, and when (newest first)."""
-    return await service.audit_log(rt, case_id=case_id, actor=actor, limit=limit, offset=offset)
+    """Who read which defender's personal data, and when (newest first), by actor, action,
+    case and time."""
+    return await service.audit_log(
+        rt,
+        case_id=case_id,
+        actor=actor,
+        action=action,
+        since=_moment(since, "since"),
+        until=_moment(until, "until"),
+        limit=limit,
+        offset=offset,
+    )
 
 
 ROUTES = [open_case, list_cases, get_case, get_case_summary, close_case, due_reassessments, audit]

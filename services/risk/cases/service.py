@@ -27,7 +27,7 @@ from services.risk.timeline import store as timeline
 from shared import idempotency
 from shared.auth import Principal
 from shared.crypto import PiiCipher
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import CaseClosed, CaseOpened, Envelope, P, Party, new_event
 from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
@@ -300,8 +300,29 @@ async def due_reassessments(
 
 
 async def audit_log(
-    rt: Runtime, *, case_id: uuid.UUID | None, actor: str | None, limit: int, offset: int
+    rt: Runtime,
+    *,
+    case_id: uuid.UUID | None,
+    actor: str | None,
+    limit: int,
+    offset: int,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Page[AuditEntry]:
+    if any(t is not None and t.tzinfo is None for t in (since, until)):
+        raise Invalid("times need their UTC offset (RFC 3339)", code="audit.naive_time")
+    if since is not None and until is not None and until < since:
+        raise Invalid("the range ends before it starts", code="audit.backwards_range")
     async with rt.pool.acquire() as conn:
-        rows, total = await store.list_audit(conn, case_id=case_id, actor=actor, limit=limit, offset=offset)
+        rows, total = await store.list_audit(
+            conn,
+            case_id=case_id,
+            actor=actor,
+            limit=limit,
+            offset=offset,
+            action=action,
+            since=since,
+            until=until,
+        )
     return Page(items=[AuditEntry(**dict(r)) for r in rows], total=total, limit=limit, offset=offset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import asyncpg
 
@@ -108,17 +109,24 @@ async def list_audit(
     actor: str | None,
     limit: int,
     offset: int,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[asyncpg.Record], int]:
-    where = "($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR actor = $2)"
+    where = (
+        "($1::uuid IS NULL OR case_id = $1) AND ($2::text IS NULL OR actor = $2) "
+        "AND ($3::text IS NULL OR action = $3) AND ($4::timestamptz IS NULL OR at >= $4) "
+        "AND ($5::timestamptz IS NULL OR at < $5)"
+    )
+    args = (case_id, actor, action, since, until)
     rows = await conn.fetch(
         f"SELECT id, at, actor, action, case_id, object_id, reason, result_count FROM audit_log WHERE {where} "
-        "ORDER BY at DESC, id DESC LIMIT $3 OFFSET $4",
-        case_id,
-        actor,
+        "ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7",
+        *args,
         limit,
         offset,
     )
-    total = await conn.fetchval(f"SELECT count(*) FROM audit_log WHERE {where}", case_id, actor)
+    total = await conn.fetchval(f"SELECT count(*) FROM audit_log WHERE {where}", *args)
     return rows, total
 
 

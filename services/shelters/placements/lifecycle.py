@@ -78,8 +78,8 @@ async def confirm(
     """The hold is taken up: it no longer expires; the stay may get its length here."""
 
     async def work(conn) -> asyncpg.Record:
-        now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
+        now = utcnow()  # after the lock: a wait for it must not date the change earlier
         if not rules.can_transition(p["status"], "confirmed"):
             raise _wrong_state(p, "confirm", "confirmed")
         if rules.hold_expired(p["hold_expires_at"], now):
@@ -108,8 +108,8 @@ async def change_stay(
     """Shorten or extend a confirmed or current stay."""
 
     async def work(conn) -> asyncpg.Record:
-        now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
+        now = utcnow()  # after the lock: a wait for it must not date the change earlier
         if p["status"] not in ("confirmed", "checked_in"):
             raise Conflict(
                 f"this placement is '{p['status']}'; only a confirmed or checked-in stay can change "
@@ -134,8 +134,8 @@ async def check_in(rt, principal: Principal, placement_id: uuid.UUID) -> schemas
     too before the family got there)."""
 
     async def work(conn) -> asyncpg.Record:
-        now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
+        now = utcnow()  # after the lock: a wait for it must not date the change earlier
         if not rules.can_transition(p["status"], "checked_in"):
             raise _wrong_state(p, "check in", "checked_in")
         await store.set_status(conn, placement_id, "checked_in", now)
@@ -179,8 +179,8 @@ async def check_out(rt, principal: Principal, placement_id: uuid.UUID) -> schema
     """The family has left: the stay ends, and its beds go to the waitlist."""
 
     async def work(conn) -> asyncpg.Record:
-        now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
+        now = utcnow()  # after the lock: a wait for it must not date the change earlier
         if not rules.can_transition(p["status"], "ended"):
             raise _wrong_state(p, "check out", "ended")
         ended = await end_tx(conn, p, now, reason="checked_out", causation=None)
@@ -209,8 +209,8 @@ async def cancel(
     """Staff cancel a request, hold or confirmed placement (before check-in)."""
 
     async def work(conn) -> asyncpg.Record:
-        now = utcnow()
         p = await _load_for_change(conn, principal, placement_id)
+        now = utcnow()  # after the lock: a wait for it must not date the change earlier
         if not rules.can_transition(p["status"], "cancelled"):
             raise _wrong_state(p, "cancel", "cancelled")
         freed_by = await cancel_tx(conn, p, now, body.reason, None)

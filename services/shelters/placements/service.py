@@ -104,15 +104,26 @@ async def try_hold_tx(
                 beds = pick_beds(need, await store.free_beds(conn, match.shelter_id, start, end))
                 if beds is None:
                     raise _NoRoom
+                # Dated by the database's clock read after the lock and after the free beds
+                # were seen: a stay that freed one of them ended before that (its end is
+                # stamped before it commits), so the beds' history never overlaps.
+                held_at = max(at, await conn.fetchval("SELECT clock_timestamp()"))
+                start, end = lifecycle.hold_period(held_at, p["stay_days"])
                 await store.insert_placement_allocations(conn, p["id"], match.shelter_id, beds, start, end)
         except _NoRoom:
             continue
         except asyncpg.ExclusionViolationError:
             log.info("placement.hold_conflict", placement_id=str(p["id"]), shelter_id=str(match.shelter_id))
             continue
-        expires = lifecycle.hold_expiry(at, config.hold_hours)
+        expires = lifecycle.hold_expiry(held_at, config.hold_hours)
         await store.mark_held(
-            conn, p["id"], shelter_id=match.shelter_id, reason=match.reason, now=at, expires=expires, end=end
+            conn,
+            p["id"],
+            shelter_id=match.shelter_id,
+            reason=match.reason,
+            now=held_at,
+            expires=expires,
+            end=end,
         )
         held = PlacementHeld(
             placement_id=p["id"],

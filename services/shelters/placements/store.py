@@ -267,11 +267,15 @@ async def insert_placement_allocations(
 
 
 async def release_allocations(conn: asyncpg.Connection, placement_id: uuid.UUID, now: datetime) -> int:
-    """Free the beds: the row stays (history) but leaves the exclusion and the indexes."""
+    """Free the beds: the row stays (history) but leaves the exclusion and the indexes.
+
+    The stay ends no later than the database's clock at this statement, so before this
+    transaction commits, and so before any hold that finds these beds free begins
+    (``try_hold_tx`` dates a hold by the same clock, read after it saw them free)."""
     result = await conn.execute(
         """UPDATE bed_allocations
            SET active = false,
-               during = tstzrange(lower(during), GREATEST(LEAST(upper(during), $2), lower(during) + interval '1 microsecond'))
+               during = tstzrange(lower(during), GREATEST(LEAST(upper(during), $2, clock_timestamp()), lower(during) + interval '1 microsecond'))
            WHERE placement_id = $1 AND active""",
         placement_id,
         now,

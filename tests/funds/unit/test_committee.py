@@ -105,3 +105,18 @@ def test_the_ratification_check(status, ratified):
         with pytest.raises(Conflict) as closed:
             committee.check_votes_open(status, ratified)
         assert closed.value.code == "committee.votes_closed"
+
+
+@given(
+    st.sampled_from(("emergency", "ordinary")),
+    st.sampled_from(STATUSES),
+    st.integers(1, 10**9),
+    st.integers(1, 10**9),
+)
+def test_alone_approves_up_to_agrees_with_emergency_approval(track, status, amount, limit):
+    """What the console warns about before a vote is exactly what the vote then does: an
+    approve vote approves alone iff its amount is within the bound the seat reports."""
+    bound = committee.alone_approves_up_to(track, status, limit)
+    assert committee.emergency_approval(track, status, amount, limit) == (
+        bound is not None and amount <= bound
+    )

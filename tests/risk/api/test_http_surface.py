@@ -36,6 +36,12 @@ OPERATIONS = {
     ("get", "/cases/{case_id}/consents"): "listConsents",
     ("post", "/cases/{case_id}/consents"): "giveConsent",
     ("post", "/cases/{case_id}/consents/{purpose}/revocation"): "revokeConsent",
+    # Every service's operators' routes (shared.admin).
+    ("get", "/status"): "getStatus",
+    ("get", "/deadletters"): "listDeadLetters",
+    ("get", "/deadletters/{seq}"): "getDeadLetter",
+    ("post", "/deadletters/{seq}/replay"): "replayDeadLetter",
+    ("post", "/deadletters/{seq}/discard"): "discardDeadLetter",
 }
 
 
@@ -74,6 +80,10 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         ("get", "/incidents?case_id=12", None, 400),
         ("get", "/audit?limit=0", None, 400),
         ("get", "/audit?actor=a%00b", None, 400),
+        ("get", "/deadletters/0", None, 400),
+        ("get", "/deadletters/1", None, 404),
+        ("post", "/deadletters/1/discard", {"reason": "a\nb"}, 400),
+        ("post", "/deadletters/1/discard", {}, 400),
         ("post", "/cases", {**case_body(), "region": "GT-1\x007"}, 400),
         ("post", f"/cases/{cid}/erasure", {"reason": "because"}, 400),
         ("post", f"/cases/{nobody}/erasure", {"reason": "safety"}, 404),
@@ -93,7 +103,7 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
     # No token at all on every route.
     for (method, path), _ in OPERATIONS.items():
         response = await client.request(
-            method.upper(), path.format(case_id=cid, version="gender-v1", purpose="funds")
+            method.upper(), path.format(case_id=cid, version="gender-v1", purpose="funds", seq=1)
         )
         assert_problem(response, 401)
 

@@ -1,0 +1,149 @@
+"""The event path heals itself (issue 13): the relay listens again after its LISTEN
+connection is lost, a deleted durable or stream is created again, and a pool waits for
+a connection only so long (then the caller gets a 503, not a hang)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+
+import asyncpg
+import pytest
+
+from shared import broker, db
+from shared.config import with_database
+from shared.consumer import Consumer
+from shared.events import CaseClosed, new_event
+from shared.outbox import OutboxRelay, enqueue
+from tests.conftest import fresh_database
+from tests.support import eventually
+
+LISTENERS = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+
+
+def closed():
+    return new_event(CaseClosed(reason="risk_resolved"), producer="risk", case_id=uuid.uuid4())
+
+
+@contextlib.asynccontextmanager
+async def running(coro):
+    task = asyncio.create_task(coro)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
+@pytest.fixture
+async def risk_dsn(pg_url):
+    return with_database(pg_url, await fresh_database(pg_url, "risk"))
+
+
+async def test_the_relay_listens_again_after_its_connection_is_killed(risk_dsn, clean_streams):
+    js = clean_streams
+    pool = await db.create_pool(risk_dsn, min_size=1, max_size=4)
+    # Polling only once a minute: whatever is published sooner was woken by NOTIFY.
+    relay = OutboxRelay(pool, js, listen_dsn=risk_dsn, poll_seconds=60)
+    try:
+        async with running(relay.run()):
+            first = await eventually(lambda: pool.fetchval(LISTENERS), timeout=15)
+            # What a database restart does to it (without taking the test server down).
+            await pool.fetchval("SELECT pg_terminate_backend($1)", first)
+            second = await eventually(lambda: pool.fetchval(LISTENERS + " AND pid <> $1", first), timeout=15)
+            assert second != first
+            async with pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, closed())
+
+            async def sent():
+                return (await js.stream_info("RISK")).state.messages == 1
+
+            await eventually(sent, timeout=30)  # well inside the 60 s poll
+    finally:
+        await pool.close()
+
+
+def _consumer(pool, js, seen: list) -> Consumer:
+    async def record(_ctx, event) -> None:
+        seen.append(event.id)
+
+    c = Consumer(
+        pool=pool,
+        js=js,
+        stream="RISK",
+        durable="test-recovery",
+        handlers={CaseClosed: record},
+        ack_wait=1.0,
+        fetch_timeout=0.2,
+    )
+    c.CHECK_SECONDS = 0.2
+    return c
+
+
+async def _publish(js, event) -> None:
+    from shared.events import encode_event
+
+    await js.publish(event.subject, encode_event(event), headers={"Nats-Msg-Id": str(event.id)})
+
+
+async def test_a_deleted_durable_is_created_again_and_consumes(service_db, clean_streams):
+    js = clean_streams
+    pool = await service_db("risk")
+    seen: list = []
+    c = _consumer(pool, js, seen)
+    async with running(c.run()):
+        first = closed()
+        await _publish(js, first)
+        await eventually(lambda: _true(first.id in seen))
+        await js.delete_consumer("RISK", "test-recovery")
+        second = closed()
+        await _publish(js, second)
+        await eventually(lambda: _true(second.id in seen), timeout=30)
+    assert (await js.consumer_info("RISK", "test-recovery")).name == "test-recovery"
+
+
+async def test_a_deleted_stream_is_created_again_and_the_consumer_follows(service_db, clean_streams):
+    js = clean_streams
+    pool = await service_db("risk")
+    seen: list = []
+    c = _consumer(pool, js, seen)
+    async with running(c.run()):
+        await js.delete_stream("RISK")
+        await eventually(lambda: _true(c.missing), timeout=30)  # /ready says "consumer ... missing"
+        assert await broker.restore_streams(js, only=["RISK"]) == ["RISK"]
+        assert await broker.restore_streams(js, only=["RISK"]) == []  # only when missing
+        event = closed()
+        await _publish(js, event)
+        await eventually(lambda: _true(event.id in seen), timeout=30)
+    assert not c.missing
+
+
+async def test_a_full_pool_answers_with_a_timeout_not_a_hang(risk_dsn):
+    pool = await db.create_pool(risk_dsn, min_size=1, max_size=1, acquire_timeout=0.2)
+    try:
+        async with pool.acquire():
+            with pytest.raises(TimeoutError) as raised:
+                await pool.fetchval("SELECT 1")  # the one connection is taken
+        assert db.is_away(raised.value)
+        assert await pool.fetchval("SELECT 1") == 1
+    finally:
+        await pool.close()
+
+
+def test_every_way_postgresql_goes_away_is_away():
+    for exc in (
+        asyncpg.CrashShutdownError("crash of another server process"),
+        asyncpg.AdminShutdownError("terminating connection due to administrator command"),
+        asyncpg.CannotConnectNowError("the database system is in recovery mode"),
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        ConnectionRefusedError(),
+        FileNotFoundError(),  # the socket file is gone while the server restarts
+    ):
+        assert db.is_away(exc), exc
+    assert not db.is_away(asyncpg.UniqueViolationError("duplicate key"))
+
+
+async def _true(value):
+    return value
