@@ -79,6 +79,14 @@ async def run_flow(stack: Stack, *, rate: int = 20, seconds: int = 30, country: 
                 )
                 case.raise_for_status()
                 case_id = case.json()["id"]
+                # Her consents first: shelters and funds act on an assessment only with them.
+                for purpose in ("shelters", "funds"):
+                    given = await client.post(
+                        f"{stack.url('risk')}/cases/{case_id}/consents",
+                        headers=analyst,
+                        json={"purpose": purpose},
+                    )
+                    given.raise_for_status()
                 hold, application = event_for("hold", case_id), event_for("application", case_id)
                 response = await client.post(
                     f"{stack.url('risk')}/cases/{case_id}/assessments",

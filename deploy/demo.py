@@ -253,6 +253,12 @@ class Demo:
             },
         )
         self.ledger.add("cases", case["id"])
+        # She agrees to share her case with shelters and the funds and to be counted in
+        # the statistics: without it nothing is held or applied for automatically.
+        for purpose in ("shelters", "funds", "statistics"):
+            self.call(
+                "POST", "risk", f"/cases/{case['id']}/consents", "risk_analyst", json={"purpose": purpose}
+            )
         assessment = self.call(
             "POST",
             "risk",

@@ -12,7 +12,7 @@ defaults, a breaking change is a new ``VERSION`` registered beside the old one.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
 import msgspec
@@ -103,6 +103,9 @@ class AssessmentRecorded(Payload, frozen=True):
     party: Party
     excluded_regions: list[Place] = msgspec.field(default_factory=list)
     supersedes: uuid.UUID | None = None
+    # The purposes she consented to at the assessment's time (consent block below): the
+    # proof shelters and funds check before acting. Absent (an older event): none.
+    shared_with: list[ConsentPurpose] = msgspec.field(default_factory=list)
 
 
 class ReassessmentDue(Payload, frozen=True):
@@ -333,6 +336,40 @@ RETENTION_PAYLOADS: tuple[type[Payload], ...] = (CasePersonalDataBlocked, CasePe
 # --- end of retention ----------------------------------------------------------------------
 
 
+# --- consent (issue #14): what she agreed to share, per purpose ----------------------
+# shelters: shared with shelters (automatic holds); funds: grant applications;
+# statistics: counted in the registry's statistics; contact: contacted by the network.
+ConsentPurpose = Literal["shelters", "funds", "statistics", "contact"]
+CONSENT_PURPOSES: tuple[ConsentPurpose, ...] = ("shelters", "funds", "statistics", "contact")
+
+
+class ConsentGiven(Payload, frozen=True):
+    TYPE: ClassVar[str] = "amparo.risk.consent.given"
+    purpose: ConsentPurpose
+    given_at: date
+    until: date | None = None
+
+
+class ConsentRevoked(Payload, frozen=True):
+    """What has not happened yet for this purpose stops (shelters release holds and
+    waiting requests, funds withdraw undecided applications); done things stay."""
+
+    TYPE: ClassVar[str] = "amparo.risk.consent.revoked"
+    purpose: ConsentPurpose
+    until: date | None = None
+
+
+class ApplicationWithdrawn(Payload, frozen=True):
+    """An undecided application closed because what opened it may no longer be acted on."""
+
+    TYPE: ClassVar[str] = "amparo.funds.application.withdrawn"
+    application_id: uuid.UUID
+    reason: Literal["consent_revoked"] = "consent_revoked"
+
+
+CONSENT_PAYLOAD_TYPES: tuple[type[Payload], ...] = (ConsentGiven, ConsentRevoked, ApplicationWithdrawn)
+
+
 PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     CaseOpened,
     AssessmentRecorded,
@@ -358,6 +395,7 @@ PAYLOAD_TYPES: tuple[type[Payload], ...] = (
     ApplicationUpdated,
     ApplicationFollowUpOpened,
     *RETENTION_PAYLOADS,
+    *CONSENT_PAYLOAD_TYPES,
 )
 REGISTRY: dict[tuple[str, int], type[Payload]] = {(p.TYPE, p.VERSION): p for p in PAYLOAD_TYPES}
 

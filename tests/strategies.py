@@ -62,6 +62,8 @@ def _strategy(info: mi.Type) -> st.SearchStrategy:
         return st.uuids()
     if isinstance(info, mi.DateTimeType):
         return st.datetimes(timezones=st.just(UTC))
+    if isinstance(info, mi.DateType):
+        return st.dates()
     if isinstance(info, mi.LiteralType):
         return st.sampled_from(info.values)
     if isinstance(info, mi.NoneType):

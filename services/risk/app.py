@@ -11,6 +11,7 @@ from services.risk.assessments import api as assessments
 from services.risk.cases import api as cases
 from services.risk.cases.announcements import ANNOUNCE_EVERY_SECONDS, announce_due_job
 from services.risk.config import RiskConfig
+from services.risk.consents import api as consents
 from services.risk.incidents import api as incidents
 from services.risk.retention import api as retention
 from services.risk.retention.service import retention_job
@@ -34,6 +35,7 @@ SPEC = ServiceSpec(
         *timeline.ROUTES,
         *incidents.ROUTES,
         *retention.ROUTES,
+        *consents.ROUTES,
     ],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("SHELTERS", handlers.SHELTERS), Subscription("FUNDS", handlers.FUNDS)],

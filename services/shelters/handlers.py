@@ -11,6 +11,7 @@ from shared.events import (
     CaseOpened,
     CasePersonalDataBlocked,
     CasePersonalDataErased,
+    ConsentRevoked,
     Envelope,
 )
 from shared.logging import get_logger
@@ -25,9 +26,12 @@ async def on_case_opened(ctx: EventContext, event: Envelope[CaseOpened]) -> None
 
 async def on_assessment_recorded(ctx: EventContext, event: Envelope[AssessmentRecorded]) -> None:
     """A shelter measure: request a placement and hold beds, or waitlist the family (or
-    reconcile the placement the case already has)."""
+    reconcile the placement the case already has), only if she consented to share her
+    case with shelters when it was recorded (the event carries it; risk's timeline says
+    why nothing happened otherwise)."""
     await cases.on_assessed(ctx.conn, event)
-    await service.on_assessment(ctx.conn, ctx.config, event)
+    if "shelters" in event.data.shared_with:
+        await service.on_assessment(ctx.conn, ctx.config, event)
 
 
 async def on_case_closed(ctx: EventContext, event: Envelope[CaseClosed]) -> None:
@@ -46,10 +50,16 @@ async def on_personal_data_retained(
     log.info("retention.nothing_to_erase", case_id=str(event.case_id), event_type=event.type)
 
 
+async def on_consent_revoked(ctx: EventContext, event: Envelope[ConsentRevoked]) -> None:
+    """Her consent to share with shelters is revoked: release what is not checked in."""
+    await lifecycle.on_consent_revoked(ctx.conn, ctx.config, event)
+
+
 RISK: Handlers = {
     CaseOpened: on_case_opened,
     AssessmentRecorded: on_assessment_recorded,
     CaseClosed: on_case_closed,
     CasePersonalDataBlocked: on_personal_data_retained,
     CasePersonalDataErased: on_personal_data_retained,
+    ConsentRevoked: on_consent_revoked,
 }

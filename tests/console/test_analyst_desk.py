@@ -110,6 +110,15 @@ async def test_an_analyst_opens_finds_reads_and_assesses_a_case(desk):
 async def test_the_registry_of_attacks_and_its_charts(desk):
     i18n.MISSING.clear()
     case_id = await _open_case(desk)
+    # Her incidents count in the statistics only with her consent (risk's consent routes;
+    # the console has no consent form yet).
+    async with httpx.AsyncClient(base_url=desk.risk_url) as risk:
+        given = await risk.post(
+            f"/cases/{case_id}/consents",
+            json={"purpose": "statistics"},
+            headers=auth("risk_analyst", countries=("GT",)),
+        )
+    assert given.status_code == 201, given.text
     for day, types, gender in (
         ("2026-01-10", ["threats"], []),
         ("2026-02-03", ["raid", "threats"], ["isolation"]),

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bench.flow import extreme_answers
-from tests.e2e.harness import Stack, poll
+from tests.e2e.harness import Stack, consent, poll
 
 ATTACKED_REGION = "GT-16"
 COMMITTEE = ("e2e-committee-1", "e2e-committee-2", "e2e-committee-3")
@@ -90,6 +90,7 @@ def open_extreme_case(stack: Stack) -> tuple[str, dict]:
             ),
             201,
         )
+        consent(analyst, case["id"], "shelters", "funds")
         instrument = ok(analyst.get("/instruments/gender-v1"))
         assessment = ok(
             analyst.post(
@@ -285,6 +286,7 @@ def test_a_service_killed_mid_case_still_completes_without_repeating_a_step(
             ),
             201,
         )
+        consent(analyst, case["id"], "shelters", "funds")
         instrument = ok(analyst.get("/instruments/gender-v1"))
         # SIGKILL right after the assessment commits: its events sit in the outbox (risk
         # killed) or in JetStream unconsumed (shelters/funds killed).
@@ -307,11 +309,12 @@ def test_a_service_killed_mid_case_still_completes_without_repeating_a_step(
             steps = ok(analyst.get(f"/cases/{case['id']}/timeline"))["steps"]
             types = [s["type"] for s in steps]
             done = "amparo.shelters.placement.held" in types and "amparo.funds.application.opened" in types
-            return types if done else None
+            # A step is its type and what it says (her two consents share a type).
+            return [(s["type"], s["summary"]) for s in steps] if done else None
 
-        types = poll(settled, timeout=30)
-    for step in set(types):
-        assert types.count(step) == 1, f"{step} happened {types.count(step)} times"
+        steps = poll(settled, timeout=30)
+    for step in set(steps):
+        assert steps.count(step) == 1, f"{step} happened {steps.count(step)} times"
     with stack.client("shelters", "network_staff", countries=("GT",)) as staff:
         assert len(ok(staff.get("/placements", params={"case_id": case["id"]}))["items"]) == 1
     with stack.client("funds", "fund_committee", sub=COMMITTEE[0]) as member:

@@ -75,3 +75,11 @@ def assert_problem(response, status: int) -> dict:
     body = response.json()
     assert body["status"] == status and body["detail"], body
     return body
+
+
+async def consent(client, case_id: str, *purposes: str, headers: dict) -> None:
+    """Record her consent to each purpose (shelters and funds act on an assessment by
+    themselves only with it)."""
+    for purpose in purposes:
+        r = await client.post(f"/cases/{case_id}/consents", json={"purpose": purpose}, headers=headers)
+        assert r.status_code == 201, r.text

@@ -11,7 +11,7 @@ import msgspec
 from services.risk import instruments
 from services.risk.cases.schemas import LongText, PartyIn, PartyView
 from shared import places
-from shared.events import Level, MeasureKind, Place
+from shared.events import ConsentPurpose, Level, MeasureKind, Place
 
 # The versions are the instrument files shipped (a new version is a new file and a
 # restart), so the document lists them and an unknown one is refused with the list.
@@ -77,6 +77,11 @@ class AssessmentView(msgspec.Struct, kw_only=True, frozen=True):
     overridden: bool
     measures: list[MeasureKind]
     party: PartyView
+    # The purposes her consents covered when it was recorded: shelters hold beds and funds
+    # open an application by themselves only for these; ``withheld`` says what they will
+    # not do and why (e.g. "no hold requested: no consent to share with shelters").
+    shared_with: list[ConsentPurpose] = msgspec.field(default_factory=list)
+    withheld: list[str] = msgspec.field(default_factory=list)
     excluded_regions: list[str]
     # Their names, in the caller's language (Accept-Language: es, the default, or en).
     excluded_region_names: list[str] = msgspec.field(default_factory=list)

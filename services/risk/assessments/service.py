@@ -27,7 +27,8 @@ from services.risk.cases.service import (
     cipher_of,
     own_event,
 )
-from services.risk.domain import scoring
+from services.risk.consents.service import shared_with_at
+from services.risk.domain import consent, scoring
 from services.risk.domain.instrument import Instrument
 from services.risk.timeline import store as timeline
 from shared import idempotency
@@ -151,6 +152,10 @@ async def record_assessment(
         party = body.party.to_party() if body.party else msgspec.convert(case["party"], Party)
         excluded = scoring.excluded_regions(case["region"], body.excluded_regions, body.exclude_case_region)
         previous = case["last_assessment_id"]
+        # Her consents at the assessment's time (the case lock keeps them still): the row
+        # and the event carry them, and shelters and funds act only on what they list.
+        at = await conn.fetchval("SELECT clock_timestamp()")
+        shared = await shared_with_at(conn, case_id, at)
         row = await store.insert_assessment(
             conn,
             id=assessment_id,
@@ -167,6 +172,8 @@ async def record_assessment(
             private=private,
             supersedes=previous,
             recorded_by=principal.sub,
+            recorded_at=at,
+            shared_with=shared,
             event_id=event_id,
         )
         payload = AssessmentRecorded(
@@ -181,6 +188,7 @@ async def record_assessment(
             party=party,
             excluded_regions=excluded,
             supersedes=previous,
+            shared_with=shared,
         )
         # A re-assessment is caused by the one it supersedes: the timeline never shows it first.
         cause = await store.event_of(conn, previous) if previous is not None else None
@@ -197,10 +205,19 @@ async def record_assessment(
             event,
             f"assessment recorded: level {level}{override}; measures: {', '.join(measures) or 'none'}",
         )
+        for purpose in consent.skipped(measures, shared):
+            await timeline.add_skipped_step(conn, case_id, event, purpose, consent.skipped_reason(purpose))
         view = _view(row, None)
         await idempotency.remember(conn, retry, view, rt.cipher)
     log.info("assessment.recorded", case_id=str(case_id), risk_level=level, measures=len(measures))
     return view
+
+
+def _withheld(row: asyncpg.Record) -> list[str]:
+    """Why shelters or funds will not act on a measure by themselves (her consents)."""
+    if row["shared_with"] is None:  # recorded before consents were kept
+        return []
+    return [consent.skipped_reason(p) for p in consent.skipped(row["measures"], row["shared_with"])]
 
 
 def _view(row: asyncpg.Record, private: _Private | None) -> AssessmentView:
@@ -215,6 +232,8 @@ def _view(row: asyncpg.Record, private: _Private | None) -> AssessmentView:
         level=row["level"],
         overridden=row["overridden"],
         measures=list(row["measures"]),
+        shared_with=list(row["shared_with"] or []),
+        withheld=_withheld(row),
         party=PartyView.of(msgspec.convert(row["party"], Party)),
         excluded_regions=list(row["excluded_regions"]),
         supersedes=row["supersedes"],

@@ -9,7 +9,7 @@ import asyncpg
 
 ASSESSMENT_COLUMNS = """a.id, a.case_id, a.instrument_version, a.answers, a.scores, a.computed_level,
     a.level, a.overridden, a.measures, a.party, a.excluded_regions, a.supersedes, a.recorded_by,
-    a.recorded_at"""
+    a.recorded_at, a.shared_with"""
 
 
 async def insert_assessment(conn: asyncpg.Connection, **values: Any) -> asyncpg.Record:

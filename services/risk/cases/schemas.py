@@ -11,7 +11,7 @@ import msgspec
 from services.risk.domain import retention, vocabulary
 from services.risk.domain.reassessment import Reason
 from shared import places
-from shared.events import Country, Level, Party, Region
+from shared.events import ConsentPurpose, Country, Level, Party, Region
 from shared.validation import END
 
 # PostgreSQL text cannot hold NUL: refused here as a 400 rather than failing in the database.
@@ -133,6 +133,8 @@ class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):
 
 class CaseDetail(CaseSummary, kw_only=True, frozen=True):
     personal: PersonalData
+    # The purposes her consents cover now (GET /cases/{id}/consents has the history).
+    shared_with: list[ConsentPurpose] = msgspec.field(default_factory=list)
 
 
 class CaseClose(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

@@ -20,6 +20,7 @@ from services.risk.cases.schemas import (
     PartyView,
     PersonalData,
 )
+from services.risk.consents import store as consents
 from services.risk.domain import reassessment
 from services.risk.search import index as name_index
 from services.risk.timeline import store as timeline
@@ -208,16 +209,17 @@ async def read_case(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> Ca
     """The case with its personal data: the audit row commits with the read or not at all;
     a refused read is audited as refused."""
 
-    async def read() -> asyncpg.Record:
+    async def read() -> tuple[asyncpg.Record, list[str]]:
         async with rt.pool.acquire() as conn, conn.transaction():
             row = await case_in_scope(conn, principal, case_id, personal=True)
             check_personal_data_readable(row)
             await store.audit(conn, actor=principal.sub, action=PERSONAL_DATA_READ, case_id=case_id)
-        return row
+            shared = await consents.shared_with_now(conn, case_id)
+        return row, shared
 
-    row = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
+    row, shared = await audited_read(rt, principal, case_id, PERSONAL_DATA_READ, read)
     personal = cipher_of(rt).decrypt_obj(row["personal"], PersonalData, aad=case_id.bytes)
-    return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal)
+    return CaseDetail(**msgspec.structs.asdict(summary_of(row)), personal=personal, shared_with=shared)
 
 
 async def case_summary(rt: Runtime, principal: Principal, case_id: uuid.UUID) -> CaseSummary:

@@ -6,5 +6,6 @@ one directly (tests/risk/unit).
 - ``scoring``: answers -> scores, level and measures; excluded regions;
 - ``reassessment``: when an open case needs a new assessment;
 - ``timeline``: summaries of every event, and the causal order of a case's steps;
-- ``statistics``: the shares of a regional report.
+- ``statistics``: the shares of a regional report;
+- ``consent``: the purposes her consents cover at a time, and what is withheld without them.
 """

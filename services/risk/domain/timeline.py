@@ -107,6 +107,8 @@ def _summary(type_: str, d: Any) -> str:
                 f"follow-up {d.track} grant application opened for {_money(d.requested)}, "
                 f"follows {d.follows_id}"
             )
+        case "amparo.funds.application.withdrawn":
+            return "grant application withdrawn: her consent to share with the funds was revoked"
         case "amparo.funds.application.closed":
             return f"grant closed: paid {_money(d.paid)}, released {_money(d.released)}"
     return _fallback(type_)

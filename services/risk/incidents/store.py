@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from services.risk.consents.store import STATISTICS_CONSENT
+
 INCIDENT_COLUMNS = """id, occurred_on, country, region, scope, aggression_types, perpetrator_types,
     gender_components, gender_component_types, close_people_attacked, case_id, recorded_by, recorded_at"""
 
@@ -48,8 +50,8 @@ async def list_incidents(
 async def incident_stats(
     conn: asyncpg.Connection, *, start: date | None, end: date | None, countries: list[str] | None
 ) -> dict[str, Any]:
-    where = """($1::date IS NULL OR occurred_on >= $1) AND ($2::date IS NULL OR occurred_on <= $2)
-               AND ($3::text[] IS NULL OR country = ANY($3))"""
+    where = f"""($1::date IS NULL OR occurred_on >= $1) AND ($2::date IS NULL OR occurred_on <= $2)
+               AND ($3::text[] IS NULL OR country = ANY($3)) AND {STATISTICS_CONSENT}"""
     args = (start, end, countries)
     head = await conn.fetchrow(
         f"""SELECT count(*) AS total,

@@ -48,6 +48,23 @@ async def add_event_step(conn: asyncpg.Connection, case_id: uuid.UUID, event: En
     )
 
 
+async def add_skipped_step(
+    conn: asyncpg.Connection, case_id: uuid.UUID, cause: Envelope, purpose: str, summary: str
+) -> None:
+    """An automatic action the assessment called for that her consents do not allow: a step
+    of its own, caused by the assessment (its id derived from it, so it is written once)."""
+    await add_step(
+        conn,
+        case_id=case_id,
+        step_id=uuid.uuid5(cause.id, f"consent-withheld:{purpose}"),
+        type=f"amparo.risk.consent.withheld.{purpose}",
+        occurred_at=cause.occurred_at,
+        service="risk",
+        summary=summary,
+        causation_id=cause.id,
+    )
+
+
 async def steps(conn: asyncpg.Connection, case_id: uuid.UUID) -> list[asyncpg.Record]:
     # seq breaks ties in time: the order the steps were written.
     return await conn.fetch(

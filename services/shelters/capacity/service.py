@@ -8,11 +8,24 @@ from datetime import UTC, datetime, timedelta
 
 from services.shelters.capacity import schemas, store
 from services.shelters.domain import availability as avail
-from services.shelters.domain import forecast
+from services.shelters.domain import cross_border, forecast
 from shared.auth import Principal
 from shared.errors import Invalid
 
 MAX_PERIOD = timedelta(days=366)
+
+
+def bed_search_countries(config, principal: Principal, requested: str | None) -> list[str] | None:
+    """Where she may look for beds: her countries and those their cross-border agreements
+    open (None: all, an admin without a filter). A country outside both is a 403, as before."""
+    if principal.is_admin:
+        return principal.visible_countries(requested)
+    allowed = cross_border.searchable(principal.countries, config.cross_border_agreements)
+    if requested:
+        if requested not in allowed:
+            principal.check_country(requested)
+        return [requested]
+    return sorted(allowed)
 
 
 async def availability(
@@ -36,7 +49,7 @@ async def availability(
         raise Invalid("'to' must be after 'from'", code="availability.end_before_start")
     if end - start > MAX_PERIOD:
         raise Invalid("the period may be at most 366 days", code="availability.period_too_long")
-    countries = principal.visible_countries(country)
+    countries = bed_search_countries(rt.config, principal, country)
     async with rt.pool.acquire() as conn:
         rows = await store.availability(conn, start=start, end=end, countries=countries, region=region)
     need = avail.query_need(adults, children, accessible)
@@ -90,7 +103,7 @@ def _days(days: list[datetime], free: list[int]) -> list[schemas.DayForecast]:
 async def capacity(rt, principal: Principal, *, country: str | None) -> schemas.Capacity:
     """Occupancy now per shelter and country, and free beds on each of the next 14 days."""
     now = datetime.now(UTC)
-    countries = principal.visible_countries(country)
+    countries = bed_search_countries(rt.config, principal, country)
     days = forecast.forecast_days(now)
     async with rt.pool.acquire() as conn:
         shelters = await store.capacity_shelters(conn, countries)

@@ -21,6 +21,7 @@ from shared.db import retry_transaction
 from shared.errors import Conflict, Invalid
 from shared.events import (
     CaseClosed,
+    ConsentRevoked,
     Envelope,
     PlacementCancelled,
     PlacementCheckedIn,
@@ -229,6 +230,21 @@ async def on_case_closed(conn, config: SheltersConfig, event: Envelope[CaseClose
     freed_by = None
     for p in await store.open_for_case(conn, event.case_id):
         freed_by = await cancel_tx(conn, p, now, "case_closed", event) or freed_by
+    if freed_by is not None:
+        await promote_tx(conn, config, causation=freed_by)
+
+
+async def on_consent_revoked(conn, config: SheltersConfig, event: Envelope[ConsentRevoked]) -> None:
+    """She no longer shares her case with shelters: what has not happened yet stops. Her
+    requests (waitlist), holds and confirmed placements are cancelled, each naming the
+    revocation; a family already checked in stays (taking her out of a safe bed is a
+    decision for staff with her, not an automatic one)."""
+    if event.case_id is None or event.data.purpose != "shelters":
+        return
+    now = utcnow()
+    freed_by = None
+    for p in await store.open_for_case(conn, event.case_id):
+        freed_by = await cancel_tx(conn, p, now, "consent_revoked", event) or freed_by
     if freed_by is not None:
         await promote_tx(conn, config, causation=freed_by)
 

@@ -68,6 +68,7 @@ def assessment(case_id: uuid.UUID):
         country="GT",
         region="GT-17",
         party=Party(),
+        shared_with=["shelters", "funds"],
     )
     return new_event(payload, producer="risk", case_id=case_id)
 

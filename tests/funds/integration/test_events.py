@@ -32,7 +32,13 @@ async def funds_events(js, subject: str = "amparo.funds.>") -> list:
 
 
 def assessment(
-    *, case_id: uuid.UUID, country: str = "GT", level: str = "extreme", measures=None, assessment_id=None
+    *,
+    case_id: uuid.UUID,
+    country: str = "GT",
+    level: str = "extreme",
+    measures=None,
+    assessment_id=None,
+    shared_with=("shelters", "funds"),
 ):
     return new_event(
         AssessmentRecorded(
@@ -48,6 +54,7 @@ def assessment(
             region={"GT": "GT-17", "HN": "HN-CR", "MX": "MX-CHP"}[country],
             party=Party(adults=1, children_ages=[4, 9]),
             excluded_regions=["GT-17"],
+            shared_with=list(shared_with),
         ),
         producer="risk",
         case_id=case_id,

@@ -33,6 +33,9 @@ OPERATIONS = {
     ("get", "/cases/search"): "searchCases",
     ("get", "/cases/{case_id}/summary"): "getCaseSummary",
     ("post", "/instruments/{version}/score"): "previewScore",
+    ("get", "/cases/{case_id}/consents"): "listConsents",
+    ("post", "/cases/{case_id}/consents"): "giveConsent",
+    ("post", "/cases/{case_id}/consents/{purpose}/revocation"): "revokeConsent",
     # Every service's operators' routes (shared.admin).
     ("get", "/status"): "getStatus",
     ("get", "/deadletters"): "listDeadLetters",
@@ -86,6 +89,12 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         ("post", f"/cases/{nobody}/erasure", {"reason": "safety"}, 404),
         ("post", f"/cases/{cid}/blocked-personal-data", {}, 400),
         ("post", f"/cases/{nobody}/blocked-personal-data", {"reason": "legal_claim"}, 404),
+        ("post", f"/cases/{cid}/consents", {"purpose": "gossip"}, 400),
+        ("post", f"/cases/{cid}/consents", {"purpose": "funds", "until": "someday"}, 400),
+        ("post", f"/cases/{cid}/consents", {"purpose": "funds", "until": "2001-01-01"}, 422),
+        ("get", f"/cases/{nobody}/consents", None, 404),
+        ("post", f"/cases/{cid}/consents/gossip/revocation", None, 404),
+        ("post", f"/cases/{cid}/consents/funds/revocation", None, 404),
     ]
     for method, url, body, status in calls:
         kwargs = {"json": body} if body is not None else {}
@@ -93,7 +102,9 @@ async def test_bad_input_on_every_endpoint_is_a_4xx_problem(client):
         assert_problem(response, status)
     # No token at all on every route.
     for (method, path), _ in OPERATIONS.items():
-        response = await client.request(method.upper(), path.format(case_id=cid, version="gender-v1", seq=1))
+        response = await client.request(
+            method.upper(), path.format(case_id=cid, version="gender-v1", purpose="funds", seq=1)
+        )
         assert_problem(response, 401)
 
 

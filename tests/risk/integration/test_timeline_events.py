@@ -30,7 +30,7 @@ from shared.events import (
     encode_event,
     new_event,
 )
-from tests.risk.helpers import NAME, assessment_body, case_body, required_answers
+from tests.risk.helpers import NAME, assessment_body, case_body, consent, required_answers
 from tests.support import auth, eventually
 
 ANALYST = auth("risk_analyst", countries=("GT",), sub="ana")
@@ -47,8 +47,13 @@ async def send(js, event):
     return event
 
 
+# Her consents to share with shelters and the funds come first (two risk steps).
+CONSENTED = ["amparo.risk.consent.given", "amparo.risk.consent.given"]
+
+
 async def open_assessed_case(client, answers=None) -> tuple[dict, dict]:
     case = (await client.post("/cases", json=case_body(), headers=ANALYST)).json()
+    await consent(client, case["id"], "shelters", "funds", headers=ANALYST)
     r = await client.post(f"/cases/{case['id']}/assessments", json=assessment_body(answers), headers=ANALYST)
     assert r.status_code == 201, r.text
     return case, r.json()
@@ -111,24 +116,25 @@ async def test_the_timeline_follows_the_case_across_services(client, clean_strea
     again = published[1]
     await js.publish(again.subject, encode_event(again), headers={"Nats-Msg-Id": "copy"})
 
-    body = await timeline_with(client, case["id"], 2 + len(published))
+    body = await timeline_with(client, case["id"], 4 + len(published))
     steps = body["steps"]
     assert body["case_id"] == case["id"] and body["status"] == "open" and body["level"] == "high"
     assert [s["type"] for s in steps] == [
         "amparo.risk.case.opened",
+        *CONSENTED,
         "amparo.risk.assessment.recorded",
         *[e.type for e in published],
     ]
     assert body["current_step"] == "amparo.funds.disbursement.made"
-    assert [s["service"] for s in steps[:3]] == ["risk", "risk", "shelters"]
+    assert [s["service"] for s in steps[:5]] == ["risk", "risk", "risk", "risk", "shelters"]
     assert steps[0]["elapsed_seconds"] == 0 and steps[0]["since_previous_seconds"] == 0
     elapsed = [s["elapsed_seconds"] for s in steps]
     assert elapsed == sorted(elapsed)
     for before, after in itertools.pairwise(steps):
         gap = after["elapsed_seconds"] - before["elapsed_seconds"]
         assert after["since_previous_seconds"] == pytest.approx(gap, abs=0.002)
-    assert "3 beds held in shelter CASA-3" in steps[3]["summary"]
-    assert "level high" in steps[1]["summary"] and "shelter" in steps[1]["summary"]
+    assert "3 beds held in shelter CASA-3" in steps[5]["summary"]
+    assert "level high" in steps[3]["summary"] and "shelter" in steps[3]["summary"]
     assert "2500.00 GTQ" in steps[-1]["summary"]
     assert all(NAME not in s["summary"] for s in steps)
     assert body["reassessment_due"] is False
@@ -141,7 +147,7 @@ async def test_the_timeline_follows_the_case_across_services(client, clean_strea
 
     await eventually(settled)
     again_body = (await client.get(f"/cases/{case['id']}/timeline", headers=STAFF)).json()
-    assert len(again_body["steps"]) == 2 + len(published)
+    assert len(again_body["steps"]) == 4 + len(published)
 
 
 async def test_checkout_makes_a_reassessment_due_until_a_new_assessment(client, clean_streams):
@@ -198,7 +204,7 @@ async def test_a_compromised_shelter_marks_every_affected_case(client, clean_str
         steps = (await client.get(f"/cases/{case['id']}/timeline", headers=STAFF)).json()["steps"]
         assert steps[-1]["type"] == ShelterCompromised.TYPE and steps[-1]["service"] == "shelters"
     steps = (await client.get(f"/cases/{untouched['id']}/timeline", headers=STAFF)).json()["steps"]
-    assert len(steps) == 2
+    assert len(steps) == 4
 
 
 async def test_old_high_assessments_and_new_incidents_make_a_case_due(client, settings):
@@ -274,10 +280,11 @@ async def test_a_relocation_stamped_before_its_compromise_is_shown_after_it(clie
     await send(js, msgspec.structs.replace(held, occurred_at=before + timedelta(milliseconds=5)))
     await send(js, compromise)
 
-    body = await timeline_with(client, case["id"], 5)
+    body = await timeline_with(client, case["id"], 7)
     types = [s["type"] for s in body["steps"]]
     assert types == [
         "amparo.risk.case.opened",
+        *CONSENTED,
         "amparo.risk.assessment.recorded",
         ShelterCompromised.TYPE,
         PlacementRequested.TYPE,
@@ -286,7 +293,7 @@ async def test_a_relocation_stamped_before_its_compromise_is_shown_after_it(clie
     assert body["current_step"] == PlacementHeld.TYPE
     steps = body["steps"]
     # The stamps are shown as the producer wrote them; no step took negative time.
-    assert steps[3]["occurred_at"] < steps[2]["occurred_at"]
+    assert steps[5]["occurred_at"] < steps[4]["occurred_at"]
     assert all(s["since_previous_seconds"] >= 0 for s in steps)
     assert body["reassessment_due"] is True
 
@@ -310,10 +317,11 @@ async def test_a_reassessment_comes_after_the_assessment_it_supersedes(client, s
     steps = (await client.get(f"/cases/{case['id']}/timeline", headers=STAFF)).json()["steps"]
     assert [s["type"] for s in steps] == [
         "amparo.risk.case.opened",
+        *CONSENTED,
         "amparo.risk.assessment.recorded",
         "amparo.risk.assessment.recorded",
     ]
-    assert steps[1]["occurred_at"] > steps[2]["occurred_at"] and first["id"] != second["id"]
+    assert steps[3]["occurred_at"] > steps[4]["occurred_at"] and first["id"] != second["id"]
 
 
 async def test_the_timeline_links_an_updated_application_and_its_follow_up(client, clean_streams, settings):
@@ -355,12 +363,12 @@ async def test_the_timeline_links_an_updated_application_and_its_follow_up(clien
     early = cause.occurred_at - timedelta(seconds=5)
     await send(js, msgspec.structs.replace(updated, occurred_at=early))
     await send(js, follow)
-    body = await timeline_with(client, case["id"], 5)
+    body = await timeline_with(client, case["id"], 7)
     steps = body["steps"]
-    assert [s["type"] for s in steps[2:]] == [
+    assert [s["type"] for s in steps[4:]] == [
         "amparo.risk.assessment.recorded",
         ApplicationUpdated.TYPE,
         ApplicationFollowUpOpened.TYPE,
     ]
-    assert steps[3]["summary"] == "grant application updated (by the new assessment): emergency, 1200.00 USD"
-    assert steps[4]["summary"].endswith(f"follows {app_id}")
+    assert steps[5]["summary"] == "grant application updated (by the new assessment): emergency, 1200.00 USD"
+    assert steps[6]["summary"].endswith(f"follows {app_id}")

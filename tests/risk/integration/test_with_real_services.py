@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from tests.risk.helpers import assessment_body, case_body
+from tests.risk.helpers import assessment_body, case_body, consent
 from tests.support import auth, eventually, service_client
 
 ANALYST = auth("risk_analyst", countries=("GT",))
@@ -40,6 +40,7 @@ async def test_a_high_case_travels_through_shelters_and_funds_into_the_timeline(
     )
     assert shelter.status_code == 201, shelter.text
     case = (await risk.post("/cases", json=case_body(), headers=ANALYST)).json()
+    await consent(risk, case["id"], "shelters", "funds", headers=ANALYST)
     r = await risk.post(f"/cases/{case['id']}/assessments", json=assessment_body(), headers=ANALYST)
     assert r.status_code == 201 and "shelter" in r.json()["measures"], r.text
 
@@ -70,7 +71,12 @@ async def test_a_high_case_travels_through_shelters_and_funds_into_the_timeline(
         return seen if "amparo.shelters.placement.ended" in seen else None
 
     seen = await eventually(ended, timeout=30)
-    assert seen[:2] == ["amparo.risk.case.opened", "amparo.risk.assessment.recorded"]
+    assert seen[:4] == [
+        "amparo.risk.case.opened",
+        "amparo.risk.consent.given",
+        "amparo.risk.consent.given",
+        "amparo.risk.assessment.recorded",
+    ]
     order = [
         t
         for t in seen

@@ -115,6 +115,7 @@ async def test_events_from_risk_cause_the_requests_holds_and_cancellations(pool)
             country="GT",
             region="GT-14",
             party=Party(adults=1),
+            shared_with=["shelters", "funds"],
         )
         return new_event(payload, producer="risk", case_id=case_id)
 

@@ -143,6 +143,7 @@ async def test_an_assessment_with_nul_in_its_texts_is_handled(pool):
         region="GT-1\x007",
         excluded_regions=["GT-1\x004"],
         party=Party(adults=1, accessibility_needs=["wheel\x00chair"]),
+        shared_with=["shelters"],
     )
     case_id = uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():

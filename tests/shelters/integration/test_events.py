@@ -27,6 +27,7 @@ def assessment(case_id, *, level="extreme", measures=("shelter", "relocation_gra
         region=kw.get("region", "GT-14"),
         party=Party(adults=1, children_ages=list(children)),
         excluded_regions=kw.get("excluded", ["GT-14"]),
+        shared_with=kw.get("shared_with", ["shelters", "funds"]),
     )
     return new_event(payload, producer="risk", case_id=case_id)
 
