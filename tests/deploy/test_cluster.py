@@ -41,11 +41,10 @@ def test_server_list_splits_a_cluster_url():
 
 def test_each_node_requires_route_authentication(tmp_path):
     from deploy.localcluster import Node
+    from deploy.natsconf import USERS
 
     nodes = [Node(f"nats-{i}", 4220 + i, 6220 + i, tmp_path / str(i)) for i in range(1, 4)]
-    text = node_conf(
-        nodes[0], nodes, "route-secret", dict.fromkeys(("risk", "shelters", "funds", "operator"), "x")
-    )
+    text = node_conf(nodes[0], nodes, "route-secret", dict.fromkeys(USERS, "x"))
     cluster = text.split("cluster {", 1)[1].split("\n}\n", 1)[0]
     assert 'user: route\n    password: "route-secret"' in cluster
     assert cluster.count("nats-route://route:route-secret@127.0.0.1:") == 3

@@ -392,7 +392,7 @@ def test_nats_values_carry_the_codes_users_route_auth_and_r3():
     assert config["cluster"]["routeURLs"]["user"] and config["cluster"]["routeURLs"]["password"]
     assert config["jetstream"]["merge"]["sync_interval"] == "always"
     users = {u["user"]: u for u in config["merge"]["authorization"]["users"]}
-    assert set(users) == {*SERVICES, "operator"}
+    assert set(users) == {*SERVICES, "console", "operator"}
     secrets = {s.metadata.name: s.stringData for s in of(Secret)}
     env = values["container"]["env"]
     for name, user in users.items():

@@ -63,7 +63,7 @@ def test_nats_server_accepts_the_cluster_file(tmp_path):
     conf = tmp_path / "nats.conf"
     conf.write_text(text)
     env = {"NODE_NAME": "nats-1"} | {
-        f"NATS_{u}_PASSWORD": "x" * 20 for u in ("RISK", "SHELTERS", "FUNDS", "OPERATOR")
+        f"NATS_{u}_PASSWORD": "x" * 20 for u in ("RISK", "SHELTERS", "FUNDS", "CONSOLE", "OPERATOR")
     }
     out = subprocess.run(
         [nats_binary(), "-t", "-c", str(conf)], env=env, capture_output=True, text=True, timeout=30
