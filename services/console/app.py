@@ -26,6 +26,7 @@ from services.console.pages.board import ROUTES as BOARD
 from services.console.pages.capacity import ROUTES as CAPACITY
 from services.console.pages.cases import ROUTES as CASES
 from services.console.pages.committee import ROUTES as COMMITTEE
+from services.console.pages.consents import ROUTES as CONSENTS
 from services.console.pages.funds_office import ROUTES as FUND_OFFICE
 from services.console.pages.grants_report import ROUTES as GRANTS_REPORT
 from services.console.pages.incidents import ROUTES as INCIDENTS
@@ -92,6 +93,7 @@ PAGES = Router(
         *SHELTERS,
         *PEOPLE,
         *CASES,
+        *CONSENTS,
         *ASSESSMENTS,
         *INCIDENTS,
         *COMMITTEE,

@@ -76,6 +76,8 @@ PROBLEMS = {
 GENERIC = N_("Something went wrong. Try again; if it happens again, tell your administrator.")
 
 DONE = {
+    "consent": N_("Her consent is recorded."),
+    "consent_revoked": N_("Her consent is revoked; what had not happened yet for it is stopped."),
     "confirmed": N_("The placement is confirmed."),
     "checked_in": N_("The family is checked in."),
     "checked_out": N_("The family is checked out; the beds are free."),

@@ -151,3 +151,42 @@ async def test_the_desk_in_english_and_refused_to_other_roles(desk):
     for path in ("/cases", "/cases/new", "/incidents", "/cases/search"):
         assert (await desk.get(path)).status_code == 403, path
     assert (await desk.get("/incidents/stats")).status_code == 200
+
+
+async def test_her_consent_is_ticked_at_intake_recorded_and_revoked_after_a_question(desk):
+    response = await post_form(
+        desk, "/cases",
+        {"country": "GT", "region": "GT-16", "line_of_defence": "land_and_territory", "full_name": NAME,
+         "adults": "1", "purpose": ["shelters", "statistics"]},
+        page="/cases/new",
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+    case_id = response.headers["location"].split("/")[2].split("?")[0]
+    page = (await desk.get(f"/cases/{case_id}")).text
+    consent = page[page.index('id="consent"') : page.index("</section>", page.index('id="consent"'))]
+    assert "compartir con albergues (camas reservadas para ella): <strong>sí</strong>" in consent
+    assert "compartir con fondos (una solicitud de apoyo): <strong>no</strong>" in consent
+    # Funds later, from the case page; one already given is left as it is.
+    done = await post_form(
+        desk, f"/cases/{case_id}/consents", {"purpose": ["funds", "shelters"]}, page=f"/cases/{case_id}"
+    )
+    assert done.status_code == 303 and "done=consent" in done.headers["location"]
+    page = (await desk.get(f"/cases/{case_id}")).text
+    assert "compartir con fondos (una solicitud de apoyo): <strong>sí</strong>" in page
+    assert "Consentimiento registrado" in page  # the timeline's step
+    # Revoking asks first, saying what it stops.
+    ask = await desk.get(f"/cases/{case_id}/consents/shelters/revoke")
+    assert "se liberan" in ask.text
+    not_sure = await post_form(
+        desk, f"/cases/{case_id}/consents/shelters/revocation", {}, page=f"/cases/{case_id}"
+    )
+    assert not_sure.headers["location"].endswith("/consents/shelters/revoke")
+    sure = await post_form(
+        desk,
+        f"/cases/{case_id}/consents/shelters/revocation",
+        {"sure": "yes"},
+        page=f"/cases/{case_id}/consents/shelters/revoke",
+    )
+    assert "done=consent_revoked" in sure.headers["location"]
+    page = (await desk.get(f"/cases/{case_id}")).text
+    assert "compartir con albergues (camas reservadas para ella): <strong>no</strong>" in page

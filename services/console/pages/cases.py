@@ -12,7 +12,8 @@ from litestar import Request, Response, get, post
 
 from services.console import backend
 from services.console.accounts.api import flash
-from services.console.accounts.sessions import read_form, require_role
+from services.console.accounts.sessions import read_form, read_form_lists, require_role
+from services.console.pages import consents
 from services.console.pages.capacity import _choices
 from services.console.web import page, see_other
 
@@ -95,7 +96,10 @@ async def intake_form(request: Request) -> Response:
     choices = _choices(account)
     wanted = request.query_params.get("country")
     chosen = wanted if wanted in choices else (choices[0] if choices else "")
-    return page("case_new.html", request, choices=choices, chosen=chosen, lines=LINES)
+    return page(
+        "case_new.html", request, choices=choices, chosen=chosen, lines=LINES,
+        consent_purposes=consents.PURPOSES,
+    )  # fmt: skip
 
 
 def _ages(raw: str) -> list[int]:
@@ -110,7 +114,8 @@ def _whole(raw: str | None, default: int) -> int:
 @post("/cases", **OPTS)
 async def intake(request: Request) -> Response:
     account = require_role(request, ANALYST)
-    form = await read_form(request)
+    lists = await read_form_lists(request)
+    form = {k: v[0] for k, v in lists.items() if v}
     contacts = [line.strip() for line in form.get("contacts", "").splitlines() if line.strip()]
     body = {
         "country": form.get("country", ""),
@@ -127,7 +132,12 @@ async def intake(request: Request) -> Response:
             "children_ages": _ages(form.get("children_ages", "")),
         },
     }
-    created = await backend.call(_config(request), account, "risk", "POST", "/cases", json=body)
+    created = await backend.call(
+        _config(request), account, "risk", "POST", "/cases", json=body,
+        idempotency_key=form.get("idempotency_key") or None,
+    )  # fmt: skip
+    # What she agreed to share, ticked on the same form (without it nothing is automatic).
+    await consents.give(_config(request), account, created["id"], lists.get("purpose", []), None)
     return see_other(f"/cases/{created['id']}?done=case_opened")
 
 
@@ -153,9 +163,11 @@ async def _case_page(request: Request, case_id: uuid.UUID, *, personal: bool) ->
         params={"limit": 50, "notes": "true" if personal else "false"},
     )  # fmt: skip
     timeline = await _timeline(config, account, case_id)
+    consents_now = consents.current_by_purpose(await consents.of_case(config, account, case_id))
     return page(
         "case.html", request, case=case, personal=personal_data, history=history["items"], timeline=timeline,
-        refresh=TIMELINE_REFRESH_SECONDS, done=flash(request),
+        refresh=TIMELINE_REFRESH_SECONDS, done=flash(request), consents_now=consents_now,
+        consent_purposes=consents.PURPOSES,
     )  # fmt: skip
 
 

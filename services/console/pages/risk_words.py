@@ -110,6 +110,23 @@ WORDS: dict[str, dict[str, str]] = {
         "amparo.funds.application.overdue": N_("Grant decision overdue"),
         "amparo.funds.disbursement.made": N_("Grant paid"),
         "amparo.funds.application.closed": N_("Grant application closed"),
+        "amparo.funds.application.updated": N_("Grant application updated"),
+        "amparo.funds.application.follow_up_opened": N_("Follow-up grant application"),
+        "amparo.funds.application.withdrawn": N_("Grant application withdrawn"),
+        "amparo.risk.consent.given": N_("Consent recorded"),
+        "amparo.risk.consent.revoked": N_("Consent revoked"),
+        "amparo.risk.consent.withheld.shelters": N_("No hold requested: no consent for shelters"),
+        "amparo.risk.consent.withheld.funds": N_("No grant application: no consent for funds"),
+        "amparo.risk.case.reassessment_due": N_("Re-assessment due"),
+        "amparo.risk.case.personal_data_blocked": N_("Personal data blocked"),
+        "amparo.risk.case.personal_data_erased": N_("Personal data erased"),
+    },
+    # What she agreed to share (risk's consent purposes).
+    "consent": {
+        "shelters": N_("sharing with shelters (beds held for her)"),
+        "funds": N_("sharing with funds (a grant application)"),
+        "statistics": N_("counting in the registry's statistics"),
+        "contact": N_("contact by the network"),
     },
 }
 

@@ -65,6 +65,10 @@ def test_the_analysts_desk_in_a_browser(stack, phone, fund):  # noqa: F811
     page.select_option("#region", "GT-16")
     page.select_option("#line_of_defence", "land_and_territory")
     page.fill("#children_ages", "4, 9")
+    # What she agrees to share: beds held for her, a grant application, her incidents
+    # counted in the statistics.
+    for purpose in ("shelters", "funds", "statistics"):
+        page.check(f"#consent-{purpose}")
     check(page, "case-intake")
     page.click("form[action='/cases'] button[type=submit]")
     page.wait_for_url(re.compile(r"/cases/[0-9a-f-]{36}\?done=case_opened"))
