@@ -189,6 +189,8 @@ class LocalCluster:
             AMPARO_PII_KEY_FILE=str(key_file),
             AMPARO_JWT_PUBLIC_KEY_FILE=str(jwt_pub),
         )
+        if service == "risk":  # the name search's blind index key: risk's alone
+            env["AMPARO_BLIND_INDEX_KEY_FILE"] = str(keys.ensure_index_key(self.home))
         return env
 
     def _spawn_replica(self, replica: Replica, logs: Path) -> None:

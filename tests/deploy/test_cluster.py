@@ -118,6 +118,10 @@ def open_case(caller: Caller, instrument: dict) -> str:
         json={"country": "GT", "region": "GT-16", "line_of_defence": "land_and_territory",
               "personal": {"full_name": "Defensora Sintética"}, "party": {"adults": 1, "children_ages": [6]}},
     )  # fmt: skip
+    for purpose in ("shelters", "funds"):  # no automatic hold or application without it
+        caller.call(
+            "POST", "risk", f"/cases/{case['id']}/consents", "risk_analyst", json={"purpose": purpose}
+        )
     caller.call(
         "POST", "risk", f"/cases/{case['id']}/assessments", "risk_analyst",
         json={"instrument_version": "gender-v1", "answers": extreme_answers(instrument)},

@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from bench.flow import extreme_answers
-from tests.e2e.harness import Stack, poll
+from tests.e2e.harness import Stack, consent, poll
 
 ATTACKED = "GT-16"
 AWAY_REGIONS = ("GT-01", "GT-05", "GT-09")
@@ -168,6 +168,21 @@ class Flow:
         r = self._call("list_assessments", "GET", f"/cases/{case_id}/assessments")
         return len(r.json()["items"]) if r is not None and r.status_code == 200 else None
 
+    def _consent(self, case_id: str) -> None:
+        """Her consent to shelters and funds (no automatic hold or application without it).
+        Unknown outcome: look before giving it again (a second one would be a 409)."""
+        for purpose in ("shelters", "funds"):
+            while not self.stop.is_set():
+                r = self._call(
+                    "give_consent", "POST", f"/cases/{case_id}/consents", json={"purpose": purpose}
+                )
+                if r is not None and r.status_code == 201:
+                    break
+                self._pause()
+                seen = self._call("list_consents", "GET", f"/cases/{case_id}/consents")
+                if seen is not None and seen.status_code == 200 and purpose in seen.json()["shared_with"]:
+                    break
+
     def _assess(self, case_id: str) -> bool:
         body = {"instrument_version": "gender-v1", "answers": self.answers}
         while True:
@@ -189,6 +204,7 @@ class Flow:
                 case_id = self._open_case()
                 if case_id is None:
                     return
+                self._consent(case_id)
                 self._assess(case_id)
                 self.cases.append(case_id)
         except BaseException as exc:  # surfaced by the test, never swallowed
@@ -312,6 +328,7 @@ def test_while_postgresql_is_down_every_request_is_a_quick_503_and_work_complete
         )
         assert case.status_code == 201, case.text
         case_id = case.json()["id"]
+        consent(analyst, case_id, "shelters", "funds")
         r = analyst.post(
             f"/cases/{case_id}/assessments", json={"instrument_version": "gender-v1", "answers": answers}
         )
