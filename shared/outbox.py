@@ -25,6 +25,15 @@ log = get_logger(__name__)
 
 CHANNEL = "amparo_outbox"  # also named in shared/migrations/0002_outbox_notify_trigger.sql
 
+# While a relay is at work (advisory lock AT_WORK held) writers do not NOTIFY: a NOTIFY
+# serializes commits. Before resting, the relay passes SETTLED (waits for every writer
+# that skipped its NOTIFY) and looks once more. See shared/migrations/0008.
+_AT_WORK = "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 1)"
+_OFF_WORK = "SELECT pg_advisory_unlock(7261002, 1)"
+_SETTLED = (
+    "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 2); SELECT pg_advisory_unlock(7261002, 2)"
+)
+
 
 async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
     """Write events in the caller's transaction (which must be open)."""
@@ -84,6 +93,7 @@ class OutboxRelay:
         publish_timeout: float = 5.0,
         retention_days: int = 7,
         after_publish: Callable[[list], Awaitable[None]] | None = None,
+        work_from: int = 16,
     ) -> None:
         self._pool = pool
         self._js = js
@@ -95,6 +105,10 @@ class OutboxRelay:
         # Fault-injection point for tests: runs after the acks, before rows are marked.
         self._after_publish = after_publish
         self._wake = asyncio.Event()
+        # A batch this large means writers are busy: stop their NOTIFYs until the relay rests.
+        self._work_from = work_from
+        self._at_work = False  # holds the AT_WORK lock
+        self._unsettled = False  # writers may have skipped a NOTIFY since the last SETTLED
         self.published = 0
 
     async def relay_once(self) -> int:
@@ -164,8 +178,13 @@ class OutboxRelay:
                     log.warning("outbox.relay_error", error=type(exc).__name__)
                     count = 0
                     await asyncio.sleep(self._poll)
+                if count >= self._work_from and listener is not None:
+                    await self._go_to_work(listener)
                 if count >= self._batch:
                     continue
+                if self._unsettled:
+                    await self._settle(listener)
+                    continue  # look once more: a writer that skipped its NOTIFY has ended
                 if loop.time() - last_purge > 600:
                     last_purge = loop.time()
                     with contextlib.suppress(Exception):
@@ -176,6 +195,31 @@ class OutboxRelay:
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
+
+    async def _go_to_work(self, listener: asyncpg.Connection) -> None:
+        self._unsettled = True  # even waiting for the lock makes writers skip their NOTIFY
+        if self._at_work:
+            return
+        try:
+            await listener.execute(_AT_WORK)
+            self._at_work = True
+        except asyncpg.LockNotAvailableError:  # another relay is at work: work without the lock
+            pass
+        except Exception as exc:
+            log.warning("outbox.work_lock_failed", error=type(exc).__name__)
+
+    async def _settle(self, listener: asyncpg.Connection) -> None:
+        try:
+            if self._at_work:
+                self._at_work = False
+                await listener.execute(_OFF_WORK)
+            await listener.execute(_SETTLED)
+            self._unsettled = False
+        except asyncpg.LockNotAvailableError:  # a long transaction: try again after a batch
+            pass
+        except Exception as exc:  # the session is gone, and its locks with it
+            log.warning("outbox.settle_failed", error=type(exc).__name__)
+            self._unsettled = False
 
     async def _listen(self) -> asyncpg.Connection | None:
         # LISTEN needs its own connection: a pooled one loses listeners on release.

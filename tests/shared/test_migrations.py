@@ -19,6 +19,8 @@ async def test_migrations_apply_once_and_refuse_an_edited_file(pg_url, tmp_path)
         "shared/0002_outbox_notify_trigger.sql",
         "shared/0003_case_order.sql",
         "shared/0004_legacy_region_codes.sql",
+        "shared/0005_idempotency_keys.sql",
+        "shared/0008_outbox_notify_when_idle.sql",
         "probe/0001_first.sql",
     ]
     assert await db.migrate(dsn, service) == []
