@@ -105,7 +105,7 @@ class OutboxRelay:
         # Fault-injection point for tests: runs after the acks, before rows are marked.
         self._after_publish = after_publish
         self._wake = asyncio.Event()
-        # A batch this large means writers are busy: stop their NOTIFYs until the relay rests.
+        # A batch this large means writers are busy: stop their NOTIFYs until batches shrink.
         self._work_from = work_from
         self._at_work = False  # holds the AT_WORK lock
         self._unsettled = False  # writers may have skipped a NOTIFY since the last SETTLED
@@ -179,7 +179,9 @@ class OutboxRelay:
                     count = 0
                     await asyncio.sleep(self._poll)
                 if count >= self._work_from and listener is not None:
+                    # Busy writers: at work they stop notifying, so look again at once.
                     await self._go_to_work(listener)
+                    continue
                 if count >= self._batch:
                     continue
                 if self._unsettled:
