@@ -6,6 +6,8 @@ marks them sent only after JetStream acknowledged them; if it dies in between, t
 is published again and JetStream (or the consumer's processed-event row) drops the copy.
 Pending rows are claimed with ``FOR UPDATE SKIP LOCKED``, never by tailing the id:
 sequence order is not commit order.
+Writers NOTIFY the relay only while no relay is at work (a NOTIFY serializes commits):
+see shared/migrations/0008 and ``_go_to_work``/``_settle``.
 """
 
 from __future__ import annotations
