@@ -1,14 +1,19 @@
 """flow_capacity_cases_s: the highest steady rate of new cases at which the flow
 (assessment -> hold and application visible) keeps its p99 within 150 ms.
 
-The rate steps up (20, 40, 60, ... cases/s, 20 s each, cases spread over every seeded
-country so beds last); the first step that misses (p99 over the limit, a case that did
-not complete, or assessments taken slower than 90 % of the asked rate) ends the climb,
-and the last step that passed is the capacity. The driver runs on the same cores as the
+The rate steps up (20, 40, 60, ... cases/s, 20 s each). So that beds last (a waitlisted
+family is a case that did not complete) each case is one defender without children,
+cases are spread over every seeded country, and 150 shelters of 100 beds are added
+first. The first step that misses (p99 over the limit, a case that did not complete, or
+assessments taken slower than 90 % of the asked rate) ends the climb, and the last step
+that passed is the capacity. The driver runs on the same cores as the
 stack: at 100 cases/s it sends about 400 requests/s itself."""
 
 from __future__ import annotations
 
+import asyncio
+
+from bench import seed
 from bench.flow import run_flow
 from bench.seed import COUNTRIES
 from deploy.stack import Stack
@@ -31,11 +36,14 @@ def miss(step: dict, rate: int) -> str | None:
 
 
 async def measure(stack: Stack, *, seconds: int = 20, rates: tuple[int, ...] = RATES, say=print) -> dict:
+    await asyncio.to_thread(
+        seed.shelters_and_beds, stack, shelters=150, beds_per_shelter=100, seed=2, prefix="CAP-"
+    )
     steps = []
     best = None
     stopped = f"every step up to {rates[-1]} cases/s passed"
     for rate in rates:
-        step = await run_flow(stack, rate=rate, seconds=seconds, countries=tuple(COUNTRIES))
+        step = await run_flow(stack, rate=rate, seconds=seconds, countries=tuple(COUNTRIES), children=0)
         steps.append(step)
         why = miss(step, rate)
         say(

@@ -44,7 +44,12 @@ class Waitlisted(Exception):
 
 
 async def run_flow(
-    stack: Stack, *, rate: int = 20, seconds: int = 30, countries: tuple[str, ...] = ("GT",)
+    stack: Stack,
+    *,
+    rate: int = 20,
+    seconds: int = 30,
+    countries: tuple[str, ...] = ("GT",),
+    children: int = 2,
 ) -> dict:
     analyst = {"Authorization": f"Bearer {stack.token('risk_analyst')}"}
     staff = {"Authorization": f"Bearer {stack.token('network_staff')}"}
@@ -89,7 +94,10 @@ async def run_flow(
                         "region": COUNTRIES[country][0],
                         "line_of_defence": "land_and_territory",
                         "personal": {"full_name": f"Defensora Sintética {i}"},
-                        "party": {"adults": 1, "children_ages": [rnd.randint(1, 15), rnd.randint(1, 15)]},
+                        "party": {
+                            "adults": 1,
+                            "children_ages": [rnd.randint(1, 15) for _ in range(children)],
+                        },
                     },
                 )
                 case.raise_for_status()
