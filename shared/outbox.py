@@ -212,7 +212,10 @@ class OutboxRelay:
         except Exception as exc:
             log.warning("outbox.work_lock_failed", error=type(exc).__name__)
 
-    async def _settle(self, listener: asyncpg.Connection) -> None:
+    async def _settle(self, listener: asyncpg.Connection | None) -> None:
+        if listener is None or listener.is_closed():  # its session's locks went with it
+            self._at_work = self._unsettled = False
+            return
         try:
             if self._at_work:
                 self._at_work = False
