@@ -43,7 +43,7 @@ async def _consume(mode: str, n: int, nats_url: str, dsn: str) -> None:
         while received < n:
             try:
                 msgs = await sub.fetch(256, timeout=0.1)
-            except NatsTimeoutError:
+            except (NatsTimeoutError, TimeoutError):  # nats-py raises either when nothing came
                 continue
             for msg in msgs:
                 await msg.ack()

@@ -21,7 +21,7 @@ KINDS = ["shelter", "safe_house", "self_care_centre", "hostel", "halfway_house"]
 
 
 def shelters_and_beds(
-    stack: Stack, *, shelters: int = 200, beds_per_shelter: int = 25, seed: int = 1
+    stack: Stack, *, shelters: int = 200, beds_per_shelter: int = 25, seed: int = 1, prefix: str = ""
 ) -> list[str]:
     rnd = random.Random(seed)
     ids = []
@@ -31,7 +31,7 @@ def shelters_and_beds(
             country = countries[i % len(countries)]
             adult = beds_per_shelter - beds_per_shelter // 5
             body = {
-                "code": f"{country}-{i:03d}",
+                "code": f"{prefix}{country}-{i:03d}",
                 "kind": rnd.choice(KINDS),
                 "country": country,
                 "region": rnd.choice(COUNTRIES[country]),

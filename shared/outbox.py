@@ -6,6 +6,8 @@ marks them sent only after JetStream acknowledged them; if it dies in between, t
 is published again and JetStream (or the consumer's processed-event row) drops the copy.
 Pending rows are claimed with ``FOR UPDATE SKIP LOCKED``, never by tailing the id:
 sequence order is not commit order.
+Writers NOTIFY the relay only while no relay is at work (a NOTIFY serializes commits):
+see shared/migrations/0008 and ``_go_to_work``/``_settle``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 CHANNEL = "amparo_outbox"  # also named in shared/migrations/0002_outbox_notify_trigger.sql
+
+# While a relay is at work (advisory lock AT_WORK held) writers do not NOTIFY: a NOTIFY
+# serializes commits. Before resting, the relay passes SETTLED (waits for every writer
+# that skipped its NOTIFY) and looks once more. See shared/migrations/0008.
+_AT_WORK = "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 1)"
+_OFF_WORK = "SELECT pg_advisory_unlock(7261002, 1)"
+_SETTLED = (
+    "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 2); SELECT pg_advisory_unlock(7261002, 2)"
+)
 
 
 async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
@@ -84,6 +95,7 @@ class OutboxRelay:
         publish_timeout: float = 5.0,
         retention_days: int = 30,
         after_publish: Callable[[list], Awaitable[None]] | None = None,
+        work_from: int = 16,
     ) -> None:
         self._pool = pool
         self._js = js
@@ -96,6 +108,10 @@ class OutboxRelay:
         self._after_publish = after_publish
         self._wake = asyncio.Event()
         self._listen_failed = False
+        # A batch this large means writers are busy: stop their NOTIFYs until batches shrink.
+        self._work_from = work_from
+        self._at_work = False  # holds the AT_WORK lock
+        self._unsettled = False  # writers may have skipped a NOTIFY since the last SETTLED
         self.published = 0
 
     async def relay_once(self) -> int:
@@ -168,8 +184,15 @@ class OutboxRelay:
                     log.warning("outbox.relay_error", error=type(exc).__name__)
                     count = 0
                     await asyncio.sleep(self._poll)
+                if count >= self._work_from and listener is not None:
+                    # Busy writers: at work they stop notifying, so look again at once.
+                    await self._go_to_work(listener)
+                    continue
                 if count >= self._batch:
                     continue
+                if self._unsettled:
+                    await self._settle(listener)
+                    continue  # look once more: a writer that skipped its NOTIFY has ended
                 if loop.time() - last_purge > 600:
                     last_purge = loop.time()
                     with contextlib.suppress(Exception):
@@ -181,6 +204,34 @@ class OutboxRelay:
                 with contextlib.suppress(Exception):
                     await listener.close(timeout=2)
 
+    async def _go_to_work(self, listener: asyncpg.Connection) -> None:
+        self._unsettled = True  # even waiting for the lock makes writers skip their NOTIFY
+        if self._at_work:
+            return
+        try:
+            await listener.execute(_AT_WORK)
+            self._at_work = True
+        except asyncpg.LockNotAvailableError:  # another relay is at work: work without the lock
+            pass
+        except Exception as exc:
+            log.warning("outbox.work_lock_failed", error=type(exc).__name__)
+
+    async def _settle(self, listener: asyncpg.Connection | None) -> None:
+        if listener is None or listener.is_closed():  # its session's locks went with it
+            self._at_work = self._unsettled = False
+            return
+        try:
+            if self._at_work:
+                self._at_work = False
+                await listener.execute(_OFF_WORK)
+            await listener.execute(_SETTLED)
+            self._unsettled = False
+        except asyncpg.LockNotAvailableError:  # a long transaction: try again after a batch
+            pass
+        except Exception as exc:  # the session is gone, and its locks with it
+            log.warning("outbox.settle_failed", error=type(exc).__name__)
+            self._unsettled = False
+
     async def _keep_listening(self, listener: asyncpg.Connection | None) -> asyncpg.Connection | None:
         """The LISTEN connection, opened again whenever it was lost (a database restart
         closes it; without it every event would wait for the poll). Tried once per turn
@@ -190,6 +241,7 @@ class OutboxRelay:
         if listener is not None:
             listener.terminate()
             log.info("outbox.listen_lost")
+            self._at_work = False  # its session's advisory locks went with it
         try:
             # LISTEN needs its own connection: a pooled one loses listeners on release.
             conn = await asyncpg.connect(self._listen_dsn, timeout=5)
