@@ -7,7 +7,7 @@ is published again and JetStream (or the consumer's processed-event row) drops t
 Pending rows are claimed with ``FOR UPDATE SKIP LOCKED``, never by tailing the id:
 sequence order is not commit order.
 Writers NOTIFY the relay only while no relay is at work (a NOTIFY serializes commits):
-see shared/migrations/0008 and ``_go_to_work``/``_settle``.
+see shared/migrations/0006 and ``_go_to_work``/``_settle``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ CHANNEL = "amparo_outbox"  # also named in shared/migrations/0002_outbox_notify_
 
 # While a relay is at work (advisory lock AT_WORK held) writers do not NOTIFY: a NOTIFY
 # serializes commits. Before resting, the relay passes SETTLED (waits for every writer
-# that skipped its NOTIFY) and looks once more. See shared/migrations/0008.
+# that skipped its NOTIFY) and looks once more. See shared/migrations/0006.
 _AT_WORK = "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 1)"
 _OFF_WORK = "SELECT pg_advisory_unlock(7261002, 1)"
 _SETTLED = (

@@ -1,6 +1,6 @@
 """The relay is woken for every committed row without its poll, although writers skip
 their NOTIFY while a relay is at work (a NOTIFY serializes commits; shared migration
-0008). Real PostgreSQL, real JetStream, the real relay."""
+0006). Real PostgreSQL, real JetStream, the real relay."""
 
 from __future__ import annotations
 
