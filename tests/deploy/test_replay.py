@@ -41,6 +41,9 @@ async def open_case(risk, instrument: dict) -> str:
     )
     assert case.status_code == 201, case.text
     case_id = case.json()["id"]
+    for purpose in ("shelters", "funds"):  # no automatic hold or application without it
+        given = await risk.post(f"/cases/{case_id}/consents", json={"purpose": purpose}, headers=ANALYST)
+        assert given.status_code == 201, given.text
     recorded = await risk.post(
         f"/cases/{case_id}/assessments",
         json={"instrument_version": "gender-v1", "answers": extreme_answers(instrument)},
@@ -143,7 +146,7 @@ async def test_replay_after_a_lost_stream_converges_and_repeats_safely(make_sett
 
             # 4. The replay: the backlog reaches shelters; nothing is applied twice.
             out = await replay(risk_s, since)
-            assert "risk: 16 event(s) sent since" in out, out
+            assert "risk: 32 event(s) sent since" in out, out
             everyone = consumed + backlog + live
             await eventually(lambda: both_have(everyone), timeout=60)
             for durable in ("shelters-risk", "funds-risk"):
@@ -156,16 +159,16 @@ async def test_replay_after_a_lost_stream_converges_and_repeats_safely(make_sett
 
             # 5. Again at once: JetStream drops every copy (its duplicate window).
             out = await replay(risk_s, since)
-            assert "0 published, 16 already in the stream" in out, out
+            assert "0 published, 32 already in the stream" in out, out
 
             # 6. Again after losing the stream once more: delivered, acknowledged, skipped.
             await lose_the_stream(js)
             out = await replay(risk_s, since)
-            assert "16 published" in out, out
+            assert "32 published" in out, out
             for durable in ("shelters-risk", "funds-risk"):
                 await eventually(lambda d=durable: drained(js, d), timeout=60)
                 info = await js.consumer_info("RISK", durable)
-                assert info.delivered.stream_seq >= 16
+                assert info.delivered.stream_seq >= 32
             for service, settings in (("shelters", shelters_s), ("funds", funds_s)):
                 assert await state(settings, service) == after[service], service
 
