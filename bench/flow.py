@@ -98,18 +98,13 @@ async def run_flow(
                             "adults": 1,
                             "children_ages": [rnd.randint(1, 15) for _ in range(children)],
                         },
+                        # Asked at intake, on the same form as the console's: shelters and
+                        # funds act on an assessment only with them.
+                        "consents": ["shelters", "funds"],
                     },
                 )
                 case.raise_for_status()
                 case_id = case.json()["id"]
-                # Her consents first: shelters and funds act on an assessment only with them.
-                for purpose in ("shelters", "funds"):
-                    given = await client.post(
-                        f"{stack.url('risk')}/cases/{case_id}/consents",
-                        headers=analyst,
-                        json={"purpose": purpose},
-                    )
-                    given.raise_for_status()
                 hold, application = event_for("hold", case_id), event_for("application", case_id)
                 response = await client.post(
                     f"{stack.url('risk')}/cases/{case_id}/assessments",

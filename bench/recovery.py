@@ -63,15 +63,13 @@ class _Driver:
             "funds": {"Authorization": f"Bearer {stack.token('fund_committee')}"},
         }
 
-    async def _post(self, path: str, body: dict, *, conflict_is_done: bool = False) -> dict:
+    async def _post(self, path: str, body: dict) -> dict:
         headers = {**self._headers["risk"], IDEMPOTENCY_KEY: str(uuid.uuid4())}
         while time.monotonic() < self.deadline:
             try:
                 response = await self.client.post(self.stack.url("risk") + path, headers=headers, json=body)
                 if response.status_code < 300:
                     return response.json()
-                if response.status_code == 409 and conflict_is_done:  # a consent given before
-                    return {}
                 if response.status_code < 500 and response.status_code != 409:
                     response.raise_for_status()
             except httpx.TransportError:
@@ -101,12 +99,11 @@ class _Driver:
                     "line_of_defence": "land_and_territory",
                     "personal": {"full_name": f"Defensora Sintética R{i}"},
                     "party": {"adults": 1, "children_ages": [4, 9]},
+                    # With the case: shelters and funds act on an assessment only with them.
+                    "consents": ["shelters", "funds"],
                 },
             )
             case_id = created["id"]
-            # Her consents first: shelters and funds act on an assessment only with them.
-            for purpose in ("shelters", "funds"):
-                await self._post(f"/cases/{case_id}/consents", {"purpose": purpose}, conflict_is_done=True)
             await self._post(
                 f"/cases/{case_id}/assessments", {"instrument_version": "gender-v1", "answers": self.answers}
             )

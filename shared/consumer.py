@@ -102,6 +102,7 @@ class Consumer:
         # to fill until this timeout: it is the latency an idle consumer adds per hop.
         fetch_timeout: float = 0.1,
         order_wait_seconds: float = 600.0,
+        gather_seconds: float = 0.0,
         after_commit: Callable[[list], Awaitable[None]] | None = None,
     ) -> None:
         self._pool = pool
@@ -120,6 +121,7 @@ class Consumer:
         self._batch = batch_size
         self._fetch_timeout = fetch_timeout
         self._order_wait = order_wait_seconds
+        self._gather = gather_seconds
         # Fault-injection point for tests: runs after the commit, before the acks.
         self._after_commit = after_commit
         self._sub = None
@@ -211,6 +213,7 @@ class Consumer:
             except (NatsTimeoutError, TimeoutError):
                 if not self.missing:
                     self.last_fetch_ok = time.monotonic()
+                await self._let_gather()
                 continue
             except asyncio.CancelledError:
                 raise
@@ -226,6 +229,12 @@ class Consumer:
                 raise
             except Exception as exc:  # never let one batch end the consumer; JetStream redelivers
                 log.error("consumer.batch_crashed", consumer=self.durable, error=type(exc).__name__)
+            if len(msgs) < self._batch:  # caught up: a full batch means more are waiting
+                await self._let_gather()
+
+    async def _let_gather(self) -> None:
+        if self._gather > 0:
+            await asyncio.sleep(self._gather)
 
     async def process(self, msgs: list) -> None:
         items: list[_Item] = []

@@ -36,6 +36,11 @@ class Subscription:
 
     stream: str
     handlers: Handlers
+    # Seconds this reader lets events gather between fetches. 0 for a reader on a case's
+    # path (an assessment waits on shelters and funds); more for readers nobody waits on
+    # (risk's timeline, the console's notices): fewer, larger transactions leave the cores
+    # to the path (README, Benchmark).
+    gather_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class Runtime:
             config=self.config,
             max_deliver=self.settings.consumer_max_deliver,
             ack_wait=self.settings.consumer_ack_wait_seconds,
+            gather_seconds=subscription.gather_seconds,
         )
 
     def refuse(self, reason: str) -> ConfigError:

@@ -115,6 +115,8 @@ PAGES = Router(
     include_in_schema=False,
 )
 
+NOTICES_GATHER_SECONDS = 0.5
+
 SPEC = ServiceSpec(
     name="console",
     description="The web console for network staff, coordinators and committees.",
@@ -123,9 +125,10 @@ SPEC = ServiceSpec(
     # The notifications panel is fed by the services' events (read only: the console
     # publishes nothing).
     subscriptions=[
-        Subscription("RISK", handlers.RISK),
-        Subscription("SHELTERS", handlers.SHELTERS),
-        Subscription("FUNDS", handlers.FUNDS),
+        # Notices are read in batches: nobody waits on them within a second.
+        Subscription("RISK", handlers.RISK, gather_seconds=NOTICES_GATHER_SECONDS),
+        Subscription("SHELTERS", handlers.SHELTERS, gather_seconds=NOTICES_GATHER_SECONDS),
+        Subscription("FUNDS", handlers.FUNDS, gather_seconds=NOTICES_GATHER_SECONDS),
     ],
     jobs=[Job(600.0, forget_stale_sessions), Job(MAIL_EVERY_SECONDS, mail_job)],
     config=ConsoleConfig,

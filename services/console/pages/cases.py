@@ -131,13 +131,14 @@ async def intake(request: Request) -> Response:
             "adults": _whole(form.get("adults"), 1),
             "children_ages": _ages(form.get("children_ages", "")),
         },
+        # What she agreed to share, ticked on the same form (without it nothing is
+        # automatic): recorded with the case in one transaction, so a failure leaves neither.
+        "consents": [p for p in consents.PURPOSES if p in lists.get("purpose", [])],
     }
     created = await backend.call(
         _config(request), account, "risk", "POST", "/cases", json=body,
         idempotency_key=form.get("idempotency_key") or None,
     )  # fmt: skip
-    # What she agreed to share, ticked on the same form (without it nothing is automatic).
-    await consents.give(_config(request), account, created["id"], lists.get("purpose", []), None)
     return see_other(f"/cases/{created['id']}?done=case_opened")
 
 

@@ -11,6 +11,7 @@ import msgspec
 from services.risk.domain import retention, vocabulary
 from services.risk.domain.reassessment import Reason
 from shared import places
+from shared.errors import Invalid
 from shared.events import ConsentPurpose, Country, Level, Party, Region
 from shared.validation import END
 
@@ -93,6 +94,7 @@ class CaseCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
             "notes": "threatened after a community assembly (synthetic example)",
         },
         "party": {"adults": 1, "children_ages": [4, 9], "accessibility_needs": []},
+        "consents": ["shelters", "funds"],
     }
 
     country: Country
@@ -101,10 +103,15 @@ class CaseCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     personal: PersonalData
     line_of_defence: LineOfDefence
     party: PartyIn = msgspec.field(default_factory=PartyIn)
+    # What she agrees to share, asked at intake on the same form: recorded with the case,
+    # from today until she revokes it (POST /cases/{id}/consents for an end date or later).
+    consents: list[ConsentPurpose] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         places.check_country("country", self.country)
         places.check_region("region", self.region, country=self.country)
+        if len(set(self.consents)) != len(self.consents):
+            raise Invalid("consents names a purpose twice", code="consent.purpose_repeated")
 
 
 class CaseSummary(msgspec.Struct, kw_only=True, frozen=True):

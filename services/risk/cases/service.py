@@ -181,9 +181,16 @@ async def open_case(
         await timeline.add_event_step(
             conn, case_id, event, f"case opened in {body.country} for a party of {party.size}"
         )
+        # Her consents on the intake form commit with the case, never one without the other.
+        # Imported here: the consents use cases build on this module's case_in_scope.
+        from services.risk.consents.schemas import ConsentCreate
+        from services.risk.consents.service import give_tx
+
+        for purpose in body.consents:
+            await give_tx(conn, principal, case_id, ConsentCreate(purpose=purpose))
         summary = summary_of(row)
         await idempotency.remember(conn, retry, summary, rt.cipher)
-    log.info("case.opened", case_id=str(case_id), party_size=party.size)
+    log.info("case.opened", case_id=str(case_id), party_size=party.size, consents=len(body.consents))
     return summary
 
 

@@ -56,41 +56,50 @@ def _until_words(until: date | None) -> str:
 
 
 async def give(rt: Runtime, principal: Principal, case_id: uuid.UUID, body: ConsentCreate) -> ConsentView:
-    consent_id, event_id = uuid.uuid4(), uuid.uuid4()
     async with rt.pool.acquire() as conn, conn.transaction():
         case = await case_in_scope(conn, principal, case_id, for_update=True)
         if case["status"] != "open":
             raise Conflict("the case is closed; nothing more is shared for it", code="case.closed")
-        today = (await store.now(conn)).date()
-        if body.until is not None and body.until < today:
-            raise Invalid("until must be today or a later day", code="consent.until_in_past")
-        standing = await store.current_of(conn, case_id, body.purpose)
-        if standing is not None:
-            raise Conflict(
-                "she already consented to this purpose; revoke that consent first to record another",
-                code="consent.already_given",
-                extra={"consent_id": str(standing["id"])},
-            )
-        row = await store.insert_consent(
-            conn,
-            consent_id=consent_id,
-            case_id=case_id,
-            purpose=body.purpose,
-            until=body.until,
-            recorded_by=principal.sub,
-            event_id=event_id,
-        )
-        payload = ConsentGiven(purpose=body.purpose, given_at=row["given_at"], until=body.until)
-        event = own_event(payload, case_id=case_id, at=row["recorded_at"], event_id=event_id)
-        await enqueue(conn, event)
-        await timeline.add_event_step(
-            conn,
-            case_id,
-            event,
-            f"consent given: {rules.PURPOSE_WORDS[body.purpose]}{_until_words(body.until)}",
-        )
+        row = await give_tx(conn, principal, case_id, body)
     log.info("consent.given", case_id=str(case_id), purpose=body.purpose)
     return _view(row)
+
+
+async def give_tx(
+    conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, body: ConsentCreate
+) -> asyncpg.Record:
+    """Record her consent to one purpose, its event and its timeline step, in the caller's
+    transaction (which holds the case row's lock): ``give`` and the intake use it."""
+    today = (await store.now(conn)).date()
+    if body.until is not None and body.until < today:
+        raise Invalid("until must be today or a later day", code="consent.until_in_past")
+    standing = await store.current_of(conn, case_id, body.purpose)
+    if standing is not None:
+        raise Conflict(
+            "she already consented to this purpose; revoke that consent first to record another",
+            code="consent.already_given",
+            extra={"consent_id": str(standing["id"])},
+        )
+    event_id = uuid.uuid4()
+    row = await store.insert_consent(
+        conn,
+        consent_id=uuid.uuid4(),
+        case_id=case_id,
+        purpose=body.purpose,
+        until=body.until,
+        recorded_by=principal.sub,
+        event_id=event_id,
+    )
+    payload = ConsentGiven(purpose=body.purpose, given_at=row["given_at"], until=body.until)
+    event = own_event(payload, case_id=case_id, at=row["recorded_at"], event_id=event_id)
+    await enqueue(conn, event)
+    await timeline.add_event_step(
+        conn,
+        case_id,
+        event,
+        f"consent given: {rules.PURPOSE_WORDS[body.purpose]}{_until_words(body.until)}",
+    )
+    return row
 
 
 async def revoke(rt: Runtime, principal: Principal, case_id: uuid.UUID, purpose: str) -> ConsentView:

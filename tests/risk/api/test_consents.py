@@ -151,3 +151,48 @@ async def test_statistics_count_a_cases_incidents_only_with_her_consent(client):
     assert (await client.get("/incidents?country=GT", headers=ANALYST)).json()["total"] == 3
     await client.post(f"/cases/{counted}/consents/statistics/revocation", headers=ANALYST)
     assert await total() == 1
+
+
+async def test_consents_given_at_intake_commit_with_the_case(client, settings):
+    r = await client.post("/cases", json=case_body(consents=["shelters", "funds"]), headers=ANALYST)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    listed = (await client.get(f"/cases/{cid}/consents", headers=ANALYST)).json()
+    assert listed["shared_with"] == ["shelters", "funds"]
+    assert all(c["recorded_by"] == "ana" and c["until"] is None for c in listed["items"])
+    steps = [
+        s["summary"] for s in (await client.get(f"/cases/{cid}/timeline", headers=ANALYST)).json()["steps"]
+    ]
+    assert sum("consent given" in label for label in steps) == 2
+    # The assessment acts on them as on consents given afterwards.
+    assessed = await client.post(f"/cases/{cid}/assessments", json=assessment_body(), headers=ANALYST)
+    assert assessed.json()["shared_with"] == ["shelters", "funds"]
+    conn = await asyncpg.connect(settings.dsn("risk"))
+    try:
+        rows = await conn.fetch(
+            "SELECT payload FROM outbox WHERE case_id = $1 ORDER BY case_seq", uuid.UUID(cid)
+        )
+    finally:
+        await conn.close()
+    types = [decode_event(bytes(r["payload"])).type for r in rows]
+    assert types[:3] == ["amparo.risk.case.opened", "amparo.risk.consent.given", "amparo.risk.consent.given"]
+
+
+async def test_a_refused_intake_records_neither_the_case_nor_her_consents(client, settings):
+    conn = await asyncpg.connect(settings.dsn("risk"))
+    try:
+        before = (
+            await conn.fetchval("SELECT count(*) FROM cases"),
+            await conn.fetchval("SELECT count(*) FROM consents"),
+        )
+        repeated = await client.post("/cases", json=case_body(consents=["funds", "funds"]), headers=ANALYST)
+        assert assert_problem(repeated, 422)["code"] == "consent.purpose_repeated"
+        unknown = await client.post("/cases", json=case_body(consents=["everything"]), headers=ANALYST)
+        assert "everything" not in assert_problem(unknown, 400)["detail"]
+        after = (
+            await conn.fetchval("SELECT count(*) FROM cases"),
+            await conn.fetchval("SELECT count(*) FROM consents"),
+        )
+    finally:
+        await conn.close()
+    assert after == before
