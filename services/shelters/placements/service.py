@@ -70,20 +70,11 @@ def party_of(p: Mapping[str, Any]) -> Party:
 # --- the hold engine ------------------------------------------------------------------
 
 
-async def try_hold_tx(
-    conn, config: SheltersConfig, p: asyncpg.Record, *, causation: Envelope | None, at: datetime
-) -> matching.Match | None:
-    """Hold beds for the whole party in the best shelter, all or none, or return None.
-
-    Candidates are read without locks; the chosen shelter is then locked and its free
-    beds read again, so concurrent holds on one shelter queue up instead of colliding.
-    The exclusion constraint stays the last word: a 23P01 moves on to the next shelter.
-    """
-    need = need_of(p)
-    start, end = lifecycle.hold_period(at, p["stay_days"])
-    skip: list[uuid.UUID] = []
+async def _room_in(conn, p, need, start: datetime, end: datetime, skip: list[uuid.UUID], *, home: bool):
+    """Allocate beds in the best shelter with room, in her country or (``home=False``) in
+    the others: (match, beds, held_at, end), or None. ``skip`` gathers the shelters tried."""
     while True:
-        options = await store.candidates(conn, start, end, skip=skip)
+        options = await store.candidates(conn, start, end, skip=skip, country=p["country"], home=home)
         match = matching.choose_shelter(
             need,
             home_country=p["country"],
@@ -107,40 +98,66 @@ async def try_hold_tx(
                 # Dated by the database's clock read after the lock and after the free beds
                 # were seen: a stay that freed one of them ended before that (its end is
                 # stamped before it commits), so the beds' history never overlaps.
-                held_at = max(at, await conn.fetchval("SELECT clock_timestamp()"))
-                start, end = lifecycle.hold_period(held_at, p["stay_days"])
-                await store.insert_placement_allocations(conn, p["id"], match.shelter_id, beds, start, end)
+                held_at = max(start, await conn.fetchval("SELECT clock_timestamp()"))
+                held_start, held_end = lifecycle.hold_period(held_at, p["stay_days"])
+                await store.insert_placement_allocations(
+                    conn, p["id"], match.shelter_id, beds, held_start, held_end
+                )
         except _NoRoom:
             continue
         except asyncpg.ExclusionViolationError:
             log.info("placement.hold_conflict", placement_id=str(p["id"]), shelter_id=str(match.shelter_id))
             continue
-        expires = lifecycle.hold_expiry(held_at, config.hold_hours)
-        await store.mark_held(
-            conn,
-            p["id"],
-            shelter_id=match.shelter_id,
-            reason=match.reason,
-            now=held_at,
-            expires=expires,
-            end=end,
-        )
-        held = PlacementHeld(
-            placement_id=p["id"],
-            shelter_id=match.shelter_id,
-            shelter_code=match.code,
-            country=match.country,
-            region=match.region,
-            beds=len(beds),
-            hold_expires_at=expires,
-            reason=match.reason,
-            relocation_of=p["relocation_of"],
-        )
-        await enqueue(conn, events.new(held, case_id=p["case_id"], causation=causation))
-        log.info(
-            "placement.held", placement_id=str(p["id"]), shelter_id=str(match.shelter_id), beds=len(beds)
-        )
-        return match
+        return match, beds, held_at, held_end
+
+
+async def try_hold_tx(
+    conn, config: SheltersConfig, p: asyncpg.Record, *, causation: Envelope | None, at: datetime
+) -> matching.Match | None:
+    """Hold beds for the whole party in the best shelter, all or none, or return None.
+
+    Candidates are read without locks; the chosen shelter is then locked and its free
+    beds read again, so concurrent holds on one shelter queue up instead of colliding.
+    The exclusion constraint stays the last word: a 23P01 moves on to the next shelter.
+    """
+    need = need_of(p)
+    start, end = lifecycle.hold_period(at, p["stay_days"])
+    skip: list[uuid.UUID] = []
+    found = None
+    # Her own country first, other countries only when no shelter there has room: the
+    # choice never prefers crossing a border (matching.choose_shelter's first rule), so it
+    # is the same, and the usual hold reads a sixth of the beds.
+    for home in (True, False):
+        found = await _room_in(conn, p, need, start, end, skip, home=home)
+        if found is not None:
+            break
+    if found is None:
+        return None
+    match, beds, held_at, end = found
+    expires = lifecycle.hold_expiry(held_at, config.hold_hours)
+    await store.mark_held(
+        conn,
+        p["id"],
+        shelter_id=match.shelter_id,
+        reason=match.reason,
+        now=held_at,
+        expires=expires,
+        end=end,
+    )
+    held = PlacementHeld(
+        placement_id=p["id"],
+        shelter_id=match.shelter_id,
+        shelter_code=match.code,
+        country=match.country,
+        region=match.region,
+        beds=len(beds),
+        hold_expires_at=expires,
+        reason=match.reason,
+        relocation_of=p["relocation_of"],
+    )
+    await enqueue(conn, events.new(held, case_id=p["case_id"], causation=causation))
+    log.info("placement.held", placement_id=str(p["id"]), shelter_id=str(match.shelter_id), beds=len(beds))
+    return match
 
 
 async def open_request_tx(

@@ -198,9 +198,12 @@ async def candidates(
     end: datetime,
     *,
     skip: Sequence[uuid.UUID] = (),
+    country: str | None = None,
+    home: bool = True,
 ) -> list[Candidate]:
     """Open shelters with how many beds of each kind are free for all of [start, end):
-    one row per shelter, computed as availability is."""
+    one row per shelter, computed as availability is. With ``country``, only the shelters
+    in it (``home``) or only those outside it."""
     rows = await conn.fetch(
         """WITH busy AS (
                SELECT DISTINCT a.bed_id FROM bed_allocations a
@@ -213,11 +216,14 @@ async def candidates(
            LEFT JOIN busy ON busy.bed_id = b.id
            WHERE s.status = 'open'
              AND NOT (s.id = ANY($3::uuid[]))
+             AND ($4::text IS NULL OR (s.country = $4) = $5)
              AND busy.bed_id IS NULL
            GROUP BY s.id""",
         start,
         end,
         list(skip),
+        country,
+        home,
     )
     return [
         Candidate(

@@ -105,3 +105,26 @@ def test_family_prefers_shelter_taking_families_then_tightest_fit():
         need, home_country="MX", home_region="MX-CHP", excluded=[], candidates=[women_only, big, small]
     )
     assert match is not None and match.code == "C"
+
+
+@given(
+    need_st,
+    st.sampled_from(["GT", "MX"]),
+    st.lists(st.sampled_from([*REGIONS, "SV", "MX"]), max_size=3),
+    st.lists(candidate_st, max_size=8, unique_by=lambda c: c[0].shelter_id),
+)
+def test_her_country_first_then_the_others_chooses_as_all_at_once(need, home, excluded, counted):
+    """The hold engine reads her country's shelters first and the others only when none
+    there fits (placements.service._room_in): it must choose what all at once would."""
+    candidates = [c for c, _ in counted]
+
+    def choose(options):
+        return choose_shelter(
+            need, home_country=home, home_region="GT-14", excluded=excluded, candidates=options
+        )
+
+    at_once = choose(candidates)
+    in_turn = choose([c for c in candidates if c.country == home]) or choose(
+        [c for c in candidates if c.country != home]
+    )
+    assert (in_turn and in_turn.shelter_id) == (at_once and at_once.shelter_id)
