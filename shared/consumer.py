@@ -10,7 +10,10 @@ consumer keeps serving the rest. Operators list dead letters with ``amparo deadl
 
 Handlers are keyed by payload *type* and receive the typed ``Envelope[ThatType]``; the
 consumer reads every subject of its stream, so an event nobody here handles still
-advances its case's order.
+advances its case's order. A reader nobody waits on (``gather_seconds``: risk's timeline,
+the console's notices) pauses between fetches that did not fill a batch, so its events
+arrive in fewer, larger transactions. Keeping the durable itself alive is
+``shared.durable``'s.
 
 Per-case order: the producer numbers each case's events (``Amparo-Case-Seq``, see
 ``shared.outbox``). An event is applied only once the one numbered before it was
@@ -24,7 +27,6 @@ operator's deleted stream must not block a case for ever), with a warning.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,10 +35,9 @@ from typing import Any
 
 import asyncpg
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
 
 from shared import case_order, db, deadletters
+from shared.durable import DurableUpkeep
 from shared.events import Envelope, Payload, decode_event
 from shared.logging import bound_contextvars, get_logger
 
@@ -79,10 +80,7 @@ class _Item:
     seq: int | None  # the producer's number for this case's event, when it has one
 
 
-class Consumer:
-    # How often the loop checks that its durable still exists (and re-creates it).
-    CHECK_SECONDS = 5.0
-
+class Consumer(DurableUpkeep):
     def __init__(
         self,
         *,
@@ -133,71 +131,6 @@ class Consumer:
         self.processed = 0
         self.dead_lettered = 0
         self.parked = 0
-
-    async def setup(self) -> None:
-        # Created explicitly: pull_subscribe ignores durable_name and config updates (#506, #603).
-        await self._js.add_consumer(self.stream, self._consumer_config())
-        old, self._sub = (
-            self._sub,
-            await self._js.pull_subscribe_bind(durable=self.durable, stream=self.stream),
-        )
-        if old is not None:
-            with contextlib.suppress(Exception):
-                await old.unsubscribe()
-        self.missing = False
-
-    def _consumer_config(self) -> ConsumerConfig:
-        return ConsumerConfig(
-            durable_name=self.durable,
-            ack_policy=AckPolicy.EXPLICIT,
-            deliver_policy=DeliverPolicy.ALL,
-            filter_subjects=sorted(self._subjects),
-            ack_wait=self._ack_wait,
-            # Unlimited at the server: we dead-letter on our own count of the event's own
-            # failures, and retry infrastructure failures for as long as they last.
-            max_deliver=-1,
-            max_ack_pending=1000,
-        )
-
-    def check_soon(self, *, rebind: bool = False) -> None:
-        """Look at the durable at the next turn of the loop (the connection came back:
-        a pull subscription has been seen to stall after a server restart, #504)."""
-        self._next_check = 0.0
-        self._rebind = self._rebind or rebind
-
-    async def ensure(self) -> None:
-        """The durable exists (else it is made again: its stream was deleted and created
-        anew, or an operator deleted it); binds again when asked to."""
-        try:
-            await self._js.consumer_info(self.stream, self.durable)
-        except NotFoundError:  # the consumer, or its whole stream, is gone
-            try:
-                await self.setup()
-            except NotFoundError:  # the stream is still missing: its producer re-creates it
-                if not self.missing:
-                    log.error("consumer.stream_missing", consumer=self.durable, stream=self.stream)
-                self.missing = True
-                return
-            log.warning("consumer.recreated", consumer=self.durable, stream=self.stream)
-            self._rebind = False
-            return
-        self.missing = False
-        if self._rebind:
-            await self.setup()  # a failure leaves the flag: the next check tries again
-            self._rebind = False
-            log.info("consumer.rebound", consumer=self.durable)
-
-    async def _check_if_due(self) -> None:
-        now = time.monotonic()
-        if now < self._next_check:
-            return
-        self._next_check = now + self.CHECK_SECONDS
-        try:
-            await self.ensure()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # NATS is away: the next check tries again
-            log.warning("consumer.check_failed", consumer=self.durable, error=type(exc).__name__)
 
     async def run(self) -> None:
         if self._sub is None:
