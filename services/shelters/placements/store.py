@@ -241,19 +241,18 @@ async def candidates(
     ]
 
 
+FREE_BEDS_SQL = """SELECT b.id, b.child_sized, b.accessible FROM beds b
+WHERE b.shelter_id = $1
+  AND NOT EXISTS (SELECT 1 FROM bed_allocations a
+                  WHERE a.active AND a.shelter_id = $1 AND a.bed_id = b.id AND a.during && tstzrange($2, $3))"""
+
+
 async def free_beds(
     conn: asyncpg.Connection, shelter_id: uuid.UUID, start: datetime, end: datetime
 ) -> list[BedSlot]:
-    """The beds of one shelter free for all of [start, end) (read under its lock)."""
-    rows = await conn.fetch(
-        """SELECT b.id, b.child_sized, b.accessible FROM beds b
-           WHERE b.shelter_id = $1
-             AND NOT EXISTS (SELECT 1 FROM bed_allocations a
-                             WHERE a.active AND a.bed_id = b.id AND a.during && tstzrange($2, $3))""",
-        shelter_id,
-        start,
-        end,
-    )
+    """The beds of one shelter free for all of [start, end) (read under its lock), through
+    this shelter's active stays only (shelters migration 0006)."""
+    rows = await conn.fetch(FREE_BEDS_SQL, shelter_id, start, end)
     return [BedSlot(id=r["id"], child_sized=r["child_sized"], accessible=r["accessible"]) for r in rows]
 
 
