@@ -54,7 +54,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = True
     db_pool_min: Annotated[int, msgspec.Meta(ge=1)] = 2
-    db_pool_max: Annotated[int, msgspec.Meta(ge=1)] = 10
+    # Each connection is a PostgreSQL backend of about 6 MB. Six per process keep two cores
+    # busy (more only queue inside PostgreSQL) and the stack's memory in bounds (README,
+    # Benchmark); raise AMPARO_DB_POOL_MAX with the cores.
+    db_pool_max: Annotated[int, msgspec.Meta(ge=1)] = 6
     db_command_timeout: Positive = 30.0
     # Outbox relay: polling fallback when no NOTIFY arrives.
     outbox_poll_seconds: Positive = 1.0
