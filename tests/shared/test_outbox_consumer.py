@@ -220,3 +220,40 @@ async def test_an_outage_longer_than_max_deliver_loses_nothing(pool, clean_strea
     assert failures["left"] == 0
     assert c.dead_lettered == 0
     assert (await js.stream_info("DEADLETTER")).state.messages == 0
+
+
+async def test_a_gathering_reader_applies_what_arrived_meanwhile_in_one_transaction(pool, clean_streams):
+    """A reader nobody waits on (the console's notices, risk's timeline) pauses between
+    fetches that did not fill a batch: events published one by one meanwhile come in one
+    transaction, and every one of them is applied."""
+    from shared.events import encode_event
+
+    js = clean_streams
+    commits: list[int] = []
+
+    async def count(msgs) -> None:
+        commits.append(len(msgs))
+
+    reader = Consumer(
+        pool=pool,
+        js=js,
+        stream="RISK",
+        durable="test-gathering",
+        handlers={CaseClosed: record_effect},
+        fetch_timeout=0.3,
+        gather_seconds=3.0,
+        after_commit=count,
+    )
+    await reader.setup()
+    first = closed()
+    await js.publish(first.subject, encode_event(first), headers={"Nats-Msg-Id": str(first.id)})
+    async with running(reader):
+        await eventually(lambda: asyncio.sleep(0, result=commits == [1]))
+        # The reader is pausing now: twenty events, each published and acknowledged by
+        # JetStream before the next, all arrive during the pause.
+        for _ in range(20):
+            event = closed()
+            await js.publish(event.subject, encode_event(event), headers={"Nats-Msg-Id": str(event.id)})
+        await eventually(lambda: asyncio.sleep(0, result=sum(commits) == 21))
+    assert commits == [1, 20]
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 21
