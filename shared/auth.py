@@ -98,13 +98,10 @@ def _public_key(pem: str) -> Ed25519PublicKey:
     return key
 
 
-def read_key_file(path: str) -> str:
-    """A PEM key file's text, read once per process (the key does not change under us)."""
-    return _read_key_file(str(Path(path).resolve()))
-
-
 @functools.lru_cache(maxsize=8)
-def _read_key_file(path: str) -> str:
+def read_key_file(path: str) -> str:
+    """A PEM key file's text, read once per process (the key does not change under us).
+    Cached by the path as given: every request asks, and resolving it cost a syscall each."""
     return Path(path).read_text()
 
 
