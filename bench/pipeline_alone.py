@@ -5,14 +5,13 @@ on a shared machine. Prints the 1-minute load average with each run."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.pipeline import measure
+from bench.pipeline import measure, run
 from deploy.embedded import free_port, start_nats, start_postgres
 
 
@@ -25,7 +24,7 @@ def main() -> int:
     try:
         for i in range(runs):
             before = os.getloadavg()[0]
-            result = asyncio.run(measure(pg.url, nats.url, n=n))
+            result = run(measure(pg.url, nats.url, n=n))
             print(f"run {i + 1}: {result} load {before:.1f} -> {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         nats.stop()

@@ -28,6 +28,7 @@ from bench import capacity, load, recovery, seed
 from bench import console as console_bench
 from bench.flow import run_flow
 from bench.pipeline import measure as measure_pipeline
+from bench.pipeline import run as run_on_uvloop
 from deploy.embedded import free_port, start_nats
 from deploy.stack import Stack
 from shared.config import with_database
@@ -187,7 +188,7 @@ def main() -> int:
         # Its own nats-server with the same settings, so the stack's streams stay untouched.
         nats = start_nats(home / "bench-nats", port=free_port(), sync_always=True)
         try:
-            results.update(asyncio.run(measure_pipeline(stack.state()["database_url"], nats.url)))
+            results.update(run_on_uvloop(measure_pipeline(stack.state()["database_url"], nats.url)))
         finally:
             nats.stop()
         # Last: it kills the stack's parts, and one that does not come back ends the stack.
