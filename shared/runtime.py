@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ import msgspec
 from litestar import Litestar
 from nats.js.errors import NotFoundError
 
-from shared import broker, db
+from shared import broker, db, places
 from shared.ciphertexts import KeyRefusal, registry, verify_keys
 from shared.config import ConfigError, Settings
 from shared.consumer import Consumer, Handlers
@@ -145,6 +146,12 @@ class Runtime:
             await self._start_broker(dsn)
         for job in self.spec.jobs:
             self._spawn(self._periodic(job), f"job-{job.name}")
+        # What the process keeps for good (modules, routes, the ISO 3166 lists) leaves the
+        # garbage collector's sight: its full collections scanned all of it, pausing
+        # whichever request was running (README, Benchmark).
+        places.is_region("GT-16")  # loads the lists now, not during a request
+        gc.collect()
+        gc.freeze()
         log.info("service.started", consumers=[c.durable for c in self.consumers])
 
     async def _start_broker(self, dsn: str) -> None:

@@ -101,6 +101,28 @@ def test_localize_fills_names_in_nested_structs_and_lists():
     assert (second.country_name, second.region_name) == ("Guatemala", None)
 
 
+def test_localize_looks_into_optional_structs_and_mixed_lists_but_leaves_plain_ones():
+    class Place(msgspec.Struct):
+        country: str
+        country_name: str | None = None
+
+    class Day(msgspec.Struct):  # nothing to name: returned as it is
+        free: int
+
+    class Shelter(msgspec.Struct):
+        code: str
+        days: list[Day]
+        home: Place | None = None
+        others: list[Place | Day] = []
+
+    days = [Day(1), Day(2)]
+    shelter = places.localize(Shelter("A", days, Place("SV"), [Day(3), Place("HN")]), "es")
+    assert shelter.days is days
+    assert shelter.home.country_name == "El Salvador"
+    assert shelter.others[0] == Day(3) and shelter.others[1].country_name == "Honduras"
+    assert places.localize(Shelter("B", days), "en").home is None
+
+
 def test_token_refuses_unknown_countries_and_roles_in_one_line(monkeypatch, capsys, tmp_path):
     from deploy.cli import main
 

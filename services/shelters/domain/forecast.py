@@ -5,6 +5,7 @@ and per country. Its input is the active allocations touching that window."""
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -64,10 +65,35 @@ def shelter_load(
         out_of_service=states.count("out_of_service"),
         free=beds - len(now_state) if usable else 0,
     )
-    load.forecast = [
-        (beds - len({b.bed_id for b in busy if b.start <= t < b.end})) if usable else 0 for t in days
-    ]
+    load.forecast = _free_on(beds, busy, days) if usable else [0] * len(days)
     return load
+
+
+def _free_on(beds: int, busy: Sequence[Busy], days: Sequence[datetime]) -> list[int]:
+    """Beds free at each of ``days`` (ascending): each bed's stays merged, then counted
+    over the days they cover, so a day costs nothing per stay (200 shelters' forecasts
+    were a fifth of a capacity answer when every day looked at every stay)."""
+    by_bed: dict[uuid.UUID, list[tuple[datetime, datetime]]] = {}
+    for b in busy:
+        by_bed.setdefault(b.bed_id, []).append((b.start, b.end))
+    starts = [0] * (len(days) + 1)  # beds that become busy at each day, and stop after
+    for spans in by_bed.values():
+        spans.sort()
+        lo, hi = spans[0]
+        for start, end in spans[1:]:
+            if start <= hi:  # overlapping or touching: one busy stretch of this bed
+                hi = max(hi, end)
+                continue
+            starts[bisect_left(days, lo)] += 1
+            starts[bisect_left(days, hi)] -= 1
+            lo, hi = start, end
+        starts[bisect_left(days, lo)] += 1
+        starts[bisect_left(days, hi)] -= 1
+    free, taken = [], 0
+    for i in range(len(days)):
+        taken += starts[i]
+        free.append(beds - taken)
+    return free
 
 
 def by_country(loads: Iterable[tuple[str, Load]]) -> list[tuple[str, Load]]:
