@@ -10,8 +10,8 @@ import uuid
 
 from services.shelters import events
 from services.shelters.compromise import schemas, store
+from services.shelters.placements.holds import open_request_tx, party_of, utcnow
 from services.shelters.placements.lifecycle import cancel_tx
-from services.shelters.placements.service import open_request_tx, party_of, utcnow
 from services.shelters.placements.store import active_placement_for_case
 from services.shelters.registry import store as registry_store
 from services.shelters.registry.service import aad, cipher, locked_shelter

@@ -14,7 +14,8 @@ from services.shelters import events
 from services.shelters.config import SheltersConfig
 from services.shelters.domain import lifecycle as rules
 from services.shelters.placements import schemas, store
-from services.shelters.placements.service import check_visible, placement_out, utcnow
+from services.shelters.placements.holds import utcnow
+from services.shelters.placements.service import check_visible, placement_out
 from services.shelters.waitlist.service import promote_tx
 from shared.auth import Principal
 from shared.db import retry_transaction

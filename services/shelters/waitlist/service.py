@@ -6,7 +6,7 @@ from services.shelters.config import SheltersConfig
 from services.shelters.domain import matching
 from services.shelters.domain.lifecycle import hold_period
 from services.shelters.placements import store as placements_store
-from services.shelters.placements.service import need_of, try_hold_tx, utcnow
+from services.shelters.placements.holds import need_of, try_hold_tx, utcnow
 from services.shelters.waitlist import schemas, store
 from shared.auth import Principal
 from shared.events import Envelope

@@ -28,7 +28,7 @@ from services.shelters.config import SheltersConfig
 from services.shelters.domain import lifecycle as rules
 from services.shelters.domain.matching import choose_shelter
 from services.shelters.domain.waitlist import LEVEL_RANK
-from services.shelters.placements import lifecycle, schemas, service, store
+from services.shelters.placements import holds, lifecycle, schemas, service, store
 from services.shelters.registry import service as registry
 from services.shelters.registry.schemas import BedBatch, ShelterCreate
 from shared import db
@@ -236,7 +236,7 @@ class PlacementMachine(RuleBasedStateMachine):
                 waiting = await conn.fetch("SELECT * FROM placements WHERE status = 'requested'")
                 for p in waiting:
                     options = await store.candidates(conn, now, now + timedelta(days=p["stay_days"]))
-                    need = service.need_of(p)
+                    need = holds.need_of(p)
                     match = choose_shelter(
                         need, home_country="MX", home_region="MX-CHP", excluded=[], candidates=options
                     )

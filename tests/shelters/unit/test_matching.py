@@ -115,7 +115,7 @@ def test_family_prefers_shelter_taking_families_then_tightest_fit():
 )
 def test_her_country_first_then_the_others_chooses_as_all_at_once(need, home, excluded, counted):
     """The hold engine reads her country's shelters first and the others only when none
-    there fits (placements.service._room_in): it must choose what all at once would."""
+    there fits (placements.holds._room_in): it must choose what all at once would."""
     candidates = [c for c, _ in counted]
 
     def choose(options):
