@@ -17,6 +17,7 @@ from bench import seed
 from bench.flow import run_flow
 from bench.seed import COUNTRIES
 from deploy.stack import Stack
+from shared.config import with_database
 
 P99_LIMIT_MS = 150.0
 RATES = (20, 40, 60, 80, 100, 120, 140, 160, 200, 240, 300)
@@ -39,6 +40,7 @@ async def measure(stack: Stack, *, seconds: int = 20, rates: tuple[int, ...] = R
     await asyncio.to_thread(
         seed.shelters_and_beds, stack, shelters=150, beds_per_shelter=100, seed=2, prefix="CAP-"
     )
+    await seed.analyze(with_database(stack.state()["database_url"], "amparo_shelters"))
     steps = []
     best = None
     stopped = f"every step up to {rates[-1]} cases/s passed"
