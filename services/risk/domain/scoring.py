@@ -6,21 +6,16 @@ arithmetic only, so the same answers to the same version give the same result an
 
 from __future__ import annotations
 
+import typing
+
 import msgspec
 
 from services.risk.domain.instrument import GROUPS, Instrument
 from shared.events import LEVELS, Level, MeasureKind
 
 SCORE_KEYS = (*GROUPS, "pressure", "capacity_reduction_percent", "risk")
-MEASURE_ORDER: tuple[MeasureKind, ...] = (
-    "shelter",
-    "relocation_grant",
-    "home_security_grant",
-    "medical_psychological_grant",
-    "legal_grant",
-    "digital_security",
-    "self_care",
-)
+# The order measures are listed in: the order the event type declares them in.
+MEASURE_ORDER: tuple[MeasureKind, ...] = typing.get_args(MeasureKind)
 
 Answers = dict[str, bool | int]
 
