@@ -43,3 +43,16 @@ def test_stopping_the_system_leaves_nothing_running(tmp_path):
         assert stack.stop() == 0
         left = subprocess.run(["pgrep", "-f", str(stack.home)], capture_output=True, text=True).stdout.split()
         assert left == [], f"still running after stop: {left}"
+
+
+def test_services_do_not_carry_the_benchmarks_http_client(stack):
+    """aiohttp is installed for the benchmark's driver, and nats-py imports it when it can
+    (for a websocket transport the services never use): about 8 MB in each of the five
+    processes. `amparo serve` keeps it out (deploy/cli.py, NOT_IN_A_SERVICE); its compiled
+    parser would show in the process's memory map."""
+    from pathlib import Path
+
+    for service in ("risk", "shelters", "funds", "console"):
+        pid = stack.state()["services"][service]["pid"]
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        assert "/aiohttp/" not in maps, f"{service} loaded aiohttp"
