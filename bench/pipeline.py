@@ -118,7 +118,7 @@ async def pipeline_rate(pool, js, nats_url: str, dsn: str, n: int, writers: int 
     await broker.reset_streams(js)
     total = (n // writers) * writers
     consumer = _start_consumer("pipeline", total, nats_url, dsn)
-    relay = OutboxRelay(pool, js, listen_dsn=dsn, batch_size=512, poll_seconds=0.5)
+    relay = OutboxRelay(pool, js, batch_size=512, poll_seconds=0.5)
     relay_task = asyncio.create_task(relay.run())
 
     async def writer(count: int) -> None:

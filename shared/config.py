@@ -59,7 +59,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     # Benchmark); raise AMPARO_DB_POOL_MAX with the cores.
     db_pool_max: Annotated[int, msgspec.Meta(ge=1)] = 6
     db_command_timeout: Positive = 30.0
-    # Outbox relay: polling fallback when no NOTIFY arrives.
+    # Outbox relay: how often it looks for rows its own process did not wake it for
+    # (written by hand, or by a process that died before handing its connection back).
     outbox_poll_seconds: Positive = 1.0
     # Sent outbox rows are kept this long, so `amparo replay` can re-publish them after a
     # stream is lost; then the relay purges them.

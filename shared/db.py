@@ -44,8 +44,8 @@ def _json_encode(value: Any) -> str:
 async def _reset_connection(conn: asyncpg.Connection) -> None:
     # The default reset sends UNLISTEN/RESET ALL/CLOSE ALL/advisory unlock on every
     # release (5% of a read request). Pooled connections hold no session state here:
-    # LISTEN and advisory locks use their own connections. Only an open transaction
-    # must not travel to the next user.
+    # advisory locks are transaction-scoped. Only an open transaction must not travel to
+    # the next user.
     if conn.is_in_transaction():
         await conn.execute("ROLLBACK")
 
@@ -79,14 +79,56 @@ ACQUIRE_TIMEOUT_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
+class Connection(asyncpg.Connection):
+    """A connection that remembers whether it wrote events to the outbox (``shared.outbox``),
+    so that its pool can wake the relay once the work is handed back."""
+
+    __slots__ = ("_wrote_events",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._wrote_events = False
+
+    def note_events_written(self) -> None:
+        self._wrote_events = True
+
+    def take_events_written(self) -> bool:
+        wrote, self._wrote_events = self._wrote_events, False
+        return wrote
+
+
 class Pool(asyncpg.Pool):
     """asyncpg's pool with a bounded wait for a connection by default (asyncpg's
-    default is to wait for ever); ``pool.fetchval`` and friends go through it too."""
+    default is to wait for ever); ``pool.fetchval`` and friends go through it too.
+
+    It wakes whoever asked (``on_events_written``: the service's outbox relay) when a
+    connection that wrote events comes back: its transaction has ended by then, so the
+    rows are there to read (or were rolled back, and the relay finds nothing). This
+    replaced a NOTIFY from a trigger, which made every writer's commit wait for a
+    database-wide lock (README, Benchmark)."""
 
     acquire_timeout: float = ACQUIRE_TIMEOUT_SECONDS
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_events_written: list[Callable[[], None]] = []
+
     def acquire(self, *, timeout: float | None = None):
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+    def on_events_written(self, wake: Callable[[], None]) -> None:
+        self._on_events_written.append(wake)
+
+    async def release(self, connection, *, timeout: float | None = None) -> None:
+        # Asked through the proxy while it still holds the connection (None once released).
+        take = getattr(connection, "take_events_written", None)
+        wrote = take() if take is not None else False
+        try:
+            await super().release(connection, timeout=timeout)
+        finally:
+            if wrote:
+                for wake in self._on_events_written:
+                    wake()
 
 
 async def create_pool(
@@ -109,7 +151,7 @@ async def create_pool(
         init=_init_connection,
         reset=_reset_connection,
         loop=None,
-        connection_class=asyncpg.Connection,
+        connection_class=Connection,
         record_class=asyncpg.Record,
         command_timeout=command_timeout,
         timeout=CONNECT_TIMEOUT_SECONDS,

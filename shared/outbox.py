@@ -6,8 +6,15 @@ marks them sent only after JetStream acknowledged them; if it dies in between, t
 is published again and JetStream (or the consumer's processed-event row) drops the copy.
 Pending rows are claimed with ``FOR UPDATE SKIP LOCKED``, never by tailing the id:
 sequence order is not commit order.
-Writers NOTIFY the relay only while no relay is at work (a NOTIFY serializes commits):
-see shared/migrations/0006 and ``_go_to_work``/``_settle``.
+
+The relay is woken in its own process: ``enqueue`` marks the connection, and the pool
+wakes the relay when that connection comes back (``shared.db.Pool``), after its
+transaction ended. Every writer of a service's outbox is that service's process (its
+requests, consumers and jobs; a replica wakes its own relay), so nothing crosses the
+database to say "look". Whatever is written otherwise (by hand, by an older process) is
+found by the poll, every ``poll_seconds``. This replaced LISTEN/NOTIFY: a notifying
+transaction holds a database-wide lock from its commit through the WAL flush, so
+writers committed one at a time (README, Benchmark).
 """
 
 from __future__ import annotations
@@ -25,17 +32,6 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
-CHANNEL = "amparo_outbox"  # also named in shared/migrations/0002_outbox_notify_trigger.sql
-
-# While a relay is at work (advisory lock AT_WORK held) writers do not NOTIFY: a NOTIFY
-# serializes commits. Before resting, the relay passes SETTLED (waits for every writer
-# that skipped its NOTIFY) and looks once more. See shared/migrations/0006.
-_AT_WORK = "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 1)"
-_OFF_WORK = "SELECT pg_advisory_unlock(7261002, 1)"
-_SETTLED = (
-    "SET lock_timeout = '100ms'; SELECT pg_advisory_lock(7261002, 2); SELECT pg_advisory_unlock(7261002, 2)"
-)
-
 
 async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
     """Write events in the caller's transaction (which must be open)."""
@@ -45,8 +41,7 @@ async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
     # One statement for any number of events: it numbers each case's events (the
     # case_sequences upsert holds the case's row lock until commit, so the numbers follow
-    # commit order) and inserts the rows; its trigger (shared migration 0002) sends the
-    # NOTIFY that wakes the relay, at commit and only if the transaction commits.
+    # commit order) and inserts the rows.
     await conn.execute(
         _ENQUEUE,
         [e.id for e in events],
@@ -55,6 +50,10 @@ async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
         [e.correlation_id for e in events],
         [e.case_id for e in events],
     )
+    # Its pool wakes the relay when the connection is handed back (shared.db.Pool).
+    note = getattr(conn, "note_events_written", None)
+    if note is not None:
+        note()
 
 
 _ENQUEUE = """
@@ -89,17 +88,14 @@ class OutboxRelay:
         pool: asyncpg.Pool,
         js,
         *,
-        listen_dsn: str | None = None,
         batch_size: int = 256,
         poll_seconds: float = 1.0,
         publish_timeout: float = 5.0,
         retention_days: int = 30,
         after_publish: Callable[[list], Awaitable[None]] | None = None,
-        work_from: int = 16,
     ) -> None:
         self._pool = pool
         self._js = js
-        self._listen_dsn = listen_dsn
         self._batch = batch_size
         self._poll = poll_seconds
         self._timeout = publish_timeout
@@ -107,11 +103,9 @@ class OutboxRelay:
         # Fault-injection point for tests: runs after the acks, before rows are marked.
         self._after_publish = after_publish
         self._wake = asyncio.Event()
-        self._listen_failed = False
-        # A batch this large means writers are busy: stop their NOTIFYs until batches shrink.
-        self._work_from = work_from
-        self._at_work = False  # holds the AT_WORK lock
-        self._unsettled = False  # writers may have skipped a NOTIFY since the last SETTLED
+        on_events_written = getattr(pool, "on_events_written", None)  # shared.db.Pool
+        if on_events_written is not None:
+            on_events_written(self._wake.set)
         self.published = 0
 
     async def relay_once(self) -> int:
@@ -167,100 +161,26 @@ class OutboxRelay:
         return int(result.split()[-1])
 
     async def run(self) -> None:
-        """Relay until cancelled: woken by NOTIFY, polling as a fallback."""
-        listener: asyncpg.Connection | None = None
+        """Relay until cancelled: woken by its own process's writers, polling as a fallback."""
         last_purge = 0.0
         loop = asyncio.get_running_loop()
-        try:
-            while True:
-                raise_if_cancelling()
-                listener = await self._keep_listening(listener)
-                self._wake.clear()
-                try:
-                    count = await self.relay_once()
-                except (asyncio.CancelledError, KeyboardInterrupt):
-                    raise
-                except Exception as exc:  # the broker or database is away: back off, try again
-                    log.warning("outbox.relay_error", error=type(exc).__name__)
-                    count = 0
-                    await asyncio.sleep(self._poll)
-                if count >= self._work_from and listener is not None:
-                    # Busy writers: at work they stop notifying, so look again at once.
-                    await self._go_to_work(listener)
-                    continue
-                if count >= self._batch:
-                    continue
-                if self._unsettled:
-                    await self._settle(listener)
-                    continue  # look once more: a writer that skipped its NOTIFY has ended
-                if loop.time() - last_purge > 600:
-                    last_purge = loop.time()
-                    with contextlib.suppress(Exception):
-                        await self.purge_published()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-        finally:
-            if listener is not None:
+        while True:
+            raise_if_cancelling()
+            # Cleared before looking: a row written while we look wakes the next turn.
+            self._wake.clear()
+            try:
+                count = await self.relay_once()
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as exc:  # the broker or database is away: back off, try again
+                log.warning("outbox.relay_error", error=type(exc).__name__)
+                count = 0
+                await asyncio.sleep(self._poll)
+            if count >= self._batch:
+                continue  # a full batch: more are waiting
+            if loop.time() - last_purge > 600:
+                last_purge = loop.time()
                 with contextlib.suppress(Exception):
-                    await listener.close(timeout=2)
-
-    async def _go_to_work(self, listener: asyncpg.Connection) -> None:
-        self._unsettled = True  # even waiting for the lock makes writers skip their NOTIFY
-        if self._at_work:
-            return
-        try:
-            await listener.execute(_AT_WORK)
-            self._at_work = True
-        except asyncpg.LockNotAvailableError:  # another relay is at work: work without the lock
-            pass
-        except Exception as exc:
-            log.warning("outbox.work_lock_failed", error=type(exc).__name__)
-
-    async def _settle(self, listener: asyncpg.Connection | None) -> None:
-        if listener is None or listener.is_closed():  # its session's locks went with it
-            self._at_work = self._unsettled = False
-            return
-        try:
-            if self._at_work:
-                self._at_work = False
-                await listener.execute(_OFF_WORK)
-            await listener.execute(_SETTLED)
-            self._unsettled = False
-        except asyncpg.LockNotAvailableError:  # a long transaction: try again after a batch
-            pass
-        except Exception as exc:  # the session is gone, and its locks with it
-            log.warning("outbox.settle_failed", error=type(exc).__name__)
-            self._unsettled = False
-
-    async def _keep_listening(self, listener: asyncpg.Connection | None) -> asyncpg.Connection | None:
-        """The LISTEN connection, opened again whenever it was lost (a database restart
-        closes it; without it every event would wait for the poll). Tried once per turn
-        of the loop, so at most once a poll period while the database is away."""
-        if not self._listen_dsn or (listener is not None and not listener.is_closed()):
-            return listener
-        if listener is not None:
-            listener.terminate()
-            log.info("outbox.listen_lost")
-            self._at_work = False  # its session's advisory locks went with it
-        try:
-            # LISTEN needs its own connection: a pooled one loses listeners on release.
-            conn = await asyncpg.connect(self._listen_dsn, timeout=5)
-        except Exception as exc:
-            if listener is None and not self._listen_failed:
-                log.warning("outbox.listen_unavailable", error=type(exc).__name__)
-            self._listen_failed = True
-            return None
-        try:
-            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
-            # Lost again (the server goes away): wake the loop, which opens a new one.
-            conn.add_termination_listener(lambda *_: self._wake.set())
-        except Exception as exc:
-            log.warning("outbox.listen_unavailable", error=type(exc).__name__)
-            conn.terminate()
-            return None
-        if self._listen_failed:
-            log.info("outbox.listening_again")
-        self._listen_failed = False
-        # Rows committed while nobody listened sent no wake-up that reached us.
-        self._wake.set()
-        return conn
+                    await self.purge_published()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)

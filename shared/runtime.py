@@ -170,7 +170,6 @@ class Runtime:
         self.relay = OutboxRelay(
             self.pool,
             self.js,
-            listen_dsn=dsn,
             poll_seconds=s.outbox_poll_seconds,
             retention_days=s.outbox_retention_days,
         )

@@ -17,7 +17,7 @@ async def test_migrations_apply_once_and_refuse_an_edited_file(pg_url, tmp_path)
     shared = sorted(p.name for p in db.SHARED_MIGRATIONS.glob("*.sql"))
     assert shared[:4] == [
         "0001_outbox_and_processed.sql",
-        "0002_outbox_notify_trigger.sql",
+        "0002_outbox_notify_trigger.sql",  # dropped by 0008: the relay is woken in-process
         "0003_case_order.sql",
         "0004_legacy_region_codes.sql",
     ]

@@ -1,6 +1,7 @@
-"""The relay is woken for every committed row without its poll, although writers skip
-their NOTIFY while a relay is at work (a NOTIFY serializes commits; shared migration
-0006). Real PostgreSQL, real JetStream, the real relay."""
+"""The relay is woken by its own process for every committed row, without its poll: the
+pool wakes it when a connection that wrote events is handed back (shared.db.Pool), so
+no NOTIFY serializes the writers' commits. Real PostgreSQL, real JetStream, the real
+relay."""
 
 from __future__ import annotations
 
@@ -8,33 +9,47 @@ import asyncio
 import contextlib
 import uuid
 
-import asyncpg
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from shared import db
 from shared.config import with_database
 from shared.events import CaseClosed, new_event
-from shared.outbox import CHANNEL, OutboxRelay, enqueue
+from shared.outbox import OutboxRelay, enqueue
 from tests.support import eventually
 
-
-@pytest.fixture
-async def pool(service_db):
-    return await service_db("risk")
+HOUR = 3600.0  # a relay that polls once an hour: whatever it publishes sooner, it was woken for
 
 
-async def dsn_of(pool, pg_url: str) -> str:
-    return with_database(pg_url, await pool.fetchval("SELECT current_database()"))
+class Refused(Exception):
+    """The use case failed after writing its event: the transaction rolls back."""
 
 
 def closed():
     return new_event(CaseClosed(reason="risk_resolved"), producer="risk", case_id=uuid.uuid4())
 
 
-async def write_one(pool) -> None:
-    async with pool.acquire() as conn, conn.transaction():
-        await enqueue(conn, closed())
+async def write_one(pool, *, refused: bool = False) -> None:
+    with contextlib.suppress(Refused):
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, closed())
+            if refused:
+                raise Refused
+
+
+@contextlib.asynccontextmanager
+async def relaying(relay: OutboxRelay):
+    task = asyncio.create_task(relay.run())
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
+async def published(pool) -> int:
+    return await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
 
 
 @settings(
@@ -44,73 +59,56 @@ async def write_one(pool) -> None:
 )
 @given(
     waves=st.lists(
-        st.tuples(st.integers(min_value=1, max_value=10), st.integers(min_value=1, max_value=20)),
+        st.tuples(
+            st.integers(min_value=1, max_value=10),  # writers at once
+            st.integers(min_value=1, max_value=20),  # rows each
+            st.booleans(),  # one more writer whose transaction is refused
+        ),
         min_size=2,
         max_size=4,
     ),
     batch=st.integers(min_value=1, max_value=16),
-    work_from=st.integers(min_value=1, max_value=8),
 )
-async def test_every_row_is_published_without_the_poll(pool, pg_url, clean_streams, waves, batch, work_from):
+async def test_every_committed_row_is_published_without_the_poll(service_db, clean_streams, waves, batch):
     """Waves of concurrent writers, each wave published before the next one writes: a
-    relay that went to rest while writers still skipped their NOTIFY would never see the
-    next wave (its poll is an hour)."""
+    relay that went to rest while a writer's wake-up was lost would never see the next
+    wave. A refused transaction wakes it too, and publishes nothing."""
+    pool = await service_db("risk")
     js = clean_streams
-    expected = await pool.fetchval("SELECT count(*) FROM outbox")
-    relay = OutboxRelay(
-        pool,
-        js,
-        listen_dsn=await dsn_of(pool, pg_url),
-        batch_size=batch,
-        poll_seconds=3600,
-        work_from=work_from,
-    )
-    task = asyncio.create_task(relay.run())
+    expected = 0
+    in_stream = (await js.stream_info("RISK")).state.messages  # the stream outlives an example
+    async with relaying(OutboxRelay(pool, js, batch_size=batch, poll_seconds=HOUR)):
 
-    async def writer(each: int) -> None:
-        for _ in range(each):
-            await write_one(pool)
+        async def writer(each: int) -> None:
+            for _ in range(each):
+                await write_one(pool)
 
-    try:
-        for writers, each in waves:
-            await asyncio.gather(*(writer(each) for _ in range(writers)))
-            expected += writers * each
-            await eventually(
-                lambda n=expected: pool.fetchval(
-                    "SELECT count(*) = $1 FROM outbox WHERE published_at IS NOT NULL", n
-                ),
-                timeout=30,
+        for writers, each, refused in waves:
+            await asyncio.gather(
+                *(writer(each) for _ in range(writers)), *([write_one(pool, refused=True)] if refused else [])
             )
-    finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+            expected += writers * each
+            await eventually(lambda n=expected: _equal(published(pool), n), timeout=30)
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == expected
+    assert (await js.stream_info("RISK")).state.messages - in_stream == expected
 
 
-async def notified_before_marker(pool, dsn: str) -> bool:
-    """Commit one row, then NOTIFY a marker: notifications arrive in commit order, so the
-    row's NOTIFY, if it was sent, arrives first."""
-    listener = await asyncpg.connect(dsn)
-    got: asyncio.Queue[str] = asyncio.Queue()
-    await listener.add_listener(CHANNEL, lambda *args: got.put_nowait(args[3]))
-    try:
-        await write_one(pool)
-        await pool.execute("SELECT pg_notify($1, 'marker')", CHANNEL)
-        return await asyncio.wait_for(got.get(), timeout=30) != "marker"
-    finally:
-        await listener.close()
+async def _equal(count, n: int) -> bool:
+    return await count == n
 
 
-async def test_a_writer_notifies_only_while_no_relay_is_at_work(pool, pg_url):
-    dsn = await dsn_of(pool, pg_url)
-    assert await notified_before_marker(pool, dsn)
-    at_work = await asyncpg.connect(dsn)  # stands for a relay at work
-    try:
-        await at_work.execute("SELECT pg_advisory_lock(7261002, 1)")
-        assert not await notified_before_marker(pool, dsn)
-        # A relay settling (it may not look again): the writer notifies.
-        await at_work.execute("SELECT pg_advisory_lock(7261002, 2)")
-        assert await notified_before_marker(pool, dsn)
-    finally:
-        await at_work.close()
-    assert await notified_before_marker(pool, dsn)
+async def test_a_row_written_outside_the_process_is_found_by_the_poll(service_db, clean_streams, pg_url):
+    """A row the relay's own pool did not write (typed in by hand, or by a process that
+    died before handing its connection back) waits for the poll, and no longer."""
+    pool = await service_db("risk")
+    js = clean_streams
+    dsn = with_database(pg_url, await pool.fetchval("SELECT current_database()"))
+    async with relaying(OutboxRelay(pool, js, poll_seconds=0.5)) as relay:
+        other = await db.connect(dsn)
+        try:
+            async with other.transaction():
+                await enqueue(other, closed())
+        finally:
+            await other.close()
+        await eventually(lambda: _equal(published(pool), 1), timeout=10)
+        assert relay.published == 1
