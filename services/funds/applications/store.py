@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from shared.pagination import known_total
+
 Conn = asyncpg.Connection
 
 
@@ -109,7 +111,9 @@ async def list_applications(
         limit,
         offset,
     )
-    total = await conn.fetchval(f"SELECT count(*) FROM applications {where}", *args)
+    total = known_total(len(rows), limit=limit, offset=offset)
+    if total is None:
+        total = await conn.fetchval(f"SELECT count(*) FROM applications {where}", *args)
     return list(rows), total
 
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import asyncpg
 
+from shared.pagination import known_total
+
 CASE_COLUMNS = """id, country, region, line_of_defence, party, status, level, last_assessment_id,
     last_assessed_at, opened_at, opened_by, closed_at, close_reason, personal_data,
     personal_data_blocked_at, personal_data_erased_at"""
@@ -67,7 +69,9 @@ async def list_cases(
         limit,
         offset,
     )
-    total = await conn.fetchval(f"SELECT count(*) FROM cases WHERE {where}", countries, status, level)
+    total = known_total(len(rows), limit=limit, offset=offset)
+    if total is None:
+        total = await conn.fetchval(f"SELECT count(*) FROM cases WHERE {where}", countries, status, level)
     return rows, total
 
 

@@ -12,6 +12,7 @@ import asyncpg
 from services.shelters.domain.beds import BedSlot
 from services.shelters.domain.lifecycle import ACTIVE
 from services.shelters.domain.matching import Candidate
+from shared.pagination import known_total
 
 ACTIVE_STATES = list(ACTIVE)
 
@@ -110,13 +111,15 @@ async def list_placements(
         limit,
         offset,
     )
-    total = await conn.fetchval(
-        "SELECT count(*) FROM placements p LEFT JOIN shelters s ON s.id = p.shelter_id " + where,
-        countries,
-        case_id,
-        status,
-        shelter_id,
-    )
+    total = known_total(len(rows), limit=limit, offset=offset)
+    if total is None:
+        total = await conn.fetchval(
+            "SELECT count(*) FROM placements p LEFT JOIN shelters s ON s.id = p.shelter_id " + where,
+            countries,
+            case_id,
+            status,
+            shelter_id,
+        )
     return list(rows), total
 
 
