@@ -12,11 +12,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaError
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 MAX_LISTED = 5
 
@@ -34,6 +36,10 @@ def json_schema(tp: Any) -> dict[str, Any]:
 
 @functools.cache
 def _validator(tp: Any) -> tuple[Draft202012Validator, frozenset[str]]:
+    # Imported with the first refused body, not at start: about 4 MB in each process
+    # that may never see one.
+    from jsonschema import Draft202012Validator
+
     schema = json_schema(tp)
     return (
         Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER),
