@@ -73,6 +73,20 @@ def raise_if_cancelling() -> None:
         raise asyncio.CancelledError
 
 
+_CLAIM = (
+    "INSERT INTO processed_events (consumer, event_id, subject) "
+    "SELECT $1, e.id, e.subject FROM unnest($2::uuid[], $3::text[]) AS e(id, subject) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+# The same, with the cases' progress (shared.case_order.save_progress) in one statement.
+_CLAIM_AND_SAVE = (
+    "WITH saved AS ("
+    " UPDATE consumer_progress AS p SET seq = GREATEST(p.seq, v.seq)"
+    " FROM unnest($4::uuid[], $5::bigint[]) AS v(case_id, seq)"
+    " WHERE p.consumer = $1 AND p.case_id = v.case_id) " + _CLAIM
+)
+
+
 @dataclass(slots=True)
 class _Item:
     msg: Any
@@ -231,7 +245,9 @@ class Consumer(DurableUpkeep):
                     progress[case_id] = max(progress.get(case_id, 0), item.seq)
                 ready.append(item)
             if not one_by_one:
-                fresh = await self._claim(conn, ready)
+                # The cases' progress is saved by the claim's own statement: one round trip
+                # less per batch, and any handler's failure rolls both back.
+                fresh = await self._claim(conn, ready, progress=progress)
                 for item in ready:
                     if item.event.id in fresh:
                         fresh.discard(item.event.id)  # a batch may carry the same event twice
@@ -260,22 +276,23 @@ class Consumer(DurableUpkeep):
                             failed.append((item, exc))
                             if item.seq is not None:
                                 blocked.add(case_id)
-                progress = applied
-            await case_order.save_progress(conn, self.durable, progress)
+                await case_order.save_progress(conn, self.durable, applied)
         return (done, parked, failed) if one_by_one else (done, parked)
 
-    async def _claim(self, conn: asyncpg.Connection, items: list[_Item]) -> set[uuid.UUID]:
-        """Record the events as processed; returns the ids seen here for the first time."""
+    async def _claim(
+        self, conn: asyncpg.Connection, items: list[_Item], *, progress: dict[uuid.UUID, int] | None = None
+    ) -> set[uuid.UUID]:
+        """Record the events as processed (and, given ``progress``, save the cases' progress
+        in the same statement); returns the ids seen here for the first time."""
         if not items:
             return set()
-        rows = await conn.fetch(
-            "INSERT INTO processed_events (consumer, event_id, subject) "
-            "SELECT $1, e.id, e.subject FROM unnest($2::uuid[], $3::text[]) AS e(id, subject) "
-            "ON CONFLICT DO NOTHING RETURNING event_id",
-            self.durable,
-            [item.event.id for item in items],
-            [item.event.type for item in items],
-        )
+        ids, subjects = [item.event.id for item in items], [item.event.type for item in items]
+        if progress:
+            rows = await conn.fetch(
+                _CLAIM_AND_SAVE, self.durable, ids, subjects, list(progress), list(progress.values())
+            )
+        else:
+            rows = await conn.fetch(_CLAIM, self.durable, ids, subjects)
         return {row["event_id"] for row in rows}
 
     @staticmethod
