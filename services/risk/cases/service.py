@@ -177,17 +177,16 @@ async def open_case(
             country=body.country, region=body.region, line_of_defence=body.line_of_defence, party=party
         )
         event = own_event(payload, case_id=case_id, at=row["opened_at"])
-        await enqueue(conn, event)
-        await timeline.add_event_step(
-            conn, case_id, event, f"case opened in {body.country} for a party of {party.size}"
-        )
         # Her consents on the intake form commit with the case, never one without the other.
         # Imported here: the consents use cases build on this module's case_in_scope.
-        from services.risk.consents.schemas import ConsentCreate
-        from services.risk.consents.service import give_tx
+        from services.risk.consents.service import give_at_intake
 
-        for purpose in body.consents:
-            await give_tx(conn, principal, case_id, ConsentCreate(purpose=purpose))
+        steps = [
+            (event, f"case opened in {body.country} for a party of {party.size}"),
+            *await give_at_intake(conn, principal, case_id, list(body.consents)),
+        ]
+        await enqueue(conn, *(e for e, _ in steps))
+        await timeline.add_event_steps(conn, case_id, steps)
         summary = summary_of(row)
         await idempotency.remember(conn, retry, summary, rt.cipher)
     log.info("case.opened", case_id=str(case_id), party_size=party.size, consents=len(body.consents))

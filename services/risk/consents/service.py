@@ -17,7 +17,7 @@ from services.risk.domain import consent as rules
 from services.risk.timeline import store as timeline
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
-from shared.events import CONSENT_PURPOSES, ConsentGiven, ConsentRevoked
+from shared.events import CONSENT_PURPOSES, ConsentGiven, ConsentRevoked, Envelope
 from shared.logging import get_logger
 from shared.outbox import enqueue
 from shared.runtime import Runtime
@@ -70,8 +70,7 @@ async def give_tx(
 ) -> asyncpg.Record:
     """Record her consent to one purpose, its event and its timeline step, in the caller's
     transaction (which holds the case row's lock): ``give`` and the intake use it."""
-    today = (await store.now(conn)).date()
-    if body.until is not None and body.until < today:
+    if body.until is not None and body.until < (await store.now(conn)).date():
         raise Invalid("until must be today or a later day", code="consent.until_in_past")
     standing = await store.current_of(conn, case_id, body.purpose)
     if standing is not None:
@@ -100,6 +99,33 @@ async def give_tx(
         f"consent given: {rules.PURPOSE_WORDS[body.purpose]}{_until_words(body.until)}",
     )
     return row
+
+
+async def give_at_intake(
+    conn: asyncpg.Connection, principal: Principal, case_id: uuid.UUID, purposes: list[str]
+) -> list[tuple[Envelope, str]]:
+    """Her consents ticked on the intake form, recorded in the case's own transaction (the
+    case is new: nothing stands yet, and none has an end day). Returns their events and
+    timeline steps, for the intake to write with its own in one statement each."""
+    if not purposes:
+        return []
+    event_ids = [uuid.uuid4() for _ in purposes]
+    rows = await store.insert_intake_consents(
+        conn,
+        case_id=case_id,
+        purposes=purposes,
+        recorded_by=principal.sub,
+        consent_ids=[uuid.uuid4() for _ in purposes],
+        event_ids=event_ids,
+    )
+    by_event = {row["event_id"]: row for row in rows}
+    given = []
+    for event_id in event_ids:  # in the order she gave them
+        row = by_event[event_id]
+        payload = ConsentGiven(purpose=row["purpose"], given_at=row["given_at"], until=None)
+        event = own_event(payload, case_id=case_id, at=row["recorded_at"], event_id=event_id)
+        given.append((event, f"consent given: {rules.PURPOSE_WORDS[row['purpose']]}"))
+    return given
 
 
 async def revoke(rt: Runtime, principal: Principal, case_id: uuid.UUID, purpose: str) -> ConsentView:

@@ -36,6 +36,29 @@ async def insert_consent(
     )
 
 
+async def insert_intake_consents(
+    conn: asyncpg.Connection,
+    *,
+    case_id: uuid.UUID,
+    purposes: list[str],
+    recorded_by: str,
+    consent_ids: list[uuid.UUID],
+    event_ids: list[uuid.UUID],
+) -> list[asyncpg.Record]:
+    """Her consents given on the intake form (no end day), in one statement."""
+    return await conn.fetch(
+        f"""INSERT INTO consents (id, case_id, purpose, given_at, until, recorded_by, event_id)
+            SELECT c.id, $1, c.purpose, (now() AT TIME ZONE 'UTC')::date, NULL, $2, c.event_id
+            FROM unnest($3::uuid[], $4::text[], $5::uuid[]) AS c(id, purpose, event_id)
+            RETURNING {CONSENT_COLUMNS}, event_id""",
+        case_id,
+        recorded_by,
+        consent_ids,
+        purposes,
+        event_ids,
+    )
+
+
 async def of_case(conn: asyncpg.Connection, case_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"SELECT {CONSENT_COLUMNS} FROM consents WHERE case_id = $1 ORDER BY recorded_at DESC, id", case_id

@@ -48,6 +48,25 @@ async def add_event_step(conn: asyncpg.Connection, case_id: uuid.UUID, event: En
     )
 
 
+async def add_event_steps(
+    conn: asyncpg.Connection, case_id: uuid.UUID, steps: list[tuple[Envelope, str]]
+) -> None:
+    """Several of the case's own events' steps in one statement (the intake's)."""
+    await conn.execute(
+        """INSERT INTO timeline (case_id, step_id, type, occurred_at, service, summary, causation_id)
+           SELECT $1, s.* FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
+                                      $7::uuid[]) AS s
+           ON CONFLICT DO NOTHING""",
+        case_id,
+        [e.id for e, _ in steps],
+        [e.type for e, _ in steps],
+        [e.occurred_at for e, _ in steps],
+        [e.producer for e, _ in steps],
+        [summary for _, summary in steps],
+        [e.causation_id for e, _ in steps],
+    )
+
+
 async def add_skipped_step(
     conn: asyncpg.Connection, case_id: uuid.UUID, cause: Envelope, purpose: str, summary: str
 ) -> None:
