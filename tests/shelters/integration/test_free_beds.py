@@ -1,5 +1,6 @@
-"""The free beds of one shelter, read under its lock for every hold: through that
-shelter's own stays, however many other shelters have (shelters migration 0006)."""
+"""The free beds of one shelter, read under its lock for every hold, and the shelters
+with room in her country, read first for every hold: through those shelters' own stays,
+however many other shelters have (shelters migration 0006)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,43 @@ async def test_a_holds_free_beds_are_read_from_its_shelters_stays_only(pool):
         )
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
     assert _rows_read_from(plan, "bed_allocations") <= 3, plan
+
+
+async def test_the_shelters_of_her_country_are_counted_from_their_own_stays_only(pool):
+    home = await make_shelter(pool, code="casa", country="MX", beds=4)
+    abroad = await make_shelter(pool, code="fuera", country="GT", beds=40)
+    now = datetime.now(UTC)
+    await pool.execute("ANALYZE bed_allocations")  # statistics older than the stays, as always
+    beds = [r["id"] for r in await pool.fetch("SELECT id FROM beds WHERE shelter_id = $1", abroad)]
+    await pool.executemany(
+        """INSERT INTO bed_allocations (bed_id, shelter_id, kind, during)
+           VALUES ($1, $2, 'out_of_service', tstzrange($3, $4))""",
+        [
+            (bed, abroad, now + timedelta(days=d), now + timedelta(days=d, hours=12))
+            for bed in beds
+            for d in range(30)
+        ],
+    )
+    one = await pool.fetchval("SELECT id FROM beds WHERE shelter_id = $1 LIMIT 1", home)
+    await pool.execute(
+        """INSERT INTO bed_allocations (bed_id, shelter_id, kind, during)
+           VALUES ($1, $2, 'out_of_service', tstzrange($3, $4))""",
+        one,
+        home,
+        now,
+        now + timedelta(days=2),
+    )
+    window = (now, now + timedelta(days=30))
+    async with pool.acquire() as conn:
+        (mine,) = await store.candidates(conn, *window, country="MX", home=True)
+        assert mine.shelter_id == home and mine.free_regular + mine.free_child == 3
+        # Abroad every bed is busy some time in the window: no shelter with room.
+        assert await store.candidates(conn, *window, country="MX", home=False) == []
+        (raw,) = await conn.fetchrow(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + store.CANDIDATES_SQL, *window, [], "MX", True
+        )
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    assert _rows_read_from(plan, "bed_allocations") <= 1, plan
 
 
 async def test_a_stay_names_its_beds_own_shelter(pool):
