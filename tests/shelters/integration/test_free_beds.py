@@ -87,8 +87,13 @@ async def test_the_shelters_of_her_country_are_counted_from_their_own_stays_only
         assert mine.shelter_id == home and mine.free_regular + mine.free_child == 3
         # Abroad every bed is busy some time in the window: no shelter with room.
         assert await store.candidates(conn, *window, country="MX", home=False) == []
+        # The two ways to count answer alike (the other countries' is one read of the stays).
+        for home_too in (True, False):
+            args = (*window, [], "MX", home_too)
+            probed = await conn.fetch(store.HOME_CANDIDATES_SQL + " ORDER BY 1", *args)
+            assert probed == await conn.fetch(store.CANDIDATES_SQL + " ORDER BY 1", *args)
         (raw,) = await conn.fetchrow(
-            "EXPLAIN (ANALYZE, FORMAT JSON) " + store.CANDIDATES_SQL, *window, [], "MX", True
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + store.HOME_CANDIDATES_SQL, *window, [], "MX", True
         )
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
     assert _rows_read_from(plan, "bed_allocations") <= 1, plan
