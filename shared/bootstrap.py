@@ -57,7 +57,7 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None, config: Any =
         public = [*PUBLIC_PATHS, f"^{METRICS_PATH}$"]
         middleware.append(DefineMiddleware(JWTAuthMiddleware, exclude=public))
     # The operators' routes (status, dead letters) on every service that has events.
-    admin = ADMIN_ROUTES if spec.bearer_auth and spec.uses_broker else []
+    admin = ADMIN_ROUTES if spec.bearer_auth else []
     app = Litestar(
         route_handlers=[*OPERATIONS_ROUTES, metrics, *admin, *spec.routes],
         middleware=middleware,

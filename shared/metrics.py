@@ -83,21 +83,20 @@ def _gauge(name: str, documentation: str, labels: list[str]) -> GaugeMetricFamil
 async def _database(runtime, families: list[Metric]) -> bool:
     service = runtime.service
     async with asyncio.timeout(PROBE_TIMEOUT), runtime.pool.acquire(timeout=PROBE_TIMEOUT) as conn:
-        if runtime.spec.uses_broker:
-            row = await conn.fetchrow(
-                "SELECT count(*) AS n, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) AS age "
-                "FROM outbox WHERE published_at IS NULL",
-                timeout=PROBE_TIMEOUT,
-            )
-            pending = _gauge("amparo_outbox_pending_rows", "Outbox rows not yet published", ["service"])
-            pending.add_metric([service], row["n"])
-            oldest = _gauge(
-                "amparo_outbox_oldest_pending_age_seconds",
-                "Age of the oldest unpublished outbox row (0 when none)",
-                ["service"],
-            )
-            oldest.add_metric([service], float(row["age"] or 0.0))
-            families += [pending, oldest]
+        row = await conn.fetchrow(
+            "SELECT count(*) AS n, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)) AS age "
+            "FROM outbox WHERE published_at IS NULL",
+            timeout=PROBE_TIMEOUT,
+        )
+        pending = _gauge("amparo_outbox_pending_rows", "Outbox rows not yet published", ["service"])
+        pending.add_metric([service], row["n"])
+        oldest = _gauge(
+            "amparo_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished outbox row (0 when none)",
+            ["service"],
+        )
+        oldest.add_metric([service], float(row["age"] or 0.0))
+        families += [pending, oldest]
         for spec in runtime.spec.gauges:
             value = await spec.read(conn)
             family = _gauge(spec.name, spec.documentation, ["service", *spec.labels])
@@ -175,9 +174,7 @@ async def gauges(runtime) -> list[Metric]:
         "1 when the dependency answered this scrape in time",
         ["service", "dependency"],
     )
-    probes = {"database": _database}
-    if runtime.spec.uses_broker:
-        probes["nats"] = _nats
+    probes = {"database": _database, "nats": _nats}
     started = time.perf_counter()
 
     async def one(name: str, probe) -> tuple[str, bool, list[Metric]]:

@@ -74,10 +74,9 @@ class ServiceSpec:
     # A service that stores personal data refuses to start without its key.
     needs_pii_key: bool = False
     tags: Sequence[str] = field(default_factory=tuple)
-    # The console: no bearer tokens (it signs people in itself), no events, and Litestar
-    # options of its own (templates, static files, middleware).
+    # The console: no bearer tokens (it signs people in itself), and Litestar options of
+    # its own (templates, static files, middleware).
     bearer_auth: bool = True
-    uses_broker: bool = True
     app_options: Mapping[str, Any] = field(default_factory=dict)
     # Its own numbers for /metrics, read from its database at scrape time (shared.metrics).
     gauges: Sequence[ScrapeGauge] = ()
@@ -142,8 +141,7 @@ class Runtime:
             dsn, min_size=s.db_pool_min, max_size=s.db_pool_max, command_timeout=s.db_command_timeout
         )
         await self._check_keys()
-        if self.spec.uses_broker:
-            await self._start_broker(dsn)
+        await self._start_broker(dsn)
         for job in self.spec.jobs:
             self._spawn(self._periodic(job), f"job-{job.name}")
         # What the process keeps for good (modules, routes, the ISO 3166 lists) leaves the
@@ -269,8 +267,6 @@ class Runtime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable ({type(exc).__name__})"
-        if not self.spec.uses_broker:
-            return checks
         checks["broker"] = "ok" if self.nc is not None and self.nc.is_connected else "unreachable"
         now = time.monotonic()
         for consumer in self.consumers:
