@@ -63,6 +63,10 @@ AWAY: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,  # 57P01: fast or immediate shutdown
     asyncpg.CrashShutdownError,  # 57P02: another backend crashed, the server restarts
+    # A pooled connection handed out between the server's "terminating connection" (a
+    # restart, pg_terminate_backend) and the socket's close: asyncpg refuses the query
+    # ("cannot switch to state ..."), and the next acquire opens a new connection.
+    asyncpg.InternalClientError,
     asyncpg.SerializationError,
     asyncpg.DeadlockDetectedError,
 )
