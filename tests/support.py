@@ -20,6 +20,18 @@ _ROOT = Path(__file__).resolve().parents[1]
 JWT_PRIVATE_KEY, JWT_PUBLIC_KEY = new_signing_key()
 
 
+@contextlib.asynccontextmanager
+async def running(worker: Any) -> AsyncIterator[asyncio.Task]:
+    """A consumer or a relay (anything with ``run()``) at work for the block, then cancelled."""
+    task = asyncio.create_task(worker.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+
+
 async def eventually(
     probe: Callable[[], Awaitable[T]], *, timeout: float = 15.0, interval: float = 0.05
 ) -> T:

@@ -4,8 +4,6 @@ for a while and is retried. Real PostgreSQL, real JetStream, the real consumer."
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import random
 import uuid
 from collections import defaultdict
@@ -18,7 +16,7 @@ from shared.case_order import CASE_SEQ_HEADER
 from shared.consumer import Consumer
 from shared.events import CaseClosed, encode_event, new_event
 from shared.outbox import OutboxRelay, enqueue
-from tests.support import eventually
+from tests.support import eventually, running
 
 
 @pytest.fixture
@@ -70,17 +68,6 @@ async def publish_shuffled(pool, js, rng: random.Random) -> None:
     await pool.execute(
         "UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])", [r["id"] for r in rows]
     )
-
-
-@contextlib.asynccontextmanager
-async def running(consumer: Consumer):
-    task = asyncio.create_task(consumer.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
 
 
 # A story: which case writes its next event, in what order (several cases interleaved),

@@ -15,8 +15,8 @@ from shared import deadletters
 from shared.errors import BadInput, NotFound
 from shared.events import encode_event
 from shared.outbox import OutboxRelay, enqueue
-from tests.shared.test_outbox_consumer import closed, consumer, record_effect, running
-from tests.support import eventually
+from tests.shared.test_outbox_consumer import closed, consumer, record_effect
+from tests.support import eventually, running
 
 
 @pytest.fixture

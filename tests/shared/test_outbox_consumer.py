@@ -4,7 +4,6 @@ idempotent consumer, dead letters, through simulated crashes at the worst moment
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from shared.consumer import Consumer
 from shared.events import CaseClosed, decode_event, new_event
 from shared.outbox import OutboxRelay, enqueue
-from tests.support import eventually
+from tests.support import eventually, running
 
 
 class Crash(BaseException):
@@ -57,17 +56,6 @@ def consumer(pool, js, *, after_commit=None, handler=record_effect, max_deliver=
         fetch_timeout=0.3,
         after_commit=after_commit,
     )
-
-
-@contextlib.asynccontextmanager
-async def running(c: Consumer):
-    task = asyncio.create_task(c.run())
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
 
 
 async def test_relay_dying_after_publish_still_delivers_exactly_once(pool, clean_streams):

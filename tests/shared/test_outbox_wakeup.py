@@ -16,7 +16,7 @@ from shared import db
 from shared.config import with_database
 from shared.events import CaseClosed, new_event
 from shared.outbox import OutboxRelay, enqueue
-from tests.support import eventually
+from tests.support import eventually, running
 
 HOUR = 3600.0  # a relay that polls once an hour: whatever it publishes sooner, it was woken for
 
@@ -35,17 +35,6 @@ async def write_one(pool, *, refused: bool = False) -> None:
             await enqueue(conn, closed())
             if refused:
                 raise Refused
-
-
-@contextlib.asynccontextmanager
-async def relaying(relay: OutboxRelay):
-    task = asyncio.create_task(relay.run())
-    try:
-        yield relay
-    finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
 
 
 async def published(pool) -> int:
@@ -77,7 +66,7 @@ async def test_every_committed_row_is_published_without_the_poll(service_db, cle
     js = clean_streams
     expected = 0
     in_stream = (await js.stream_info("RISK")).state.messages  # the stream outlives an example
-    async with relaying(OutboxRelay(pool, js, batch_size=batch, poll_seconds=HOUR)):
+    async with running(OutboxRelay(pool, js, batch_size=batch, poll_seconds=HOUR)):
 
         async def writer(each: int) -> None:
             for _ in range(each):
@@ -103,7 +92,8 @@ async def test_a_row_written_outside_the_process_is_found_by_the_poll(service_db
     pool = await service_db("risk")
     js = clean_streams
     dsn = with_database(pg_url, await pool.fetchval("SELECT current_database()"))
-    async with relaying(OutboxRelay(pool, js, poll_seconds=0.5)) as relay:
+    relay = OutboxRelay(pool, js, poll_seconds=0.5)
+    async with running(relay):
         other = await db.connect(dsn)
         try:
             async with other.transaction():

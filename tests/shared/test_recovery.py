@@ -4,8 +4,6 @@ a connection only so long (then the caller gets a 503, not a hang)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 
 import asyncpg
@@ -17,22 +15,11 @@ from shared.consumer import Consumer
 from shared.events import CaseClosed, new_event
 from shared.outbox import OutboxRelay, enqueue
 from tests.conftest import fresh_database
-from tests.support import eventually
+from tests.support import eventually, running
 
 
 def closed():
     return new_event(CaseClosed(reason="risk_resolved"), producer="risk", case_id=uuid.uuid4())
-
-
-@contextlib.asynccontextmanager
-async def running(coro):
-    task = asyncio.create_task(coro)
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
 
 
 @pytest.fixture
@@ -50,7 +37,7 @@ async def test_after_a_database_restart_the_relay_is_still_woken_not_polled(risk
     # Polling only once a minute: whatever is published sooner was woken.
     relay = OutboxRelay(pool, js, poll_seconds=60)
     try:
-        async with running(relay.run()):
+        async with running(relay):
             # What a database restart does to the pool (without taking the test server down).
             admin = await asyncpg.connect(risk_dsn)
             try:
@@ -107,7 +94,7 @@ async def test_a_deleted_durable_is_created_again_and_consumes(service_db, clean
     pool = await service_db("risk")
     seen: list = []
     c = _consumer(pool, js, seen)
-    async with running(c.run()):
+    async with running(c):
         first = closed()
         await _publish(js, first)
         await eventually(lambda: _true(first.id in seen))
@@ -123,7 +110,7 @@ async def test_a_deleted_stream_is_created_again_and_the_consumer_follows(servic
     pool = await service_db("risk")
     seen: list = []
     c = _consumer(pool, js, seen)
-    async with running(c.run()):
+    async with running(c):
         await js.delete_stream("RISK")
         await eventually(lambda: _true(c.missing), timeout=30)  # /ready says "consumer ... missing"
         assert await broker.restore_streams(js, only=["RISK"]) == ["RISK"]

@@ -19,12 +19,11 @@ def _rows_read_from(plan: dict, relation: str) -> int:
     return rows + sum(_rows_read_from(child, relation) for child in plan.get("Plans", []))
 
 
-async def test_a_holds_free_beds_are_read_from_its_shelters_stays_only(pool):
-    here = await make_shelter(pool, code="aqui", country="MX", beds=3)
-    busy = await make_shelter(pool, code="llena", country="GT", beds=40)
-    now = datetime.now(UTC)
-    # Statistics taken before the stays exist, as in a running system: the planner's
-    # estimate of stays in "the next 30 days" comes from a past ANALYZE.
+async def stays_after_the_statistics(pool, *, here, busy, now: datetime):
+    """Every bed of ``busy`` taken half of each of the next 30 days and one bed of ``here``
+    for two days, all after the statistics were taken, as in a running system: the
+    planner's estimate of stays in "the next 30 days" comes from a past ANALYZE. Returns
+    the bed of ``here`` that is taken."""
     await pool.execute("ANALYZE bed_allocations")
     beds = [r["id"] for r in await pool.fetch("SELECT id FROM beds WHERE shelter_id = $1", busy)]
     await pool.executemany(
@@ -45,6 +44,14 @@ async def test_a_holds_free_beds_are_read_from_its_shelters_stays_only(pool):
         now,
         now + timedelta(days=2),
     )
+    return one
+
+
+async def test_a_holds_free_beds_are_read_from_its_shelters_stays_only(pool):
+    here = await make_shelter(pool, code="aqui", country="MX", beds=3)
+    busy = await make_shelter(pool, code="llena", country="GT", beds=40)
+    now = datetime.now(UTC)
+    one = await stays_after_the_statistics(pool, here=here, busy=busy, now=now)
     async with pool.acquire() as conn:
         free = await store.free_beds(conn, here, now, now + timedelta(days=30))
         assert len(free) == 2 and one not in {b.id for b in free}
@@ -61,26 +68,7 @@ async def test_the_shelters_of_her_country_are_counted_from_their_own_stays_only
     home = await make_shelter(pool, code="casa", country="MX", beds=4)
     abroad = await make_shelter(pool, code="fuera", country="GT", beds=40)
     now = datetime.now(UTC)
-    await pool.execute("ANALYZE bed_allocations")  # statistics older than the stays, as always
-    beds = [r["id"] for r in await pool.fetch("SELECT id FROM beds WHERE shelter_id = $1", abroad)]
-    await pool.executemany(
-        """INSERT INTO bed_allocations (bed_id, shelter_id, kind, during)
-           VALUES ($1, $2, 'out_of_service', tstzrange($3, $4))""",
-        [
-            (bed, abroad, now + timedelta(days=d), now + timedelta(days=d, hours=12))
-            for bed in beds
-            for d in range(30)
-        ],
-    )
-    one = await pool.fetchval("SELECT id FROM beds WHERE shelter_id = $1 LIMIT 1", home)
-    await pool.execute(
-        """INSERT INTO bed_allocations (bed_id, shelter_id, kind, during)
-           VALUES ($1, $2, 'out_of_service', tstzrange($3, $4))""",
-        one,
-        home,
-        now,
-        now + timedelta(days=2),
-    )
+    await stays_after_the_statistics(pool, here=home, busy=abroad, now=now)
     window = (now, now + timedelta(days=30))
     async with pool.acquire() as conn:
         (mine,) = await store.candidates(conn, *window, country="MX", home=True)
