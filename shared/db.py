@@ -124,9 +124,11 @@ class Pool(asyncpg.Pool):
         self._on_events_written.append(wake)
 
     async def release(self, connection, *, timeout: float | None = None) -> None:
-        # Asked through the proxy while it still holds the connection (None once released).
+        # Asked through the proxy while it still holds the connection. A proxy that lost its
+        # connection (closed under it, perhaps after a commit) cannot say: wake anyway, a
+        # look that finds nothing costs one query.
         take = getattr(connection, "take_events_written", None)
-        wrote = take() if take is not None else False
+        wrote = take() if take is not None else True
         try:
             await super().release(connection, timeout=timeout)
         finally:

@@ -9,10 +9,12 @@ sequence order is not commit order.
 
 The relay is woken in its own process: ``enqueue`` marks the connection, and the pool
 wakes the relay when that connection comes back (``shared.db.Pool``), after its
-transaction ended. Every writer of a service's outbox is that service's process (its
+transaction ended. The writers of a service's outbox are that service's process (its
 requests, consumers and jobs; a replica wakes its own relay), so nothing crosses the
-database to say "look". Whatever is written otherwise (by hand, by an older process) is
-found by the poll, every ``poll_seconds``. This replaced LISTEN/NOTIFY: a notifying
+database to say "look". What is written otherwise (an operator's command such as
+``amparo retention``, a row typed by hand, a process that died between its commit and
+handing its connection back, a replica whose relay is stalled) is found by the poll,
+every ``poll_seconds`` (1 s). This replaced LISTEN/NOTIFY: a notifying
 transaction holds a database-wide lock from its commit through the WAL flush, so
 writers committed one at a time (README, Benchmark).
 """
