@@ -48,14 +48,19 @@ DEFAULT_LANG: Lang = "es"
 T = TypeVar("T")
 
 
-class _Country(msgspec.Struct):
-    alpha_2: str
-    name: str
-
-
-class _Subdivision(msgspec.Struct):
+class _Entry(msgspec.Struct):
     code: str
     name: str
+
+
+class _Country(msgspec.Struct):
+    code: str = msgspec.field(name="alpha_2")
+    name: str
+
+
+def _names_in(file: str, entry: type[_Entry | _Country]) -> dict[str, str]:
+    data = (Path(pycountry.DATABASE_DIR) / f"iso{file}.json").read_bytes()
+    return {e.code: e.name for e in msgspec.json.decode(data, type=dict[str, list[entry]])[file]}
 
 
 # pycountry's own files, read for the two fields used here: its objects for every
@@ -63,14 +68,12 @@ class _Subdivision(msgspec.Struct):
 # runs; these dicts about 1 MB. Same codes, same names (tests/shared/test_places.py).
 @functools.cache
 def _country_names() -> dict[str, str]:
-    data = (Path(pycountry.DATABASE_DIR) / "iso3166-1.json").read_bytes()
-    return {c.alpha_2: c.name for c in msgspec.json.decode(data, type=dict[str, list[_Country]])["3166-1"]}
+    return _names_in("3166-1", _Country)
 
 
 @functools.cache
 def _regions() -> dict[str, str]:
-    data = (Path(pycountry.DATABASE_DIR) / "iso3166-2.json").read_bytes()
-    return {s.code: s.name for s in msgspec.json.decode(data, type=dict[str, list[_Subdivision]])["3166-2"]}
+    return _names_in("3166-2", _Entry)
 
 
 def is_country(code: str) -> bool:

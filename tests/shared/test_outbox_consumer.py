@@ -43,19 +43,10 @@ async def stream_messages(js, stream: str = "RISK") -> int:
     return (await js.stream_info(stream)).state.messages
 
 
-def consumer(pool, js, *, after_commit=None, handler=record_effect, max_deliver=3) -> Consumer:
-    return Consumer(
-        pool=pool,
-        js=js,
-        stream="RISK",
-        durable="test-effects",
-        handlers={CaseClosed: handler},
-        max_deliver=max_deliver,
-        ack_wait=1.0,
-        backoff_base=0.05,
-        fetch_timeout=0.3,
-        after_commit=after_commit,
-    )
+def consumer(pool, js, *, handler=record_effect, **settings) -> Consumer:
+    """A consumer of RISK quick to retry and to notice; ``settings`` override its own."""
+    defaults = dict(durable="test-effects", max_deliver=3, ack_wait=1.0, backoff_base=0.05, fetch_timeout=0.3)
+    return Consumer(pool=pool, js=js, stream="RISK", handlers={CaseClosed: handler}, **(defaults | settings))
 
 
 async def test_relay_dying_after_publish_still_delivers_exactly_once(pool, clean_streams):
@@ -222,16 +213,7 @@ async def test_a_gathering_reader_applies_what_arrived_meanwhile_in_one_transact
     async def count(msgs) -> None:
         commits.append(len(msgs))
 
-    reader = Consumer(
-        pool=pool,
-        js=js,
-        stream="RISK",
-        durable="test-gathering",
-        handlers={CaseClosed: record_effect},
-        fetch_timeout=0.3,
-        gather_seconds=3.0,
-        after_commit=count,
-    )
+    reader = consumer(pool, js, durable="test-gathering", gather_seconds=3.0, after_commit=count)
     await reader.setup()
     first = closed()
     await js.publish(first.subject, encode_event(first), headers={"Nats-Msg-Id": str(first.id)})

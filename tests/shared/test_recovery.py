@@ -15,6 +15,7 @@ from shared.consumer import Consumer
 from shared.events import CaseClosed, new_event
 from shared.outbox import OutboxRelay, enqueue
 from tests.conftest import fresh_database
+from tests.shared.test_outbox_consumer import consumer
 from tests.support import eventually, running
 
 
@@ -70,15 +71,7 @@ def _consumer(pool, js, seen: list) -> Consumer:
     async def record(_ctx, event) -> None:
         seen.append(event.id)
 
-    c = Consumer(
-        pool=pool,
-        js=js,
-        stream="RISK",
-        durable="test-recovery",
-        handlers={CaseClosed: record},
-        ack_wait=1.0,
-        fetch_timeout=0.2,
-    )
+    c = consumer(pool, js, handler=record, durable="test-recovery", fetch_timeout=0.2)
     c.CHECK_SECONDS = 0.2
     return c
 
