@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import asyncpg.transaction
 import msgspec
 
 SHARED_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -84,57 +85,106 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class Connection(asyncpg.Connection):
-    """A connection that remembers whether it wrote events to the outbox (``shared.outbox``),
-    so that its pool can wake the relay once the work is handed back."""
+    """A connection that remembers the events its transactions wrote to the outbox
+    (``shared.outbox``) and how those transactions ended, so that its pool can hand the
+    committed ones to the relay once the work is handed back."""
 
-    __slots__ = ("_wrote_events",)
+    __slots__ = ("_events_committed", "_events_pending", "_events_unsure")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._wrote_events = False
+        self._events_pending: list[Any] = []  # written in the transaction still open
+        self._events_committed: list[Any] = []
+        # Rows were written whose fate this connection cannot tell (a COMMIT that failed
+        # midway, a transaction not opened through ``transaction()``): the relay looks.
+        self._events_unsure = False
 
-    def note_events_written(self) -> None:
-        self._wrote_events = True
+    def transaction(self, *, isolation=None, readonly=False, deferrable=False):
+        self._check_open()
+        return _Transaction(self, isolation, readonly, deferrable)
 
-    def take_events_written(self) -> bool:
-        wrote, self._wrote_events = self._wrote_events, False
-        return wrote
+    def note_events_written(self, written: list[Any]) -> None:
+        if self._top_xact is None:
+            self._events_unsure = True
+        else:
+            self._events_pending.extend(written)
+
+    def take_events_written(self) -> tuple[list[Any], bool]:
+        """The events committed since the last call, and whether others may have been."""
+        committed, unsure = self._events_committed, self._events_unsure
+        # Still pending here means the transaction is still open: the pool's reset rolls
+        # it back.
+        self._events_committed, self._events_pending, self._events_unsure = [], [], False
+        return committed, unsure
+
+    def _transaction_ended(self, mark: int, *, nested: bool, committed: bool, settled: bool) -> None:
+        pending = self._events_pending
+        if not settled:
+            # The COMMIT (or ROLLBACK) itself failed: what it wrote may or may not be there.
+            del pending[mark:]
+            self._events_unsure = True
+        elif not committed:
+            del pending[mark:]  # rolled back, to its savepoint or whole
+        elif not nested:
+            self._events_committed.extend(pending)
+            pending.clear()
+        # A released savepoint keeps its events for the enclosing transaction to settle.
+
+
+class _Transaction(asyncpg.transaction.Transaction):
+    """asyncpg's transaction, telling its connection how it ended."""
+
+    __slots__ = ("_mark",)
+
+    async def __aenter__(self):
+        self._mark = len(self._connection._events_pending)
+        await super().__aenter__()
+
+    async def __aexit__(self, extype, ex, tb):
+        settled = False
+        try:
+            await super().__aexit__(extype, ex, tb)
+            settled = True
+        finally:
+            self._connection._transaction_ended(
+                self._mark, nested=self._nested, committed=settled and extype is None, settled=settled
+            )
 
 
 class Pool(asyncpg.Pool):
     """asyncpg's pool with a bounded wait for a connection by default (asyncpg's
     default is to wait for ever); ``pool.fetchval`` and friends go through it too.
 
-    It wakes whoever asked (``on_events_written``: the service's outbox relay) when a
-    connection that wrote events comes back: its transaction has ended by then, so the
-    rows are there to read (or were rolled back, and the relay finds nothing). This
-    replaced a NOTIFY from a trigger, which made every writer's commit wait for a
-    database-wide lock (README, Benchmark)."""
+    It hands whoever asked (``on_events_written``: the service's outbox relay) the events
+    a connection's transactions committed when the connection comes back, or tells it to
+    look when it cannot be sure. This replaced a NOTIFY from a trigger, which made every
+    writer's commit wait for a database-wide lock (README, Benchmark)."""
 
     acquire_timeout: float = ACQUIRE_TIMEOUT_SECONDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._on_events_written: list[Callable[[], None]] = []
+        self._on_events_written: list[Callable[[list[Any], bool], None]] = []
 
     def acquire(self, *, timeout: float | None = None):
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
-    def on_events_written(self, wake: Callable[[], None]) -> None:
-        self._on_events_written.append(wake)
+    def on_events_written(self, hand: Callable[[list[Any], bool], None]) -> None:
+        """``hand(committed, unsure)``: events known committed, and whether to look for more."""
+        self._on_events_written.append(hand)
 
     async def release(self, connection, *, timeout: float | None = None) -> None:
         # Asked through the proxy while it still holds the connection. A proxy that lost its
-        # connection (closed under it, perhaps after a commit) cannot say: wake anyway, a
-        # look that finds nothing costs one query.
+        # connection (closed under it, perhaps after a commit) cannot say: the relay looks,
+        # which costs one query when there was nothing.
         take = getattr(connection, "take_events_written", None)
-        wrote = take() if take is not None else True
+        committed, unsure = take() if take is not None else ([], True)
         try:
             await super().release(connection, timeout=timeout)
         finally:
-            if wrote:
-                for wake in self._on_events_written:
-                    wake()
+            if committed or unsure:
+                for hand in self._on_events_written:
+                    hand(committed, unsure)
 
 
 async def create_pool(

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 import asyncpg
 
@@ -34,6 +37,19 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
+# Events handed over and not yet published beyond which the relay stops keeping them and
+# reads the table instead (NATS away for long while the service keeps writing).
+FRESH_LIMIT = 10_000
+
+
+class Written(NamedTuple):
+    """An event as its row was written: what the relay publishes once it is committed."""
+
+    id: uuid.UUID
+    subject: str
+    payload: bytes
+    case_seq: int | None
+
 
 async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
     """Write events in the caller's transaction (which must be open)."""
@@ -41,21 +57,24 @@ async def enqueue(conn: asyncpg.Connection, *events: Envelope) -> None:
         return
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the transaction of the state change")
+    payloads = [encode_event(e) for e in events]
     # One statement for any number of events: it numbers each case's events (the
     # case_sequences upsert holds the case's row lock until commit, so the numbers follow
     # commit order) and inserts the rows.
-    await conn.execute(
+    seqs = await conn.fetch(
         _ENQUEUE,
         [e.id for e in events],
         [e.subject for e in events],
-        [encode_event(e) for e in events],
+        payloads,
         [e.correlation_id for e in events],
         [e.case_id for e in events],
     )
-    # Its pool wakes the relay when the connection is handed back (shared.db.Pool).
+    # The connection keeps them until its transaction ends; its pool hands the committed
+    # ones to the relay when the connection comes back (shared.db).
     note = getattr(conn, "note_events_written", None)
     if note is not None:
-        note()
+        numbers = {row["id"]: row["case_seq"] for row in seqs}
+        note([Written(e.id, e.subject, p, numbers[e.id]) for e, p in zip(events, payloads, strict=True)])
 
 
 _ENQUEUE = """
@@ -74,13 +93,14 @@ SELECT ev.id, ev.subject, ev.payload, ev.correlation_id, ev.case_id,
        seq.last_seq - count(*) OVER w + row_number() OVER (w ORDER BY ev.n)
 FROM ev LEFT JOIN seq USING (case_id)
 WINDOW w AS (PARTITION BY ev.case_id)
+RETURNING id, case_seq
 """
 
 
-def _headers(row) -> dict[str, str]:
-    headers = {"Nats-Msg-Id": str(row["id"])}
-    if row["case_seq"] is not None:
-        headers[CASE_SEQ_HEADER] = str(row["case_seq"])
+def _headers(event_id: uuid.UUID, case_seq: int | None) -> dict[str, str]:
+    headers = {"Nats-Msg-Id": str(event_id)}
+    if case_seq is not None:
+        headers[CASE_SEQ_HEADER] = str(case_seq)
     return headers
 
 
@@ -105,13 +125,70 @@ class OutboxRelay:
         # Fault-injection point for tests: runs after the acks, before rows are marked.
         self._after_publish = after_publish
         self._wake = asyncio.Event()
+        # Events this process committed, handed over by its pool (shared.db.Pool): published
+        # without reading them back. The table stays the truth: whatever is not published
+        # from here (a failure, an overflow, a writer the pool could not vouch for) is found
+        # by a look at the table.
+        self._fresh: deque[Written] = deque()
+        self._look = True  # at start: rows may be waiting from before
         on_events_written = getattr(pool, "on_events_written", None)  # shared.db.Pool
         if on_events_written is not None:
-            on_events_written(self._wake.set)
+            on_events_written(self._handed)
         self.published = 0
 
+    def _handed(self, committed: list[Written], unsure: bool) -> None:
+        if len(self._fresh) + len(committed) > FRESH_LIMIT:
+            self._fresh.clear()  # NATS has been away a while: the table has them all
+            self._look = True
+        else:
+            self._fresh.extend(committed)
+        if unsure:
+            self._look = True
+        self._wake.set()
+
+    async def _publish(self, batch: list[Written]) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, str]]]:
+        """Publish in order and wait for JetStream's acks: (sent ids, failed ids with why)."""
+        futures = [
+            await self._js.publish_async(w.subject, w.payload, headers=_headers(w.id, w.case_seq))
+            for w in batch
+        ]
+        results = await asyncio.wait_for(
+            asyncio.gather(*futures, return_exceptions=True), timeout=self._timeout
+        )
+        if self._after_publish is not None:
+            await self._after_publish(batch)
+        sent = [w.id for w, res in zip(batch, results, strict=True) if not isinstance(res, Exception)]
+        failed = [
+            (w.id, type(res).__name__)
+            for w, res in zip(batch, results, strict=True)
+            if isinstance(res, Exception)
+        ]
+        return sent, failed
+
+    async def relay_fresh(self) -> int:
+        """Publish one batch of the events handed over, then mark their rows in one statement
+        (a row the table's look marked meanwhile is left as it is); returns how many were taken."""
+        batch = [self._fresh.popleft() for _ in range(min(self._batch, len(self._fresh)))]
+        if not batch:
+            return 0
+        try:
+            sent, failed = await self._publish(batch)
+        except BaseException:
+            self._look = True  # none marked: the table's look publishes them again
+            raise
+        if failed:
+            self._look = True  # retried from the table, where their attempts are counted
+        if sent:
+            result = await self._pool.execute(
+                "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 "
+                "WHERE id = ANY($1::uuid[]) AND published_at IS NULL",
+                sent,
+            )
+            self.published += int(result.split()[-1])
+        return len(batch)
+
     async def relay_once(self) -> int:
-        """Publish one batch of pending rows; returns how many were marked sent."""
+        """Publish one batch of pending rows read from the table; returns how many were marked sent."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """SELECT id, subject, payload, case_seq FROM outbox
@@ -123,23 +200,9 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            futures = [
-                await self._js.publish_async(row["subject"], bytes(row["payload"]), headers=_headers(row))
-                for row in rows
-            ]
-            results = await asyncio.wait_for(
-                asyncio.gather(*futures, return_exceptions=True), timeout=self._timeout
+            sent, failed = await self._publish(
+                [Written(r["id"], r["subject"], bytes(r["payload"]), r["case_seq"]) for r in rows]
             )
-            if self._after_publish is not None:
-                await self._after_publish(rows)
-            sent = [
-                row["id"] for row, res in zip(rows, results, strict=True) if not isinstance(res, Exception)
-            ]
-            failed = [
-                (row["id"], type(res).__name__)
-                for row, res in zip(rows, results, strict=True)
-                if isinstance(res, Exception)
-            ]
             if sent:
                 await conn.execute(
                     "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 "
@@ -163,26 +226,33 @@ class OutboxRelay:
         return int(result.split()[-1])
 
     async def run(self) -> None:
-        """Relay until cancelled: woken by its own process's writers, polling as a fallback."""
+        """Relay until cancelled: what its own process hands over, and the table when told to
+        look or when the poll comes round."""
         last_purge = 0.0
         loop = asyncio.get_running_loop()
         while True:
             raise_if_cancelling()
-            # Cleared before looking: a row written while we look wakes the next turn.
+            # Cleared before working: a hand-over while we work wakes the next turn.
             self._wake.clear()
             try:
-                count = await self.relay_once()
+                await self.relay_fresh()
+                if self._look:
+                    self._look = False
+                    if await self.relay_once() >= self._batch:
+                        self._look = True  # a full batch: more are waiting
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as exc:  # the broker or database is away: back off, try again
                 log.warning("outbox.relay_error", error=type(exc).__name__)
-                count = 0
+                self._look = True
                 await asyncio.sleep(self._poll)
-            if count >= self._batch:
-                continue  # a full batch: more are waiting
+            if self._fresh or self._look:
+                continue
             if loop.time() - last_purge > 600:
                 last_purge = loop.time()
                 with contextlib.suppress(Exception):
                     await self.purge_published()
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+            except TimeoutError:
+                self._look = True  # the poll: rows no hand-over told of

@@ -102,3 +102,56 @@ async def test_a_row_written_outside_the_process_is_found_by_the_poll(service_db
             await other.close()
         await eventually(lambda: _equal(published(pool), 1), timeout=10)
         assert relay.published == 1
+
+
+# One transaction: steps that write at its top level or in a savepoint that is released or
+# rolled back, then the whole is committed or refused.
+_step = st.one_of(
+    st.tuples(st.just("top"), st.integers(min_value=1, max_value=3), st.just(True)),
+    st.tuples(st.just("savepoint"), st.integers(min_value=1, max_value=3), st.booleans()),
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    transactions=st.lists(
+        st.tuples(st.lists(_step, min_size=1, max_size=4), st.booleans()), min_size=1, max_size=5
+    )
+)
+async def test_only_what_was_committed_is_published(service_db, clean_streams, transactions):
+    """The relay publishes the events its pool hands over without reading them back, so
+    the pool must hand over exactly what was committed: nothing from a rolled-back
+    savepoint or a refused transaction, everything from a released savepoint whose
+    transaction committed. The stream gets the table's rows and nothing else."""
+    pool = await service_db("risk")
+    js = clean_streams
+    in_stream = (await js.stream_info("RISK")).state.messages
+    in_table = await pool.fetchval("SELECT count(*) FROM outbox")
+    committed = 0
+    async with running(OutboxRelay(pool, js, poll_seconds=HOUR)):
+        for steps, commits in transactions:
+            kept = 0
+            with contextlib.suppress(Refused):
+                async with pool.acquire() as conn, conn.transaction():
+                    for where, count, released in steps:
+                        if where == "top":
+                            await enqueue(conn, *(closed() for _ in range(count)))
+                            kept += count
+                            continue
+                        with contextlib.suppress(Refused):
+                            async with conn.transaction():
+                                await enqueue(conn, *(closed() for _ in range(count)))
+                                if not released:
+                                    raise Refused
+                            kept += count
+                    if not commits:
+                        raise Refused
+            committed += kept if commits else 0
+        total = in_table + committed
+        await eventually(lambda: _equal(published(pool), total), timeout=30)
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == total
+    assert (await js.stream_info("RISK")).state.messages - in_stream == committed
