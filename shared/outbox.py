@@ -7,16 +7,19 @@ is published again and JetStream (or the consumer's processed-event row) drops t
 Pending rows are claimed with ``FOR UPDATE SKIP LOCKED``, never by tailing the id:
 sequence order is not commit order.
 
-The relay is woken in its own process: ``enqueue`` marks the connection, and the pool
-wakes the relay when that connection comes back (``shared.db.Pool``), after its
-transaction ended. The writers of a service's outbox are that service's process (its
-requests, consumers and jobs; a replica wakes its own relay), so nothing crosses the
-database to say "look". What is written otherwise (an operator's command such as
-``amparo retention``, a row typed by hand, a process that died between its commit and
-handing its connection back, a replica whose relay is stalled) is found by the poll,
-every ``poll_seconds`` (1 s). This replaced LISTEN/NOTIFY: a notifying
-transaction holds a database-wide lock from its commit through the WAL flush, so
-writers committed one at a time (README, Benchmark).
+The relay is fed by its own process: ``enqueue`` tells the connection what it wrote, the
+connection's transactions tell it what was committed (a rolled-back savepoint or
+transaction drops its events; a COMMIT that failed midway leaves them unsure), and the
+pool hands the committed events to the relay when the connection comes back
+(``shared.db.Pool``). The relay publishes those as they are, without reading them back,
+and marks their rows in one statement. The table stays the truth: the relay reads it
+(``relay_once``) when a hand-over was unsure, after a failure, and at every poll
+(``poll_seconds``, 1 s), which finds what is written otherwise (an operator's command
+such as ``amparo retention``, a row typed by hand, a process that died between its
+commit and handing its connection back, a replica whose relay is stalled). A row both
+paths publish is one message: JetStream drops the copy by its id. This replaced
+LISTEN/NOTIFY: a notifying transaction holds a database-wide lock from its commit
+through the WAL flush, so writers committed one at a time (README, Benchmark).
 """
 
 from __future__ import annotations

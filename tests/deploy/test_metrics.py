@@ -92,8 +92,7 @@ async def test_a_consumer_that_falls_behind_shows_pending_and_lag(make_settings,
         from shared.events import encode_event
 
         # Number 2 without number 1: parked (nak) until its predecessor comes.
-        row = {"id": event.id, "case_seq": 2}
-        await clean_streams.publish(event.subject, encode_event(event), headers=_headers(row))
+        await clean_streams.publish(event.subject, encode_event(event), headers=_headers(event.id, 2))
 
         async def lagging() -> bool:
             found = samples((await shelters.get("/metrics")).text)
