@@ -31,7 +31,7 @@ from nats.js.errors import NotFoundError
 
 from shared import broker
 from shared.config import SERVICES, ConfigError, load_settings, with_database
-from shared.outbox import _headers as relay_headers  # the relay's headers: the same message
+from shared.outbox import message_headers  # the relay's headers: the same message
 
 BATCH = 256
 PUBLISH_TIMEOUT = 10.0
@@ -96,7 +96,9 @@ async def replay(dsn: str, js, service: str, since: datetime, *, batch: int = BA
                 return result
             result.found += len(rows)
             futures = [
-                await js.publish_async(row["subject"], bytes(row["payload"]), headers=relay_headers(row))
+                await js.publish_async(
+                    row["subject"], bytes(row["payload"]), headers=message_headers(row["id"], row["case_seq"])
+                )
                 for row in rows
             ]
             acks = await asyncio.wait_for(

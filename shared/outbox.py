@@ -100,7 +100,9 @@ RETURNING id, case_seq
 """
 
 
-def _headers(event_id: uuid.UUID, case_seq: int | None) -> dict[str, str]:
+def message_headers(event_id: uuid.UUID, case_seq: int | None) -> dict[str, str]:
+    """An event's message headers, the relay's and `amparo replay`'s alike: the same id
+    is what lets JetStream drop a copy."""
     headers = {"Nats-Msg-Id": str(event_id)}
     if case_seq is not None:
         headers[CASE_SEQ_HEADER] = str(case_seq)
@@ -152,7 +154,7 @@ class OutboxRelay:
     async def _publish(self, batch: list[Written]) -> tuple[list[uuid.UUID], list[tuple[uuid.UUID, str]]]:
         """Publish in order and wait for JetStream's acks: (sent ids, failed ids with why)."""
         futures = [
-            await self._js.publish_async(w.subject, w.payload, headers=_headers(w.id, w.case_seq))
+            await self._js.publish_async(w.subject, w.payload, headers=message_headers(w.id, w.case_seq))
             for w in batch
         ]
         results = await asyncio.wait_for(

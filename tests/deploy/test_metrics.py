@@ -82,7 +82,7 @@ async def test_a_consumer_that_falls_behind_shows_pending_and_lag(make_settings,
     """Events shelters cannot apply yet (a gap in a case's numbering) are pending, and the
     lag is the age of the oldest one not acknowledged."""
     from shared.events import CaseClosed, new_event
-    from shared.outbox import _headers
+    from shared.outbox import message_headers
 
     settings = await make_settings("shelters")
     async with service_client("shelters", settings) as shelters:
@@ -92,7 +92,7 @@ async def test_a_consumer_that_falls_behind_shows_pending_and_lag(make_settings,
         from shared.events import encode_event
 
         # Number 2 without number 1: parked (nak) until its predecessor comes.
-        await clean_streams.publish(event.subject, encode_event(event), headers=_headers(event.id, 2))
+        await clean_streams.publish(event.subject, encode_event(event), headers=message_headers(event.id, 2))
 
         async def lagging() -> bool:
             found = samples((await shelters.get("/metrics")).text)
