@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy import keys
-from deploy.embedded import StartError, free_port, nats_binary, start_postgres
+from deploy.embedded import StartError, free_port, nats_binary, nats_env, start_postgres
 from deploy.natsconf import authorization
 from deploy.runner import (
     _pg_traverse_group,
@@ -174,7 +174,7 @@ class LocalCluster:
     def _spawn_node(self, node: Node, logs: Path) -> None:
         out = private_log(logs / f"{node.name}.log")
         node.process = subprocess.Popen(
-            [nats_binary(), "-c", str(node.store / "nats.conf")], stdout=out, stderr=out
+            [nats_binary(), "-c", str(node.store / "nats.conf")], stdout=out, stderr=out, env=nats_env()
         )
 
     def _service_env(self, service: str, key_file: Path, jwt_pub: Path) -> dict[str, str]:
