@@ -93,20 +93,47 @@ def stack_processes(stack: Stack) -> list[psutil.Process]:
     return found
 
 
+def _part(proc: psutil.Process, services: dict[int, str]) -> str:
+    """Which part of the stack a process is: a service, a database's backends, nats-server,
+    or PostgreSQL's own processes."""
+    if proc.pid in services:
+        return services[proc.pid]
+    title = " ".join(proc.cmdline())
+    if "nats-server" in title:
+        return "nats-server"
+    if title.startswith("postgres: ") and title.split()[1].startswith("amparo_"):
+        return f"postgres {title.split()[1]}"
+    return "postgres (server)"
+
+
 def stack_rss_mb(stack: Stack) -> dict:
-    """Resident memory of the services and the console, PostgreSQL and nats-server.
+    """Resident memory of the services and the console, PostgreSQL and nats-server, with
+    the share of each part (and how many processes it is): where the next megabytes are.
 
     PostgreSQL backends share their buffers; summing RSS counts those pages once per
     backend, so the headline uses PSS (proportional) and RSS is reported beside it."""
+    services = {s["pid"]: name for name, s in stack.state()["services"].items()}
     rss = pss = 0
+    parts: dict[str, list] = {}
     for proc in stack_processes(stack):
         try:
             info = proc.memory_full_info()
-            rss += info.rss
-            pss += getattr(info, "pss", info.rss)
+            part = _part(proc, services)
         except psutil.Error:
-            pass
-    return {"stack_rss_mb": round(pss / 2**20, 1), "stack_rss_sum_mb": round(rss / 2**20, 1)}
+            continue
+        rss += info.rss
+        share = getattr(info, "pss", info.rss)
+        pss += share
+        entry = parts.setdefault(part, [0.0, 0])
+        entry[0] += share / 2**20
+        entry[1] += 1
+    return {
+        "stack_rss_mb": round(pss / 2**20, 1),
+        "stack_rss_sum_mb": round(rss / 2**20, 1),
+        "stack_memory_by_part": {
+            part: {"pss_mb": round(mb, 1), "processes": n} for part, (mb, n) in sorted(parts.items())
+        },
+    }
 
 
 def cpu_seconds(stack: Stack) -> dict[int, float]:

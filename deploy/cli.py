@@ -67,9 +67,11 @@ def cmd_token(args: argparse.Namespace) -> int:
 # Optional extras a service never uses, imported by its libraries only because they are
 # installed for something else: nats-py loads aiohttp (the benchmark's HTTP client) for a
 # websocket transport we never configure; structlog loads rich and pygments (litestar's
-# CLI) for a pretty console we never render. Each service would carry about 13 MB of them,
-# five times over. A None in sys.modules makes their `try: import` fall back as if absent.
-NOT_IN_A_SERVICE = ("aiohttp", "rich")
+# CLI) for a pretty console we never render; httpx (the console's client to the services)
+# loads click and pygments for its own command line. Each service would carry about 13 MB
+# of them, five times over (click and pygments 1.5 MB in the console). A None in
+# sys.modules makes their `try: import` fall back as if absent.
+NOT_IN_A_SERVICE = ("aiohttp", "rich", "click", "pygments")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
