@@ -89,7 +89,7 @@ class Connection(asyncpg.Connection):
     (``shared.outbox``) and how those transactions ended, so that its pool can hand the
     committed ones to the relay once the work is handed back."""
 
-    __slots__ = ("_events_committed", "_events_pending", "_events_unsure")
+    __slots__ = ("_commit_refused", "_events_committed", "_events_pending", "_events_unsure")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,6 +98,15 @@ class Connection(asyncpg.Connection):
         # Rows were written whose fate this connection cannot tell (a COMMIT that failed
         # midway, a transaction not opened through ``transaction()``): the relay looks.
         self._events_unsure = False
+        self._commit_refused = False
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        status = await super().execute(query, *args, timeout=timeout)
+        if status == "ROLLBACK" and query == "COMMIT;":
+            # PostgreSQL answers the COMMIT of a transaction that failed (an error caught
+            # without a savepoint) with ROLLBACK, and no error: nothing was written.
+            self._commit_refused = True
+        return status
 
     def transaction(self, *, isolation=None, readonly=False, deferrable=False):
         self._check_open()
@@ -126,8 +135,10 @@ class Connection(asyncpg.Connection):
         elif not committed:
             del pending[mark:]  # rolled back, to its savepoint or whole
         elif not nested:
-            self._events_committed.extend(pending)
+            if not self._commit_refused:
+                self._events_committed.extend(pending)
             pending.clear()
+            self._commit_refused = False
         # A released savepoint keeps its events for the enclosing transaction to settle.
 
 
@@ -136,9 +147,21 @@ class _Transaction(asyncpg.transaction.Transaction):
 
     __slots__ = ("_mark",)
 
-    async def __aenter__(self):
-        self._mark = len(self._connection._events_pending)
-        await super().__aenter__()
+    async def start(self):
+        await super().start()
+        pending = self._connection._events_pending
+        if not self._nested:
+            pending.clear()  # nothing of an earlier transaction rides on this one
+            self._connection._commit_refused = False
+        self._mark = len(pending)
+
+    def _ended(self, *, committed: bool, settled: bool) -> None:
+        mark = getattr(self, "_mark", None)
+        # A late exit (asyncpg lets an async generator's transaction end after its
+        # connection went back to the pool) must not touch the connection's next user.
+        if mark is None or self._con_release_ctr != self._connection._pool_release_ctr:
+            return
+        self._connection._transaction_ended(mark, nested=self._nested, committed=committed, settled=settled)
 
     async def __aexit__(self, extype, ex, tb):
         settled = False
@@ -146,9 +169,23 @@ class _Transaction(asyncpg.transaction.Transaction):
             await super().__aexit__(extype, ex, tb)
             settled = True
         finally:
-            self._connection._transaction_ended(
-                self._mark, nested=self._nested, committed=settled and extype is None, settled=settled
-            )
+            self._ended(committed=settled and extype is None, settled=settled)
+
+    async def commit(self):
+        settled = False
+        try:
+            await super().commit()
+            settled = True
+        finally:
+            self._ended(committed=settled, settled=settled)
+
+    async def rollback(self):
+        settled = False
+        try:
+            await super().rollback()
+            settled = True
+        finally:
+            self._ended(committed=False, settled=settled)
 
 
 class Pool(asyncpg.Pool):

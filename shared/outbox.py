@@ -12,11 +12,14 @@ connection's transactions tell it what was committed (a rolled-back savepoint or
 transaction drops its events; a COMMIT that failed midway leaves them unsure), and the
 pool hands the committed events to the relay when the connection comes back
 (``shared.db.Pool``). The relay publishes those as they are, without reading them back,
-and marks their rows in one statement. The table stays the truth: the relay reads it
-(``relay_once``) when a hand-over was unsure, after a failure, and at every poll
-(``poll_seconds``, 1 s), which finds what is written otherwise (an operator's command
-such as ``amparo retention``, a row typed by hand, a process that died between its
-commit and handing its connection back, a replica whose relay is stalled). A row both
+and marks their rows in one statement. A transaction that failed but ended quietly (an
+error caught without a savepoint) has its COMMIT answered with ROLLBACK: its events are
+dropped. The table stays the truth: the relay reads it (``relay_once``) when a hand-over
+was unsure and after a failure, and every ``poll_seconds`` (1 s) however busy it is, then
+for the rows older than a poll (younger ones are the hand-overs' to publish). The poll
+finds what is written otherwise within one to two polls (an operator's command such as
+``amparo retention``, a row typed by hand, a process that died between its commit and
+handing its connection back, a replica whose relay is stalled). A row both
 paths publish is one message: JetStream drops the copy by its id. This replaced
 LISTEN/NOTIFY: a notifying transaction holds a database-wide lock from its commit
 through the WAL flush, so writers committed one at a time (README, Benchmark).
@@ -43,6 +46,7 @@ log = get_logger(__name__)
 # Events handed over and not yet published beyond which the relay stops keeping them and
 # reads the table instead (NATS away for long while the service keeps writing).
 FRESH_LIMIT = 10_000
+ERROR_BACKOFF_SECONDS = 1.0
 
 
 class Written(NamedTuple):
@@ -192,19 +196,24 @@ class OutboxRelay:
             self.published += int(result.split()[-1])
         return len(batch)
 
-    async def relay_once(self) -> int:
-        """Publish one batch of pending rows read from the table; returns how many were marked sent."""
+    async def relay_once(self, *, older_than: float = 0.0) -> int:
+        """Publish one batch of pending rows read from the table (written at least
+        ``older_than`` seconds ago); returns how many were marked sent."""
         async with self._pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
                 """SELECT id, subject, payload, case_seq FROM outbox
                    WHERE published_at IS NULL
+                     AND created_at <= clock_timestamp() - make_interval(secs => $2)
                    ORDER BY created_at, case_seq
                    LIMIT $1
                    FOR UPDATE SKIP LOCKED""",
                 self._batch,
+                older_than,
             )
             if not rows:
                 return 0
+            if len(rows) >= self._batch:
+                self._look = True  # a full batch: more are waiting
             sent, failed = await self._publish(
                 [Written(r["id"], r["subject"], bytes(r["payload"]), r["case_seq"]) for r in rows]
             )
@@ -231,33 +240,41 @@ class OutboxRelay:
         return int(result.split()[-1])
 
     async def run(self) -> None:
-        """Relay until cancelled: what its own process hands over, and the table when told to
-        look or when the poll comes round."""
+        """Relay until cancelled: what its own process hands over, the table's pending rows
+        when told to look, and the table's rows older than a poll every ``poll_seconds``."""
         last_purge = 0.0
         loop = asyncio.get_running_loop()
+        last_look = loop.time()  # the first turn looks: _look starts True
         while True:
             raise_if_cancelling()
             # Cleared before working: a hand-over while we work wakes the next turn.
             self._wake.clear()
+            # The poll, however busy the hand-overs keep the relay: rows no hand-over told
+            # of. It reads the rows older than a poll, so that it does not race the
+            # hand-overs for the rows they are about to publish.
+            polling = loop.time() - last_look >= self._poll
             try:
                 await self.relay_fresh()
-                if self._look:
+                if self._look or polling:
+                    older_than = 0.0 if self._look else self._poll
                     self._look = False
-                    if await self.relay_once() >= self._batch:
-                        self._look = True  # a full batch: more are waiting
+                    last_look = loop.time()
+                    await self.relay_once(older_than=older_than)
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as exc:  # the broker or database is away: back off, try again
                 log.warning("outbox.relay_error", error=type(exc).__name__)
                 self._look = True
-                await asyncio.sleep(self._poll)
+                # Not a whole poll: after a restart the pool's first connections may be
+                # ones the server already closed, and the next try opens new ones.
+                await asyncio.sleep(min(self._poll, ERROR_BACKOFF_SECONDS))
             if self._fresh or self._look:
                 continue
             if loop.time() - last_purge > 600:
                 last_purge = loop.time()
                 with contextlib.suppress(Exception):
                     await self.purge_published()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            except TimeoutError:
-                self._look = True  # the poll: rows no hand-over told of
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), timeout=max(0.0, last_look + self._poll - loop.time())
+                )

@@ -206,8 +206,13 @@ async def test_sent_rows_are_kept_for_the_retention_period(service_db):
     assert len(left) == 4
 
 
-# An ISO time carries a fixed offset (a zone's DST rules are not in the text).
-OFFSETS = st.builds(timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23)))
+# An ISO time carries a fixed offset (a zone's DST rules are not in the text), in hours and
+# minutes: ISO 8601 has no seconds in an offset. Python writes one of a microsecond as
+# +00:00:00.000001 and reads it back a microsecond off, which hypothesis once found.
+OFFSETS = st.builds(
+    timezone,
+    st.integers(min_value=-23 * 60, max_value=23 * 60).map(lambda minutes: timedelta(minutes=minutes)),
+)
 
 
 @given(st.datetimes(timezones=OFFSETS))

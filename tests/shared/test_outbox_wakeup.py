@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import uuid
 
+import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,6 +85,52 @@ async def test_every_committed_row_is_published_without_the_poll(service_db, cle
 
 async def _equal(count, n: int) -> bool:
     return await count == n
+
+
+async def test_a_transaction_that_failed_publishes_nothing_though_it_ends_quietly(service_db, clean_streams):
+    """An error caught inside a transaction without a savepoint dooms it: PostgreSQL
+    answers its COMMIT with ROLLBACK and no error. The events it wrote before are gone
+    with it and must not be published from memory."""
+    pool = await service_db("risk")
+    js = clean_streams
+    in_stream = (await js.stream_info("RISK")).state.messages
+    relay = OutboxRelay(pool, js, poll_seconds=HOUR)
+    async with running(relay):
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, closed())
+            with contextlib.suppress(asyncpg.DataError):
+                await conn.execute("SELECT 1 / 0")
+        await write_one(pool)  # a later, sound write: published, as a marker
+        await eventually(lambda: _equal(published(pool), 1), timeout=10)
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+    assert (await js.stream_info("RISK")).state.messages - in_stream == 1
+
+
+async def test_the_poll_reads_the_table_while_hand_overs_keep_the_relay_busy(
+    service_db, clean_streams, pg_url
+):
+    """A row no hand-over tells of (written by another process) is found at the poll even
+    while this process's own writes wake the relay more often than it polls."""
+    pool = await service_db("risk")
+    js = clean_streams
+    dsn = with_database(pg_url, await pool.fetchval("SELECT current_database()"))
+    loop = asyncio.get_running_loop()
+    async with running(OutboxRelay(pool, js, poll_seconds=0.5)):
+        await write_one(pool)  # the relay has taken its first look at the table
+        await eventually(lambda: _equal(published(pool), 1), timeout=10)
+        outside = closed()
+        other = await db.connect(dsn)
+        try:
+            async with other.transaction():
+                await enqueue(other, outside)
+        finally:
+            await other.close()
+        deadline = loop.time() + 5
+        sent = "SELECT published_at IS NOT NULL FROM outbox WHERE id = $1"
+        while not await pool.fetchval(sent, outside.id):
+            assert loop.time() < deadline, "the table was not read while hand-overs kept the relay busy"
+            await write_one(pool)  # wakes the relay well within its poll
+            await asyncio.sleep(0.05)
 
 
 async def test_a_row_written_outside_the_process_is_found_by_the_poll(service_db, clean_streams, pg_url):
