@@ -163,29 +163,22 @@ class _Transaction(asyncpg.transaction.Transaction):
             return
         self._connection._transaction_ended(mark, nested=self._nested, committed=committed, settled=settled)
 
-    async def __aexit__(self, extype, ex, tb):
+    async def _settle(self, ending: Awaitable[None], *, committing: bool) -> None:
         settled = False
         try:
-            await super().__aexit__(extype, ex, tb)
+            await ending
             settled = True
         finally:
-            self._ended(committed=settled and extype is None, settled=settled)
+            self._ended(committed=settled and committing, settled=settled)
+
+    async def __aexit__(self, extype, ex, tb):
+        await self._settle(super().__aexit__(extype, ex, tb), committing=extype is None)
 
     async def commit(self):
-        settled = False
-        try:
-            await super().commit()
-            settled = True
-        finally:
-            self._ended(committed=settled, settled=settled)
+        await self._settle(super().commit(), committing=True)
 
     async def rollback(self):
-        settled = False
-        try:
-            await super().rollback()
-            settled = True
-        finally:
-            self._ended(committed=False, settled=settled)
+        await self._settle(super().rollback(), committing=False)
 
 
 class Pool(asyncpg.Pool):

@@ -42,11 +42,16 @@ async def published(pool) -> int:
     return await pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
 
 
-@settings(
-    max_examples=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+def examples(n: int) -> settings:
+    """Examples against the real database and broker: slow, and the fixtures are shared."""
+    return settings(
+        max_examples=n,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+@examples(8)
 @given(
     waves=st.lists(
         st.tuples(
@@ -159,11 +164,7 @@ _step = st.one_of(
 )
 
 
-@settings(
-    max_examples=15,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@examples(15)
 @given(
     transactions=st.lists(
         st.tuples(st.lists(_step, min_size=1, max_size=4), st.booleans()), min_size=1, max_size=5
