@@ -104,6 +104,13 @@ RETURNING id, case_seq
 """
 
 
+# Both ways of relaying mark sent rows alike; a row the other way marked first stays as it is.
+_MARK_SENT = (
+    "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 "
+    "WHERE id = ANY($1::uuid[]) AND published_at IS NULL"
+)
+
+
 def message_headers(event_id: uuid.UUID, case_seq: int | None) -> dict[str, str]:
     """An event's message headers, the relay's and `amparo replay`'s alike: the same id
     is what lets JetStream drop a copy."""
@@ -188,11 +195,7 @@ class OutboxRelay:
         if failed:
             self._look = True  # retried from the table, where their attempts are counted
         if sent:
-            result = await self._pool.execute(
-                "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 "
-                "WHERE id = ANY($1::uuid[]) AND published_at IS NULL",
-                sent,
-            )
+            result = await self._pool.execute(_MARK_SENT, sent)
             self.published += int(result.split()[-1])
         return len(batch)
 
@@ -218,11 +221,7 @@ class OutboxRelay:
                 [Written(r["id"], r["subject"], bytes(r["payload"]), r["case_seq"]) for r in rows]
             )
             if sent:
-                await conn.execute(
-                    "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 "
-                    "WHERE id = ANY($1::uuid[])",
-                    sent,
-                )
+                await conn.execute(_MARK_SENT, sent)
             if failed:
                 await conn.executemany(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1", failed
