@@ -67,7 +67,8 @@ async def shown(
     """Shelters as ``principal`` may see them: with their addresses and contacts for
     coordinators and admins, each shelter revealed written to the audit log on ``conn``.
     Call it inside the transaction that answers: the rows commit with the answer or not
-    at all. The only way an address leaves the database in the clear."""
+    at all. The only place an address is decrypted for someone to see (a registration's
+    answer replayed under its Idempotency-Key is audited in ``create_shelter``)."""
     out = [shelter_out(row) for row in rows]
     if not reveals(principal):
         return out
