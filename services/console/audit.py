@@ -1,7 +1,7 @@
 """The console's own audit log: what admins did here (accounts, dead letters), who and when.
 
-Risk keeps the audit log of personal-data reads; the console's audit page shows both,
-merged newest first (``pages/admin_audit.py``)."""
+Risk keeps the audit log of personal-data reads and shelters that of addresses shown; the
+console's audit page shows all three, merged newest first (``pages/admin_audit.py``)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Calls to risk, shelters and funds as the signed-in person.
 
 Each call carries a short token the console signs for that person (their roles and
-countries), so the services apply the same guards and risk audits every read of personal
-data under the person's name. A refusal comes back as ``ServiceProblem``: pages show a
-message in the person's language chosen by its ``code``, never the raw detail.
+countries), so the services apply the same guards, and risk audits every read of personal
+data (shelters every shelter address shown) under the person's name. A refusal comes back
+as ``ServiceProblem``: pages show a message in the person's language chosen by its
+``code``, never the raw detail.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from pathlib import Path
 from litestar import Litestar
 
 from services.shelters import handlers
+from services.shelters.audit.api import ROUTES as AUDIT
 from services.shelters.capacity.api import ROUTES as CAPACITY
 from services.shelters.compromise.api import ROUTES as COMPROMISE
 from services.shelters.config import SheltersConfig
@@ -25,7 +26,7 @@ HOLD_EXPIRY_EVERY_SECONDS = 30.0
 SPEC = ServiceSpec(
     name="shelters",
     description="Shelters, beds, availability, holds that never double-book, the waitlist.",
-    routes=[*REGISTRY, *COMPROMISE, *PLACEMENTS, *WAITLIST, *CAPACITY],
+    routes=[*REGISTRY, *COMPROMISE, *PLACEMENTS, *WAITLIST, *CAPACITY, *AUDIT],
     migrations=Path(__file__).parent / "migrations",
     subscriptions=[Subscription("RISK", handlers.RISK)],
     jobs=[Job(HOLD_EXPIRY_EVERY_SECONDS, expire_holds), idempotency.PURGE_JOB],

@@ -1,6 +1,7 @@
 """The admin pages of the console against real risk and shelters processes (funds is
 away on purpose): accounts changed and audited, the merged audit log with a read of
-personal data made through risk's API, the state of the system, and dead letters."""
+personal data made through risk's API and a shelter's address shown through shelters',
+the state of the system, and dead letters."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from shared import db, deadletters
 from shared.events import CaseOpened, Party, encode_event, new_event
 from tests.console.conftest import console_client, make_account, post_form, sign_in
 from tests.risk.helpers import case_body
+from tests.shelters.helpers import ADDRESS, CONTACT, shelter_body
 from tests.support import auth, served_process
 
 AWAY = "http://127.0.0.1:9"  # nothing answers there: funds is down
@@ -93,6 +95,66 @@ async def test_the_audit_log_shows_a_read_of_personal_data_made_through_risk(adm
     assert "Nada" not in page.text
     assert (await c.get("/admin/audit?case=nope")).status_code == 400
     assert (await c.get("/admin/audit?from=yesterday")).status_code == 400
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r"<tr><th scope=\"row\">.*?</tr>", html, re.S)
+
+
+async def test_the_audit_log_shows_a_shelter_address_shown_to_a_coordinator(admin_console, shelters_url):
+    c = admin_console
+    registrar = auth("shelter_coordinator", sub="registro@example.org", countries=("GT",))
+    coordinator = auth("shelter_coordinator", sub="coordinadora@example.org", countries=("GT",))
+    staff = auth("network_staff", sub="personal@example.org", countries=("GT",))
+    analyst = auth("risk_analyst", sub="analista@example.org", countries=("GT",))
+    person = {"email": "nueva@example.org", "name": "Nueva", "roles": "network_staff", "countries": "GT"}
+    assert (await post_form(c, "/people", person)).status_code == 200  # the console's own row
+    async with httpx.AsyncClient(base_url=shelters_url) as shelters:
+        shelter = (
+            await shelters.post("/shelters", json=shelter_body(country="GT"), headers=registrar)
+        ).json()
+        shown = await shelters.get(f"/shelters/{shelter['id']}", headers=coordinator)
+        assert shown.json()["address"] == ADDRESS
+        not_shown = await shelters.get(f"/shelters/{shelter['id']}", headers=staff)
+        assert not_shown.status_code == 200 and "address" not in not_shown.json()
+    async with httpx.AsyncClient(base_url=c.risk_url) as risk:
+        case = (await risk.post("/cases", json=case_body(), headers=analyst)).json()
+        assert (await risk.get(f"/cases/{case['id']}", headers=analyst)).status_code == 200
+
+    i18n.MISSING.clear()
+    page = await c.get("/admin/audit?actor=coordinadora@example.org")
+    assert page.status_code == 200
+    [row] = _rows(page.text)
+    assert "shelter.address.read" in row and shelter["id"] in row and "albergue" in row
+    assert "shelters" in row and "coordinadora@example.org" in row
+    assert _rows((await c.get("/admin/audit?actor=personal@example.org")).text) == []  # nothing shown
+    # Unfiltered, the three logs are merged newest first: risk's read, the shelter's
+    # address shown, the registration's answer (it showed the address too), and the
+    # console's own rows; never the address or the contact.
+    merged = (await c.get("/admin/audit")).text
+    sources = [re.search(r"(risk|shelters|console)</td></tr>$", r).group(1) for r in _rows(merged)]
+    assert sources == ["risk", "shelters", "shelters", "console"]
+    assert ADDRESS not in merged and CONTACT not in merged
+    # A case filter asks risk only: shelters' rows name shelters, not cases.
+    [only] = _rows((await c.get(f"/admin/audit?case={case['id']}")).text)
+    assert "case.personal_data.read" in only and "shelter.address.read" not in only
+
+    await post_form(c, "/language", {"language": "en", "next": "/admin/audit"}, page="/admin/audit")
+    english = await c.get("/admin/audit?actor=coordinadora@example.org")
+    [row] = _rows(english.text)
+    assert "shelter <code>" in row and "albergue" not in row and shelter["id"] in row
+    assert "address was shown (shelters)" in english.text
+    assert i18n.MISSING == set()
+
+
+async def test_the_audit_log_says_when_shelters_does_not_answer(make_settings, risk_url):
+    async with console_client(make_settings, shelters_url=AWAY, risk_url=risk_url, funds_url=AWAY) as c:
+        await make_account(c, "root@example.org", ["admin"], countries=("GT",))
+        await sign_in(c, "root@example.org")
+        page = await c.get("/admin/audit")
+    assert page.status_code == 200
+    assert "El servicio de albergues no respondió" in page.text
+    assert "El servicio de riesgo no respondió" not in page.text
 
 
 async def test_the_state_of_the_system_and_a_dead_letter_replayed_and_one_discarded(admin_console, nats_url):

@@ -8,6 +8,7 @@ import uuid
 import asyncpg
 import msgspec
 
+from services.shelters.audit import service as audit
 from services.shelters.registry import schemas, store
 from services.shelters.waitlist.service import promote_tx
 from shared import idempotency
@@ -37,8 +38,14 @@ def shelter_not_found() -> NotFound:
     return NotFound("there is no such shelter", code="shelter.not_found")
 
 
-def shelter_out(rt, row: asyncpg.Record, principal: Principal | None, *, reveal: bool) -> schemas.Shelter:
-    out = schemas.Shelter(
+def reveals(principal: Principal) -> bool:
+    """Whether the caller is shown shelters' addresses and contacts: coordinators and admins."""
+    return principal.has_role("shelter_coordinator")
+
+
+def shelter_out(row: asyncpg.Record) -> schemas.Shelter:
+    """A shelter without its address and contact."""
+    return schemas.Shelter(
         id=row["id"],
         code=row["code"],
         kind=row["kind"],
@@ -52,10 +59,24 @@ def shelter_out(rt, row: asyncpg.Record, principal: Principal | None, *, reveal:
         created_at=row["created_at"],
         compromised_at=row["compromised_at"],
     )
-    if reveal and principal is not None and principal.has_role("shelter_coordinator"):
+
+
+async def shown(
+    rt, conn: asyncpg.Connection, principal: Principal, rows: list[asyncpg.Record]
+) -> list[schemas.Shelter]:
+    """Shelters as ``principal`` may see them: with their addresses and contacts for
+    coordinators and admins, each shelter revealed written to the audit log on ``conn``.
+    Call it inside the transaction that answers: the rows commit with the answer or not
+    at all. The only place an address is decrypted for someone to see (a registration's
+    answer replayed under its Idempotency-Key is audited in ``create_shelter``)."""
+    out = [shelter_out(row) for row in rows]
+    if not reveals(principal):
+        return out
+    await audit.record_reveals(conn, principal, [row["id"] for row in rows])
+    for shelter, row in zip(out, rows, strict=True):
         secret = cipher(rt).decrypt_obj(row["confidential"], dict, aad=aad(row["id"]))
-        out.address = secret.get("address")
-        out.contact = secret.get("contact") or None
+        shelter.address = secret.get("address")
+        shelter.contact = secret.get("contact") or None
     return out
 
 
@@ -92,6 +113,8 @@ async def create_shelter(
 
     async def work(conn) -> schemas.Shelter:
         if (first := await idempotency.replayed(conn, retry, schemas.Shelter, rt.cipher)) is not None:
+            if first.address is not None:  # the first answer, address and all, shown again
+                await audit.record_reveals(conn, principal, [first.id])
             return first
         try:
             await store.insert_shelter(conn, shelter_id, body, confidential)
@@ -104,8 +127,9 @@ async def create_shelter(
             await _add_beds_tx(conn, shelter_id, batch)
         if body.beds and body.status == "open":
             await promote_tx(conn, rt.config, causation=None)
-        # The answer shows the address to the coordinator who registered it (stored encrypted).
-        shelter = shelter_out(rt, await store.get_shelter(conn, shelter_id), principal, reveal=True)
+        # The answer shows the address to the coordinator who registered it (stored
+        # encrypted), and that is audited like any other reveal.
+        [shelter] = await shown(rt, conn, principal, [await store.get_shelter(conn, shelter_id)])
         await idempotency.remember(conn, retry, shelter, rt.cipher)
         return shelter
 
@@ -115,11 +139,13 @@ async def create_shelter(
 
 
 async def get_shelter(rt, principal: Principal, shelter_id: uuid.UUID) -> schemas.Shelter:
-    async with rt.pool.acquire() as conn:
+    """One shelter; for coordinators and admins with its address and contact, audited."""
+    async with rt.pool.acquire() as conn, conn.transaction():
         row = await store.get_shelter(conn, shelter_id)
-    if row is None or not principal.can_see(row["country"]):
-        raise shelter_not_found()
-    return shelter_out(rt, row, principal, reveal=True)
+        if row is None or not principal.can_see(row["country"]):
+            raise shelter_not_found()
+        [shelter] = await shown(rt, conn, principal, [row])
+    return shelter
 
 
 async def list_shelters(
@@ -130,7 +156,7 @@ async def list_shelters(
         rows, total = await store.list_shelters(
             conn, countries=countries, status=status, region=region, limit=limit, offset=offset
         )
-    return [shelter_out(rt, r, principal, reveal=False) for r in rows], total
+    return [shelter_out(r) for r in rows], total
 
 
 async def add_beds(

@@ -1,7 +1,8 @@
 """The admin's desk in Chromium against the whole system as `make run` starts it: an admin
 creates an account with roles and countries, disables one and resets a second factor; an
-analyst reads a case's personal data through risk's API and the admin sees that read in
-the audit log; the state of the system; a dead letter replayed from the keyboard.
+analyst reads a case's personal data through risk's API and a coordinator is shown a
+shelter's address through shelters' API, and the admin sees both in the audit log; the
+state of the system; a dead letter replayed from the keyboard.
 axe-core on every page, screenshots at 360 px in docs/screenshots/."""
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from playwright.sync_api import expect
 from shared import deadletters
 from shared.events import CaseOpened, Party, encode_event, new_event
 from tests.console.browser.test_shelter_desk import check, first_sign_in
+from tests.shelters.helpers import ADDRESS, shelter_body
 
 ANALYST = "analista@example.org"
+COORDINATOR = "coordinadora@example.org"
 
 
 def _publish_dead_letter(nats_url: str, case_id: uuid.UUID) -> None:
@@ -112,6 +115,20 @@ def test_the_admin_desk_in_a_browser(stack, phone):
     expect(row).to_have_count(1)
     expect(row).to_contain_text("case.personal_data.read")
     check(page, "admin-audit")
+
+    # A coordinator is shown a shelter's address (registering it, then reading it) through
+    # shelters' API with her token: two rows of shelters', the shelter's id, no address.
+    with stack.client("shelters", "shelter_coordinator", countries=("GT",), sub=COORDINATOR) as shelters:
+        shelter = shelters.post("/shelters", json=shelter_body(country="GT")).json()
+        assert shelters.get(f"/shelters/{shelter['id']}").json()["address"] == ADDRESS
+    page.fill("#actor", COORDINATOR)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"actor=coordinadora"))
+    rows = page.locator("#audit tbody tr", has_text=shelter["id"])
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("shelter.address.read")
+    expect(rows.first).to_contain_text("albergue")
+    expect(page.locator("main")).not_to_contain_text(ADDRESS)
 
     page.goto(base + "/admin/system")
     expect(page.locator(".badge.ok")).to_have_count(3)
