@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
-import msgspec
 from litestar import Response, get, post
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -24,8 +22,9 @@ from services.risk.cases.schemas import (
     DueCase,
 )
 from shared import idempotency
+from shared.audit_log import ActorQ, SinceQ, UntilQ, moment
 from shared.auth import requires
-from shared.errors import BadInput, Invalid, NotAllowed
+from shared.errors import NotAllowed
 from shared.events import Level
 from shared.http import Caller, Rt
 from shared.idempotency import IdempotencyKeyHeader
@@ -146,36 +145,11 @@ async def due_reassessments(
     return named(page, lang)
 
 
-TIME_SCHEMA = {"format": "date-time"}
-At = Annotated[datetime, msgspec.Meta(tz=True)]
-
-
-def _moment(value: str | None, name: str) -> datetime | None:
-    """An RFC 3339 time with its offset, parsed as exactly that (Litestar would also take a
-    number of seconds, and a time without offset says no day for sure)."""
-    if value is None:
-        return None
-    try:
-        moment = msgspec.convert(value, At)
-    except msgspec.ValidationError:
-        raise BadInput(
-            f"'{name}' must be an RFC 3339 time with its offset (2026-11-22T18:00:00Z)",
-            code="audit.bad_time",
-            extra={"field": name},
-        ) from None
-    if not datetime(1970, 1, 1, tzinfo=UTC) <= moment < datetime(9000, 1, 1, tzinfo=UTC):
-        raise Invalid(f"'{name}' must be between 1970 and 9000", code="audit.out_of_range")
-    return moment
-
-
 @get("/audit", operation_id="listAudit", guards=[requires("admin")], tags=["audit"])
 async def audit(
     rt: Rt,
     case_id: Annotated[uuid.UUID | None, QueryParameter(description="one case's reads")] = None,
-    actor: Annotated[
-        str | None,
-        QueryParameter(max_length=200, pattern=r"^[^\x00]*" + END, description="who read (token subject)"),
-    ] = None,
+    actor: ActorQ = None,
     action: Annotated[
         str | None,
         QueryParameter(
@@ -184,20 +158,8 @@ async def audit(
             description="what was done, e.g. case.personal_data.read (a refusal ends in .denied)",
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        QueryParameter(
-            max_length=40,
-            schema_extra=TIME_SCHEMA,
-            description="from this time (RFC 3339 with its offset, included)",
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        QueryParameter(
-            max_length=40, schema_extra=TIME_SCHEMA, description="before this time (RFC 3339 with its offset)"
-        ),
-    ] = None,
+    since: SinceQ = None,
+    until: UntilQ = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[AuditEntry]:
@@ -208,8 +170,8 @@ async def audit(
         case_id=case_id,
         actor=actor,
         action=action,
-        since=_moment(since, "since"),
-        until=_moment(until, "until"),
+        since=moment(since, "since"),
+        until=moment(until, "until"),
         limit=limit,
         offset=offset,
     )

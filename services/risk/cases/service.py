@@ -25,9 +25,10 @@ from services.risk.domain import reassessment
 from services.risk.search import index as name_index
 from services.risk.timeline import store as timeline
 from shared import idempotency
+from shared.audit_log import check_range
 from shared.auth import Principal
 from shared.crypto import PiiCipher
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, NotFound
 from shared.events import CaseClosed, CaseOpened, Envelope, P, Party, new_event
 from shared.idempotency import IdempotentRequest
 from shared.logging import get_logger
@@ -316,10 +317,7 @@ async def audit_log(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Page[AuditEntry]:
-    if any(t is not None and t.tzinfo is None for t in (since, until)):
-        raise Invalid("times need their UTC offset (RFC 3339)", code="audit.naive_time")
-    if since is not None and until is not None and until < since:
-        raise Invalid("the range ends before it starts", code="audit.backwards_range")
+    check_range(since, until)
     async with rt.pool.acquire() as conn:
         rows, total = await store.list_audit(
             conn,

@@ -12,8 +12,8 @@ import asyncpg
 
 from services.shelters.audit import store
 from services.shelters.audit.schemas import AuditEntry
+from shared.audit_log import check_range
 from shared.auth import Principal
-from shared.errors import Invalid
 from shared.pagination import Page
 
 # A shelter's address and contact shown to someone (they are decrypted together).
@@ -40,10 +40,7 @@ async def audit_log(
     limit: int,
     offset: int,
 ) -> Page[AuditEntry]:
-    if any(t is not None and t.tzinfo is None for t in (since, until)):
-        raise Invalid("times need their UTC offset (RFC 3339)", code="audit.naive_time")
-    if since is not None and until is not None and until < since:
-        raise Invalid("the range ends before it starts", code="audit.backwards_range")
+    check_range(since, until)
     async with rt.pool.acquire() as conn:
         rows, total = await store.list_audit(
             conn,
