@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deploy import keys
-from deploy.embedded import StartError, free_port, nats_binary, nats_env, start_postgres
+from deploy.embedded import StartError, free_ports, nats_binary, nats_env, start_postgres
 from deploy.natsconf import authorization
 from deploy.runner import (
     _pg_traverse_group,
@@ -147,8 +147,10 @@ class LocalCluster:
         # As root the server runs as its own user, which must pass through the home (runner.py).
         private_dir(self.home, traverse_group=_pg_traverse_group(self.home / "pg"))
         base = private_dir(self.home / "nats-cluster")
+        # Every port of the cluster at once: all different (deploy.embedded.free_ports).
+        ports = iter(free_ports(2 * NODES + len(self.services) * self.replicas))
         self.nodes = [
-            Node(f"nats-{i}", free_port(), free_port(), private_dir(base / f"nats-{i}"))
+            Node(f"nats-{i}", next(ports), next(ports), private_dir(base / f"nats-{i}"))
             for i in range(1, NODES + 1)
         ]
         for node in self.nodes:
@@ -163,7 +165,7 @@ class LocalCluster:
             self._env[service] = self._service_env(service, key_file, jwt_pub)
         for service in self.services:
             for index in range(1, self.replicas + 1):
-                replica = Replica(service, index, free_port())
+                replica = Replica(service, index, next(ports))
                 self._spawn_replica(replica, logs)
                 self.running.append(replica)
         for replica in self.running:

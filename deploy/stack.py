@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from deploy.embedded import free_port
+from deploy.embedded import free_ports
 from deploy.secrets import private_log
 
 
@@ -24,13 +24,8 @@ class Stack:
 
     def __init__(self, home: Path) -> None:
         self.home = home
-        self.ports = {
-            "risk": free_port(),
-            "shelters": free_port(),
-            "funds": free_port(),
-            "console": free_port(),
-        }
-        self.nats_port = free_port()
+        *ports, self.nats_port = free_ports(5)
+        self.ports = dict(zip(("risk", "shelters", "funds", "console"), ports, strict=True))
         self.env = dict(os.environ)
         for key in [k for k in self.env if k.startswith("AMPARO_")]:
             del self.env[key]
