@@ -26,6 +26,7 @@ from tests.e2e.harness import poll
 
 CASES = 10
 KILL_AFTER = 4
+PRODUCERS = ("risk", "shelters", "funds")  # the databases whose outboxes are checked
 DURABLES = {  # consumer -> (its database, the producer's database)
     "shelters-risk": ("shelters", "risk"),
     "funds-risk": ("funds", "risk"),
@@ -178,11 +179,17 @@ def test_cases_go_through_a_node_and_replicas_dying_exactly_once_in_order(cluste
     poll(effects, timeout=180, interval=0.5)
 
     # Converged: every event written was published and every consumer applied what its
-    # stream holds. The effects above can be complete while a producer's last events still
-    # wait for its relay (a replica killed between its commit and its publish leaves them
-    # to the other replica's poll; a relay whose NATS node died waits for its reconnect),
-    # and a consumer with nothing yet in its stream looks drained: drained, all sent, and
-    # drained again, so that what the last events led to is counted too.
+    # stream holds, and nothing was written meanwhile. The effects above can be complete
+    # while a producer's last events still wait for its relay (a replica killed between its
+    # commit and its publish leaves them to the other replica's poll; a relay whose NATS
+    # node died waits for its reconnect), and a consumer with nothing yet in its stream
+    # looks drained. So: the outboxes all sent, the consumers drained, the outboxes
+    # unchanged; twice in a row (a consumer's new leader may report a moment early). The
+    # events checked below are that snapshot's.
+    def outboxes() -> dict[str, dict]:
+        sql = "SELECT id, case_id, case_seq, published_at IS NOT NULL AS sent FROM outbox"
+        return {db: {r["id"]: tuple(r) for r in asyncio.run(query(cluster, db, sql))} for db in PRODUCERS}
+
     def drained() -> None:
         try:
             found = asyncio.run(consumers_drained(cluster))
@@ -190,19 +197,19 @@ def test_cases_go_through_a_node_and_replicas_dying_exactly_once_in_order(cluste
             raise AssertionError(f"NATS: {type(exc).__name__}") from None
         assert set(found.values()) == {(0, 0)}, f"consumers (pending, unacknowledged): {found}"
 
+    seen: list[dict] = []
+
     def converged() -> bool:
-        drained()
-        unsent = {
-            db: asyncio.run(query(cluster, db, "SELECT count(*) FROM outbox WHERE published_at IS NULL"))[0][
-                0
-            ]
-            for db in ("risk", "shelters", "funds")
-        }
+        before = outboxes()
+        unsent = {db: sum(not row[3] for row in rows.values()) for db, rows in before.items()}
         assert not any(unsent.values()), f"events not yet published: {unsent}"
         drained()
-        return True
+        assert outboxes() == before, "events written meanwhile"
+        seen.append(before)
+        return len(seen) >= 2 and seen[-1] == seen[-2]
 
     poll(converged, timeout=120, interval=0.5)
+    produced_by = {db: list(rows.values()) for db, rows in seen[-1].items()}
 
     # Exactly once: one placement and one application per case; every event each consumer
     # should get was applied (recorded once: the processed-event key), none lost.
@@ -212,7 +219,7 @@ def test_cases_go_through_a_node_and_replicas_dying_exactly_once_in_order(cluste
         )
         assert {r["case_id"]: r["n"] for r in rows} == dict.fromkeys(cases, 1), table
     for durable, (consumer_db, producer_db) in DURABLES.items():
-        produced = asyncio.run(query(cluster, producer_db, "SELECT id, case_id, case_seq FROM outbox"))
+        produced = [{"id": i, "case_id": c, "case_seq": q} for i, c, q, _sent in produced_by[producer_db]]
         processed = asyncio.run(
             query(
                 cluster,
