@@ -101,7 +101,8 @@ async def migrate_one(server_url: str, service: str) -> list[str]:
 
 async def migrate_all(admin_url: str, services=SERVICES, passwords: dict[str, str] | None = None):
     """Create each service's role and database (with the admin URL), then migrate it as the
-    service's role, so the role owns its tables. Without passwords, migrate as the admin."""
+    service's role, so the role owns its tables, and seal its append-only ones (deploy.roles).
+    Without passwords, migrate as the admin."""
     from deploy import roles
     from shared import db
 
@@ -113,6 +114,8 @@ async def migrate_all(admin_url: str, services=SERVICES, passwords: dict[str, st
             await db.ensure_database(admin_url, f"amparo_{service}")
             url = admin_url
         applied[service] = await migrate_one(url, service)
+        if url != admin_url:  # its append-only tables: read and append only for its role
+            await roles.seal(admin_url, service)
     return applied
 
 

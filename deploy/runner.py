@@ -327,7 +327,8 @@ def _refusal(log: Path) -> str | None:
 
 async def _provision_and_migrate(home: Path, admin_url: str, services) -> dict[str, str]:
     """Each service's role and database, migrated as that role (so it owns what the
-    migrations create); returns the server URL each service connects with."""
+    migrations create) and sealed (its append-only tables are not its own: deploy.roles);
+    returns the server URL each service connects with."""
     from deploy.cli import migrate_one
 
     urls = {}
@@ -337,6 +338,7 @@ async def _provision_and_migrate(home: Path, admin_url: str, services) -> dict[s
         names = await migrate_one(urls[service], service)
         if names:
             _say(f"migrated {service}: {', '.join(names)}")
+        await roles.seal(admin_url, service)  # its audit log or ledger: read and append only
     return urls
 
 

@@ -110,6 +110,43 @@ def test_risk_connects_as_its_own_role_which_cannot_open_shelters_and_is_not_sup
     asyncio.run(probe())
 
 
+# Each service's append-only table and the trigger function that guards it.
+EVIDENCE = {
+    "risk": ("audit_log", "audit_log_append_only()"),
+    "shelters": ("audit_log", "audit_log_append_only()"),
+    "console": ("admin_audit", "admin_audit_append_only()"),
+    "funds": ("ledger_entries", "ledger_append_only()"),
+}
+
+
+@pytest.mark.parametrize("service", list(EVIDENCE))
+def test_a_service_role_can_append_to_its_audit_log_or_ledger_but_never_unguard_or_drop_it(stack, service):
+    """With a service's own password one can read and append to its evidence, and nothing
+    else: not disable or replace the append-only guard, not drop the table, not rewrite a
+    row. (Its owner could do all of that, and it was the service's role.)"""
+    table, guard = EVIDENCE[service]
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(_role_url(stack, service, f"amparo_{service}"))
+        try:
+            assert await conn.fetchval(f"SELECT count(*) FROM {table}") >= 0
+            for attempt in (
+                f"ALTER TABLE {table} DISABLE TRIGGER ALL",
+                f"DROP TABLE {table} CASCADE",
+                f"CREATE OR REPLACE FUNCTION {guard} RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$",
+                f"ALTER FUNCTION {guard} OWNER TO amparo_{service}",
+                f"UPDATE {table} SET id = id",
+                f"DELETE FROM {table}",
+                f"ALTER TABLE {table} OWNER TO amparo_{service}",
+            ):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute(attempt)
+        finally:
+            await conn.close()
+
+    asyncio.run(probe())
+
+
 def test_the_database_survives_a_checkpoint_under_make_run(stack):
     """The data directory stays reachable for the server's own process once AMPARO_HOME is
     private: a checkpoint (PostgreSQL runs one every few minutes) used to find
