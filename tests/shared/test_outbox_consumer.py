@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import nats
 import pytest
 
 from shared.consumer import Consumer
@@ -227,3 +228,34 @@ async def test_a_gathering_reader_applies_what_arrived_meanwhile_in_one_transact
         await eventually(lambda: asyncio.sleep(0, result=sum(commits) == 21))
     assert commits == [1, 20]
     assert await pool.fetchval("SELECT count(*) FROM effects") == 21
+
+
+async def test_a_rebind_gives_back_at_once_what_the_old_subscription_was_handed_but_never_fetched(
+    pool, clean_streams, nats_url
+):
+    """When NATS comes back, the consumer binds a new pull subscription (#504). An answer to
+    the old one's last pull that came after its fetch gave up waits in the old subscription
+    for a fetch that never comes; it is given back at once, not after ack_wait (an hour
+    here), and applied."""
+    from shared.events import encode_event
+
+    js = clean_streams
+    c = consumer(pool, js, durable="test-rebind", ack_wait=3600.0)
+    await c.setup()
+    event = closed()
+    await js.publish(event.subject, encode_event(event), headers={"Nats-Msg-Id": str(event.id)})
+    old = c._sub
+    # A pull whose answer nobody fetches (the fetch that made it gave up, as one does when
+    # the link drops): made by hand with the old subscription's inbox, its answer waits in
+    # that subscription (nats-py keeps its inbox private).
+    nc = await nats.connect(nats_url)
+    try:
+        await nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.RISK.{c.durable}", b'{"batch": 1}', reply=old._deliver)
+        await nc.flush()
+    finally:
+        await nc.close()
+    await eventually(lambda: asyncio.sleep(0, result=old.pending_msgs == 1))
+    assert (await js.consumer_info("RISK", c.durable)).num_ack_pending == 1  # handed, not acked
+    await c.setup()  # the rebind after a reconnect
+    async with running(c):
+        await eventually(lambda: pool.fetchval("SELECT count(*) = 1 FROM effects"), timeout=30)
