@@ -326,20 +326,16 @@ def _refusal(log: Path) -> str | None:
 
 
 async def _provision_and_migrate(home: Path, admin_url: str, services) -> dict[str, str]:
-    """Each service's role and database, migrated as that role (so it owns what the
-    migrations create) and sealed (its append-only tables are not its own: deploy.roles);
-    returns the server URL each service connects with."""
-    from deploy.cli import migrate_one
+    """Each service's role and database, migrated as that role and sealed, as `amparo
+    migrate` does (``deploy.cli.migrate_all``), with the passwords of this home; returns
+    the server URL each service connects with."""
+    from deploy.cli import migrate_all
 
-    urls = {}
-    for service in services:
-        role_password = password(home / "secrets" / f"postgres-{service}.password")
-        urls[service] = await roles.provision(admin_url, service, role_password)
-        names = await migrate_one(urls[service], service)
+    passwords = {s: password(home / "secrets" / f"postgres-{s}.password") for s in services}
+    for service, names in (await migrate_all(admin_url, services, passwords)).items():
         if names:
             _say(f"migrated {service}: {', '.join(names)}")
-        await roles.seal(admin_url, service)  # its audit log or ledger: read and append only
-    return urls
+    return {s: roles.with_credentials(admin_url, roles.role_of(s), pw) for s, pw in passwords.items()}
 
 
 async def _ensure_streams(nats_url: str) -> None:
